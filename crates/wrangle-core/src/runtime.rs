@@ -1,0 +1,154 @@
+//! The runtime traits: [`Timer`], [`Spawn`] and [`Runtime`].
+
+use std::future::Future;
+use std::time::Instant;
+
+use crate::{BlockOnError, SpawnError, Task};
+
+/// A source of time and chance: a clock, sleeps, and random numbers.
+///
+/// Every combinator that needs time (timeouts, deadlines, retry delays, rate limits) or chance
+/// (jitter) takes it from a `Timer` that the caller passes in explicitly: wrangle has no
+/// ambient runtime. This is what lets the virtual-time runtime, `wrangle-sim`, drive every one
+/// of them deterministically, and what lets a library use wrangle without choosing a runtime.
+///
+/// Implementations must keep [`now`](Timer::now) monotonic, must never complete a sleep before
+/// its deadline (as measured by `now`), and must complete a sleep whose deadline has passed
+/// at its first poll or soon after.
+///
+/// # Examples
+///
+/// A timer written against the trait alone:
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::Timer;
+///
+/// async fn wait_a_bit<T: Timer>(timer: &T) -> Duration {
+///     let start = timer.now();
+///     wrangle_core::sleep(timer, Duration::from_millis(1)).await;
+///     timer.now() - start
+/// }
+/// ```
+pub trait Timer: Clone + Send + Sync + 'static {
+    /// The future returned by [`sleep_until`](Timer::sleep_until).
+    type Sleep: Future<Output = ()> + Send + 'static;
+
+    /// A future that completes once [`now`](Timer::now) has reached `deadline`.
+    ///
+    /// Prefer the free functions [`sleep`](crate::sleep) and
+    /// [`sleep_until`](crate::sleep_until), which also accept durations that overflow.
+    fn sleep_until(&self, deadline: Instant) -> Self::Sleep;
+
+    /// The current instant of this timer's clock (virtual under `wrangle-sim`).
+    fn now(&self) -> Instant;
+
+    /// A random number for jitter; seeded and reproducible under `wrangle-sim`.
+    fn random_u64(&self) -> u64;
+}
+
+/// A way to start futures and blocking closures running on their own.
+///
+/// Every implementation returns the same [`Task`] handle with the same semantics: dropping it
+/// cancels the task, [`Task::detach`] lets it run on, and a panic re-surfaces where the task is
+/// awaited.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::Spawn;
+///
+/// async fn double_on<S: Spawn>(spawner: &S, x: u64) -> u64 {
+///     spawner.spawn(async move { x * 2 }).await
+/// }
+/// ```
+pub trait Spawn: Clone + Send + Sync + 'static {
+    /// Starts `future` running on the runtime, or returns an error if the runtime has been
+    /// shut down.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError`] when the runtime has been shut down; `future` is dropped.
+    fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Runs `f` on a thread where blocking is allowed, or returns an error if the runtime has
+    /// been shut down.
+    ///
+    /// A blocking call that has started cannot be cancelled: dropping its task discards the
+    /// result. A call that has not started when its task is dropped never starts.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError`] when the runtime has been shut down; `f` is dropped.
+    fn try_spawn_blocking<F, T>(&self, f: F) -> Result<Task<T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Starts `future` running on the runtime.
+    ///
+    /// On a runtime that has been shut down the future is dropped and the returned task joins
+    /// as [`JoinError::Cancelled`](crate::JoinError::Cancelled); use
+    /// [`try_spawn`](Spawn::try_spawn) to see the error instead.
+    fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.try_spawn(future).unwrap_or_else(|_| Task::cancelled())
+    }
+
+    /// Runs `f` on a thread where blocking is allowed.
+    ///
+    /// On a runtime that has been shut down `f` is dropped and the returned task joins as
+    /// [`JoinError::Cancelled`](crate::JoinError::Cancelled).
+    fn spawn_blocking<F, T>(&self, f: F) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.try_spawn_blocking(f).unwrap_or_else(|_| Task::cancelled())
+    }
+}
+
+/// A complete runtime: it spawns, keeps time, and can run a future to completion from
+/// synchronous code.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::Runtime;
+///
+/// fn answer<R: Runtime>(rt: &R) -> u32 {
+///     rt.block_on(async { rt.spawn(async { 42 }).await })
+/// }
+/// ```
+pub trait Runtime: Spawn + Timer {
+    /// A short name for tables and error messages: `"tokio"`, `"smol"`, `"sim"`, …
+    fn name(&self) -> &'static str;
+
+    /// Runs `future` to completion on the current thread, driving the runtime as needed.
+    ///
+    /// # Errors
+    ///
+    /// [`BlockOnError::Nested`] when the current thread is already driving wrangle work (inside
+    /// another `block_on`, or polling a spawned task): blocking there would stall or deadlock
+    /// the runtime. [`BlockOnError::Shutdown`] when the runtime has been shut down.
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError>;
+
+    /// Runs `future` to completion on the current thread.
+    ///
+    /// # Panics
+    ///
+    /// With the message of [`BlockOnError`] where [`try_block_on`](Runtime::try_block_on)
+    /// would return it, and when `future` itself panics.
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on(future) {
+            Ok(output) => output,
+            Err(err) => panic!("{err}"),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+use std::any::Any;
+use std::fmt;
+use std::io;
+use std::sync::{Mutex, PoisonError};
+
+/// Why a task produced no value.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::JoinError;
+///
+/// let err = JoinError::Cancelled;
+/// assert!(err.is_cancelled());
+/// assert_eq!(err.to_string(), "task was cancelled");
+/// ```
+#[derive(Debug)]
+pub enum JoinError {
+    /// The task was cancelled (aborted, its handle dropped, or its runtime shut down) before
+    /// it finished.
+    Cancelled,
+    /// The task panicked; the payload is kept so it can be re-raised.
+    Panicked(Panic),
+}
+
+impl JoinError {
+    /// Whether the task was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Self::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, Self::Panicked(_))
+    }
+
+    /// The panic payload, for [`std::panic::resume_unwind`], or the error back if the task
+    /// was cancelled.
+    ///
+    /// # Errors
+    ///
+    /// `self` when the task was cancelled rather than panicked.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self {
+            Self::Panicked(panic) => Ok(panic.into_payload()),
+            Self::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic payload, for [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// When the task was cancelled rather than panicked; check [`is_panic`](Self::is_panic)
+    /// first or use [`try_into_panic`](Self::try_into_panic).
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(_) => panic!("JoinError::into_panic called on a cancelled task"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cancelled => f.write_str("task was cancelled"),
+            Self::Panicked(panic) => write!(f, "task panicked: {}", panic.message()),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for io::Error {
+    fn from(err: JoinError) -> Self {
+        io::Error::other(err)
+    }
+}
+
+/// The payload of a panic caught in a task, with its message when it had one.
+///
+/// It is `Sync` (the payload sits behind a lock) so that [`JoinError`] can travel inside
+/// `Box<dyn Error + Send + Sync>`.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::task::Panic;
+///
+/// let panic = Panic::new(Box::new("boom"));
+/// assert_eq!(panic.message(), "boom");
+/// let payload = panic.into_payload();
+/// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+/// ```
+pub struct Panic {
+    message: String,
+    payload: Mutex<Box<dyn Any + Send + 'static>>,
+}
+
+impl Panic {
+    /// Wraps a payload caught by [`std::panic::catch_unwind`].
+    pub fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_owned()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "<non-string panic payload>".to_owned()
+        };
+        Self { message, payload: Mutex::new(payload) }
+    }
+
+    /// The panic message, or `<non-string panic payload>`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The original payload, as `catch_unwind` returned it.
+    pub fn into_payload(self) -> Box<dyn Any + Send + 'static> {
+        self.payload.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Re-raises the panic on the current thread.
+    pub fn resume(self) -> ! {
+        std::panic::resume_unwind(self.into_payload())
+    }
+}
+
+impl fmt::Debug for Panic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Panic").field(&self.message).finish()
+    }
+}

@@ -1,0 +1,259 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::JoinError;
+use super::shared::Shared;
+
+/// A handle to a spawned task: the same type, with the same semantics, on every runtime.
+///
+/// - **Awaiting** it yields the task's output, and re-raises the task's panic.
+/// - **[`join`](Task::join)** yields `Result<T, JoinError>` instead, for callers that handle
+///   panics and cancellation themselves.
+/// - **Dropping** it requests cancellation: the task's future is dropped at its next
+///   scheduling point, which on a multi-thread runtime may be just after `drop` returns.
+///   [`cancel`](Task::cancel) requests it and waits until the future is gone.
+/// - **[`detach`](Task::detach)** lets the task run on with nobody waiting for it.
+///
+/// tokio and async-std detach a task when its handle is dropped and smol cancels it; the
+/// wrangle adapters all cancel, so code behaves the same on every runtime.
+///
+/// # Cancellation
+///
+/// A future is cancelled by dropping it, so a task is only cancelled at an `.await` point,
+/// where it yields to the runtime. Code that never yields cannot be interrupted. A blocking
+/// closure that has started cannot be cancelled at all: it runs to the end and its result is
+/// discarded.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::{JoinError, Runtime};
+///
+/// fn demo<R: Runtime>(rt: &R) {
+///     rt.block_on(async {
+///         let task = rt.spawn(async { 1 + 1 });
+///         assert_eq!(task.await, 2);
+///
+///         let failing = rt.spawn(async { panic!("boom") });
+///         match failing.join().await {
+///             Err(JoinError::Panicked(p)) => assert_eq!(p.message(), "boom"),
+///             other => unreachable!("{other:?}"),
+///         }
+///     });
+/// }
+/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// ```
+#[must_use = "dropping a Task cancels it; call .detach() to let it run on"]
+pub struct Task<T> {
+    shared: Option<Arc<Shared<T>>>,
+}
+
+impl<T> Task<T> {
+    pub(crate) fn from_shared(shared: Arc<Shared<T>>) -> Self {
+        Self { shared: Some(shared) }
+    }
+
+    fn shared(&self) -> &Shared<T> {
+        // Only `detach` takes `shared`, and it consumes the handle.
+        self.shared.as_deref().expect("Task used after detach")
+    }
+
+    /// A task that has already been cancelled: it joins as [`JoinError::Cancelled`].
+    ///
+    /// [`Spawn::spawn`](crate::Spawn::spawn) returns one when the runtime has been shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::Task;
+    ///
+    /// let task = Task::<u32>::cancelled();
+    /// assert!(task.is_finished());
+    /// let outcome = futures_lite::future::block_on(task.join());
+    /// assert!(outcome.unwrap_err().is_cancelled());
+    /// ```
+    pub fn cancelled() -> Self {
+        let shared = Arc::new(Shared::new());
+        shared.complete(Err(JoinError::Cancelled));
+        Self::from_shared(shared)
+    }
+
+    /// Lets the task run to completion with nobody waiting for it; its output is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use wrangle_core::Spawn;
+    /// # fn demo<S: Spawn>(spawner: &S) {
+    /// spawner.spawn(async { /* background work */ }).detach();
+    /// # }
+    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// ```
+    pub fn detach(mut self) {
+        self.shared = None;
+    }
+
+    /// Requests cancellation without waiting: the task's future is dropped at its next
+    /// scheduling point. A task that already finished keeps its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use wrangle_core::Runtime;
+    /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// assert!(task.join().await.unwrap_err().is_cancelled());
+    /// # }) }
+    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// ```
+    pub fn abort(&self) {
+        self.shared().request_cancel();
+    }
+
+    /// Whether the task has finished: it produced an outcome and its future is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let task = wrangle_core::Task::<()>::cancelled();
+    /// assert!(task.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.shared().is_done()
+    }
+
+    /// Waits for the task and returns its outcome without re-raising a panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use wrangle_core::Runtime;
+    /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
+    /// let outcome = rt.spawn(async { 7 }).join().await;
+    /// assert_eq!(outcome.unwrap(), 7);
+    /// # }) }
+    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// ```
+    pub fn join(self) -> Join<T> {
+        Join { task: self }
+    }
+
+    /// Cancels the task and waits until its future has been dropped.
+    ///
+    /// Resolves to `Some(output)` if the task finished before the cancellation took hold, and
+    /// `None` otherwise. A panic that happened before the cancellation is re-raised.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use wrangle_core::Runtime;
+    /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
+    /// let task = rt.spawn(std::future::pending::<u32>());
+    /// assert_eq!(task.cancel().await, None);
+    /// # }) }
+    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// ```
+    pub fn cancel(self) -> Cancel<T> {
+        self.abort();
+        Cancel { task: self }
+    }
+
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        match self.shared().poll_take(cx.waker()) {
+            None => Poll::Pending,
+            Some(Some(outcome)) => Poll::Ready(outcome),
+            Some(None) => panic!("Task polled after it completed"),
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            shared.request_cancel();
+        }
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = T;
+
+    /// # Panics
+    ///
+    /// Re-raises the task's panic; panics with a wrangle message if the task was cancelled
+    /// (use [`Task::join`] to handle that case).
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut().poll_join(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(output)) => Poll::Ready(output),
+            Poll::Ready(Err(JoinError::Panicked(panic))) => panic.resume(),
+            Poll::Ready(Err(JoinError::Cancelled)) => panic!(
+                "awaited a wrangle Task that was cancelled (aborted, or its runtime shut down); \
+                 use Task::join to handle cancellation"
+            ),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.shared {
+            None => "detached",
+            Some(shared) if shared.is_done() => "finished",
+            Some(shared) if shared.is_cancel_requested() => "cancelling",
+            Some(_) => "running",
+        };
+        f.debug_struct("Task").field("state", &state).finish()
+    }
+}
+
+/// Future for the [`Task::join`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct Join<T> {
+    task: Task<T>,
+}
+
+impl<T> Join<T> {
+    /// The task being joined.
+    pub fn get_ref(&self) -> &Task<T> {
+        &self.task
+    }
+
+    /// The task being joined, back as a handle.
+    pub fn into_inner(self) -> Task<T> {
+        self.task
+    }
+}
+
+impl<T> Future for Join<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut().task.poll_join(cx)
+    }
+}
+
+/// Future for the [`Task::cancel`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+#[derive(Debug)]
+pub struct Cancel<T> {
+    task: Task<T>,
+}
+
+impl<T> Future for Cancel<T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        match self.get_mut().task.poll_join(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(output)) => Poll::Ready(Some(output)),
+            Poll::Ready(Err(JoinError::Cancelled)) => Poll::Ready(None),
+            Poll::Ready(Err(JoinError::Panicked(panic))) => panic.resume(),
+        }
+    }
+}

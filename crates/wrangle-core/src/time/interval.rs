@@ -1,0 +1,222 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+
+use crate::Timer;
+
+/// Ticks every `period` on `timer`'s clock; the first tick completes at once.
+///
+/// Tick `k` is scheduled at `start + k × period`, computed from the start rather than from the
+/// previous tick, so the ticks do not drift however late each one is handled. What happens
+/// when ticks are missed is set with [`Interval::set_missed_tick_behavior`].
+///
+/// # Errors
+///
+/// [`ZeroPeriod`] when `period` is zero: such an interval would tick in a busy loop.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::Runtime;
+///
+/// # fn demo<R: Runtime>(rt: &R) {
+/// rt.block_on(async {
+///     let mut ticks = wrangle_core::interval(rt, Duration::from_millis(2))?;
+///     let first = ticks.tick().await;
+///     let second = ticks.tick().await;
+///     assert_eq!(second - first, Duration::from_millis(2));
+///     # Ok::<(), wrangle_core::time::ZeroPeriod>(())
+/// }).unwrap();
+/// # }
+/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// ```
+pub fn interval<T: Timer>(timer: &T, period: Duration) -> Result<Interval<T>, ZeroPeriod> {
+    interval_at(timer, timer.now(), period)
+}
+
+/// Ticks every `period` starting at `start`.
+///
+/// # Errors
+///
+/// [`ZeroPeriod`] when `period` is zero.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::{Runtime, Timer};
+///
+/// # fn demo<R: Runtime>(rt: &R) {
+/// let start = rt.now() + Duration::from_millis(1);
+/// let mut ticks = wrangle_core::interval_at(rt, start, Duration::from_millis(1)).unwrap();
+/// assert_eq!(rt.block_on(ticks.tick()), start);
+/// # }
+/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// ```
+pub fn interval_at<T: Timer>(
+    timer: &T,
+    start: Instant,
+    period: Duration,
+) -> Result<Interval<T>, ZeroPeriod> {
+    if period.is_zero() {
+        return Err(ZeroPeriod(()));
+    }
+    Ok(Interval {
+        sleep: Box::pin(timer.sleep_until(start)),
+        timer: timer.clone(),
+        next: Some(start),
+        period,
+        missed: MissedTickBehavior::default(),
+    })
+}
+
+/// What an [`Interval`] does when a tick was missed because the ticks were handled late.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::time::MissedTickBehavior;
+///
+/// assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Burst);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks at once, one after the other, until caught up; the schedule
+    /// `start + k × period` is kept exactly. The default, as in tokio.
+    #[default]
+    Burst,
+    /// Restart the schedule from the late tick: the next tick is one period after it was
+    /// handled.
+    Delay,
+    /// Skip the missed ticks and go on with the next one on the original schedule.
+    Skip,
+}
+
+/// Stream for the [`interval()`] and [`interval_at()`] functions; also usable as
+/// `interval.tick().await`.
+pub struct Interval<T: Timer> {
+    timer: T,
+    sleep: Pin<Box<T::Sleep>>,
+    /// The deadline of the next tick; `None` once the schedule overflowed the clock.
+    next: Option<Instant>,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+impl<T: Timer> Interval<T> {
+    /// Waits for the next tick and returns the instant it was scheduled for.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a tick whose future is dropped is not consumed.
+    pub fn tick(&mut self) -> Tick<'_, T> {
+        Tick { interval: self }
+    }
+
+    /// Polls for the next tick.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        let Some(scheduled) = self.next else { return Poll::Pending };
+        if self.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let next = match self.missed {
+            MissedTickBehavior::Burst => scheduled.checked_add(self.period),
+            MissedTickBehavior::Delay => self.timer.now().checked_add(self.period),
+            MissedTickBehavior::Skip => {
+                let now = self.timer.now();
+                let behind = now.saturating_duration_since(scheduled);
+                let periods = behind.as_nanos() / self.period.as_nanos() + 1;
+                u32::try_from(periods)
+                    .ok()
+                    .and_then(|k| self.period.checked_mul(k))
+                    .and_then(|step| scheduled.checked_add(step))
+            }
+        };
+        self.next = next;
+        if let Some(next) = next {
+            self.sleep.set(self.timer.sleep_until(next));
+        }
+        Poll::Ready(scheduled)
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// What the interval does when ticks are missed.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+
+    /// Sets what the interval does when ticks are missed.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+}
+
+// The sleep is boxed and no field is ever pinned in place.
+impl<T: Timer> Unpin for Interval<T> {}
+
+impl<T: Timer> Stream for Interval<T> {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}
+
+impl<T: Timer> fmt::Debug for Interval<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interval")
+            .field("next", &self.next)
+            .field("period", &self.period)
+            .field("missed", &self.missed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Future for the [`Interval::tick`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Tick<'a, T: Timer> {
+    interval: &'a mut Interval<T>,
+}
+
+impl<T: Timer> Future for Tick<'_, T> {
+    type Output = Instant;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Instant> {
+        self.get_mut().interval.poll_tick(cx)
+    }
+}
+
+impl<T: Timer> fmt::Debug for Tick<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tick").field("interval", &self.interval).finish()
+    }
+}
+
+/// An interval was asked for with a zero period.
+///
+/// # Examples
+///
+/// ```
+/// # use wrangle_core::doctest::ThreadPerTask;
+/// let err = wrangle_core::interval(&ThreadPerTask, std::time::Duration::ZERO).unwrap_err();
+/// assert_eq!(err.to_string(), "an interval's period must be greater than zero");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZeroPeriod(());
+
+impl fmt::Display for ZeroPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an interval's period must be greater than zero")
+    }
+}
+
+impl std::error::Error for ZeroPeriod {}

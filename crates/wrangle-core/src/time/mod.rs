@@ -1,0 +1,9 @@
+//! Sleeping, ticking and yielding on any [`Timer`](crate::Timer).
+
+mod interval;
+mod sleep;
+mod yield_now;
+
+pub use interval::{Interval, MissedTickBehavior, Tick, ZeroPeriod, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use yield_now::{YieldNow, yield_now};
