@@ -1,1 +1,71 @@
-//! placeholder
+//! The one semantic test suite every wrangle runtime must pass.
+//!
+//! The contract of `DESIGN.md` is written once, as generic functions in [`cases`], each
+//! taking a [`Harness`] that builds and shuts down one runtime configuration. The
+//! [`conformance_suite!`] macro turns every case into a `#[test]` for a harness, so adding a
+//! runtime is one line and adding a rule adds a test on every runtime at once.
+//!
+//! | Item | What it is |
+//! |---|---|
+//! | [`Harness`] | how the suite builds, shuts down and times one runtime |
+//! | [`harness`] | the harnesses of the adapters in this workspace |
+//! | [`cases`] | the contract, one function per rule |
+//! | [`conformance_suite!`] | instantiates every case for a harness |
+//!
+//! # Timing on real runtimes
+//!
+//! On a runtime with a real clock, timing cases assert the direction that must always hold
+//! (a sleep never returns early) exactly, and bound the other direction generously
+//! ([`Harness::SLACK`]), since a shared 2-core machine can stall a thread for hundreds of
+//! milliseconds. On virtual time the slack is zero and every figure is exact.
+//!
+//! # Examples
+//!
+//! ```
+//! // In tests/conformance.rs:
+//! mod tokio_multi_thread {
+//!     wrangle_conformance::conformance_suite!(wrangle_conformance::harness::TokioMultiThread);
+//! }
+//! # fn main() {}
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod cases;
+pub mod harness;
+mod suite;
+pub mod support;
+
+use std::time::Duration;
+
+use wrangle_core::Runtime;
+
+/// How the suite builds, shuts down and times one runtime configuration.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_conformance::Harness;
+///
+/// struct Smol;
+/// impl Harness for Smol {
+///     type Rt = wrangle_smol::Smol;
+///     const SLACK: Duration = Duration::from_secs(2);
+///     fn make() -> Self::Rt { wrangle_smol::Smol::new().expect("smol starts") }
+///     fn shutdown(rt: &Self::Rt) { rt.shutdown() }
+/// }
+/// ```
+pub trait Harness: 'static {
+    /// The runtime under test.
+    type Rt: Runtime;
+
+    /// How late a timer may fire, or a cancellation take hold, before a case fails. Zero on
+    /// virtual time; generous on real clocks, where the machine may stall a thread.
+    const SLACK: Duration;
+
+    /// A fresh runtime.
+    fn make() -> Self::Rt;
+
+    /// Shuts the runtime down the way its adapter documents.
+    fn shutdown(rt: &Self::Rt);
+}

@@ -47,5 +47,5 @@ pub mod time;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
 pub use runtime::{Runtime, Spawn, Timer};
-pub use task::{JoinError, Task};
+pub use task::{AbortHandle, JoinError, Task};
 pub use time::{interval, interval_at, sleep, sleep_until, yield_now};

@@ -4,7 +4,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::JoinError;
+use super::{AbortHandle, JoinError};
 use super::shared::Shared;
 
 /// A handle to a spawned task: the same type, with the same semantics, on every runtime.
@@ -93,7 +93,9 @@ impl<T> Task<T> {
     /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
     pub fn detach(mut self) {
-        self.shared = None;
+        if let Some(shared) = self.shared.take() {
+            shared.release(false);
+        }
     }
 
     /// Requests cancellation without waiting: the task's future is dropped at its next
@@ -112,6 +114,22 @@ impl<T> Task<T> {
     /// ```
     pub fn abort(&self) {
         self.shared().request_cancel();
+    }
+
+    /// A handle that can cancel the task without owning it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let task = wrangle_core::Task::<()>::cancelled();
+    /// assert!(task.abort_handle().is_finished());
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle
+    where
+        T: Send + 'static,
+    {
+        let shared = self.shared.clone().expect("Task used after detach");
+        AbortHandle::new(shared)
     }
 
     /// Whether the task has finished: it produced an outcome and its future is gone.
@@ -174,7 +192,7 @@ impl<T> Task<T> {
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
-            shared.request_cancel();
+            shared.release(true);
         }
     }
 }

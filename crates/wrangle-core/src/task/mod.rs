@@ -6,6 +6,7 @@
 //! the task cancelled if the runtime drops it unfinished. Blocking closures get the same
 //! treatment through [`new_blocking`] and [`BlockingJob`].
 
+mod abort;
 mod error;
 mod handle;
 mod job;
@@ -14,6 +15,7 @@ mod shared;
 use std::future::Future;
 use std::sync::Arc;
 
+pub use abort::AbortHandle;
 pub use error::{JoinError, Panic};
 pub use handle::{Cancel, Join, Task};
 pub use job::{BlockingJob, Job};

@@ -12,6 +12,9 @@ use super::JoinError;
 const CANCEL: u8 = 1 << 0;
 /// The outcome is stored and the task's future (or closure) is gone.
 const DONE: u8 = 1 << 1;
+/// The `Task` handle is gone (dropped or detached): nobody will take the outcome, so it is
+/// dropped at once rather than kept alive by an `AbortHandle`.
+const RELEASED: u8 = 1 << 2;
 
 pub(crate) struct Shared<T> {
     state: AtomicU8,
@@ -55,15 +58,37 @@ impl<T> Shared<T> {
     /// Stores the outcome (the first one wins) and wakes the handle. Called only once the
     /// future or closure has been dropped, so a joiner that sees `DONE` knows the work is gone.
     pub(crate) fn complete(&self, outcome: Result<T, JoinError>) {
+        let discarded;
         {
             let mut slot = self.output.lock().unwrap_or_else(PoisonError::into_inner);
-            if self.state.load(Ordering::Acquire) & DONE != 0 {
+            let state = self.state.load(Ordering::Acquire);
+            if state & DONE != 0 {
                 return;
             }
-            *slot = Some(outcome);
+            if state & RELEASED == 0 {
+                *slot = Some(outcome);
+                discarded = None;
+            } else {
+                discarded = Some(outcome);
+            }
             self.state.fetch_or(DONE, Ordering::AcqRel);
         }
+        // Dropped outside the lock: an output's `Drop` may do anything.
+        drop(discarded);
         self.join_waker.wake();
+    }
+
+    /// The handle is gone: cancel unless detached, and drop an outcome already stored.
+    pub(crate) fn release(&self, cancel: bool) {
+        let flags = if cancel { RELEASED | CANCEL } else { RELEASED };
+        let prev = self.state.fetch_or(flags, Ordering::AcqRel);
+        if cancel && prev & (CANCEL | DONE) == 0 {
+            self.job_waker.wake();
+        }
+        if prev & DONE != 0 {
+            let stored = self.output.lock().unwrap_or_else(PoisonError::into_inner).take();
+            drop(stored);
+        }
     }
 
     /// Registers the joiner's waker and takes the outcome if it is there.

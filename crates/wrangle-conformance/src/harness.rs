@@ -1,0 +1,87 @@
+//! The harnesses of the runtimes in this workspace.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use crate::Harness;
+
+/// Real clocks on a shared machine: timers may fire this late before a case fails.
+const REAL_SLACK: Duration = Duration::from_secs(2);
+/// Shutdown grace for the runtimes the suite builds: short, so cases that leave a blocking
+/// call behind do not slow the suite.
+const GRACE: Duration = Duration::from_millis(200);
+
+fn two() -> NonZeroUsize {
+    NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// tokio, multi-thread flavor, two workers.
+#[derive(Debug)]
+pub struct TokioMultiThread;
+
+impl Harness for TokioMultiThread {
+    type Rt = wrangle_tokio::Tokio;
+    const SLACK: Duration = REAL_SLACK;
+    fn make() -> Self::Rt {
+        wrangle_tokio::Builder::multi_thread()
+            .worker_threads(two())
+            .shutdown_grace(GRACE)
+            .build()
+            .expect("tokio multi-thread runtime starts")
+    }
+    fn shutdown(rt: &Self::Rt) {
+        rt.shutdown();
+    }
+}
+
+/// tokio, current-thread flavor.
+#[derive(Debug)]
+pub struct TokioCurrentThread;
+
+impl Harness for TokioCurrentThread {
+    type Rt = wrangle_tokio::Tokio;
+    const SLACK: Duration = REAL_SLACK;
+    fn make() -> Self::Rt {
+        wrangle_tokio::Builder::current_thread()
+            .shutdown_grace(GRACE)
+            .build()
+            .expect("tokio current-thread runtime starts")
+    }
+    fn shutdown(rt: &Self::Rt) {
+        rt.shutdown();
+    }
+}
+
+/// smol (async-executor, async-io, blocking), two workers.
+#[derive(Debug)]
+pub struct Smol;
+
+impl Harness for Smol {
+    type Rt = wrangle_smol::Smol;
+    const SLACK: Duration = REAL_SLACK;
+    fn make() -> Self::Rt {
+        wrangle_smol::Builder::new()
+            .worker_threads(two())
+            .shutdown_grace(GRACE)
+            .build()
+            .expect("smol runtime starts")
+    }
+    fn shutdown(rt: &Self::Rt) {
+        rt.shutdown();
+    }
+}
+
+/// async-std's global runtime (legacy).
+#[derive(Debug)]
+pub struct AsyncStd;
+
+impl Harness for AsyncStd {
+    type Rt = wrangle_async_std::AsyncStd;
+    const SLACK: Duration = REAL_SLACK;
+    fn make() -> Self::Rt {
+        wrangle_async_std::AsyncStd::new()
+    }
+    fn shutdown(rt: &Self::Rt) {
+        rt.shutdown();
+    }
+}

@@ -1,0 +1,51 @@
+/// Instantiates every case of the conformance suite as a `#[test]` for a [`Harness`].
+///
+/// Call it inside a module named for the runtime, so the tests read `smol::drop_cancels`.
+///
+/// [`Harness`]: crate::Harness
+#[macro_export]
+macro_rules! conformance_suite {
+    ($harness:ty) => {
+        $crate::__conformance_cases! { $harness;
+            spawn_and_await_value,
+            drop_cancels_within_bounded_time,
+            detach_keeps_running,
+            abort_joins_cancelled,
+            awaited_cancel_returns_once_gone,
+            panic_reraised_at_await,
+            join_gives_panic_payload,
+            runtime_survives_task_panic,
+            spawn_blocking_value,
+            spawn_blocking_panic,
+            spawn_blocking_dropped_result_discarded,
+            sleep_never_returns_early,
+            sleep_inside_task,
+            sleep_until_past_is_immediate,
+            sleep_duration_max_never_panics,
+            now_is_monotonic,
+            interval_ticks_without_drift,
+            interval_rejects_zero_period,
+            random_u64_varies,
+            block_on_returns_value,
+            block_on_nested_in_block_on_errors,
+            block_on_nested_in_task_errors,
+            ten_thousand_tasks_finish,
+            shutdown_refuses_and_cancels,
+            dyn_runtime_round_trip,
+            auto_traits,
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_cases {
+    ($harness:ty; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::cases::$case::<$harness>();
+            }
+        )*
+    };
+}

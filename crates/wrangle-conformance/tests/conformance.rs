@@ -1,0 +1,17 @@
+//! The conformance suite on every runtime configuration.
+
+mod tokio_multi_thread {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::TokioMultiThread);
+}
+
+mod tokio_current_thread {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::TokioCurrentThread);
+}
+
+mod smol {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::Smol);
+}
+
+mod async_std {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::AsyncStd);
+}

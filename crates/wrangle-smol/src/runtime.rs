@@ -1,0 +1,271 @@
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use async_executor::Executor;
+use wrangle_core::{BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
+
+use crate::AsyncIoSleep;
+
+const DEFAULT_GRACE: Duration = Duration::from_secs(1);
+const NAME: &str = "smol";
+
+/// wrangle's runtime traits over smol's parts: async-executor, async-io and blocking.
+///
+/// A cheap, cloneable handle to an executor and its worker threads. The runtime is shut down
+/// by [`Smol::shutdown`] or when the last handle is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::Runtime;
+///
+/// let rt = wrangle_smol::Smol::new()?;
+/// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Smol {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Taken at shutdown; each worker holds its own clone, so the executor (and the tasks
+    /// still in it) is dropped once the last worker has left it.
+    executor: RwLock<Option<Arc<Executor<'static>>>>,
+    stop: async_channel::Sender<()>,
+    exited: std::sync::Mutex<mpsc::Receiver<()>>,
+    workers: usize,
+    grace: Duration,
+    shut_down: AtomicBool,
+}
+
+impl Smol {
+    /// A runtime with a worker thread per core.
+    ///
+    /// # Errors
+    ///
+    /// When a worker thread cannot be started.
+    pub fn new() -> io::Result<Self> {
+        Builder::new().build()
+    }
+
+    /// Shuts the runtime down: new spawns and `block_on` are refused, the workers stop, and
+    /// pending tasks are dropped (they join as cancelled) once every worker has left the
+    /// executor. Waits at most the grace period for the workers; one stuck in a task that
+    /// never yields is detached. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::Spawn;
+    ///
+    /// let rt = wrangle_smol::Smol::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown();
+    /// assert!(rt.try_spawn(async {}).is_err());
+    /// let outcome = futures_lite::future::block_on(task.join());
+    /// assert!(outcome.unwrap_err().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+
+    /// Whether [`shutdown`](Smol::shutdown) has been called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.shut_down.load(Ordering::Acquire)
+    }
+
+    /// The number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.inner.workers
+    }
+
+    fn executor(&self) -> Result<Arc<Executor<'static>>, SpawnError> {
+        let executor = self.inner.executor.read().ok().and_then(|ex| ex.clone());
+        executor.ok_or_else(|| SpawnError::shutdown(NAME))
+    }
+}
+
+impl Inner {
+    fn shutdown(&self) {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let executor = match self.executor.write() {
+            Ok(mut ex) => ex.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        self.stop.close();
+        drop(executor);
+        // Wait (bounded) for the workers to leave the executor; the last one drops it.
+        let deadline = Instant::now() + self.grace;
+        if let Ok(exited) = self.exited.lock() {
+            for _ in 0..self.workers {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if exited.recv_timeout(left).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for Smol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Smol")
+            .field("workers", &self.inner.workers)
+            .field("shut_down", &self.is_shut_down())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Timer for Smol {
+    type Sleep = AsyncIoSleep;
+
+    fn sleep_until(&self, deadline: Instant) -> AsyncIoSleep {
+        AsyncIoSleep::at(deadline)
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn random_u64(&self) -> u64 {
+        fastrand::u64(..)
+    }
+}
+
+impl Spawn for Smol {
+    fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let executor = self.executor()?;
+        let (job, task) = wrangle_core::task::new(future);
+        executor.spawn(job).detach();
+        Ok(task)
+    }
+
+    fn try_spawn_blocking<F, T>(&self, f: F) -> Result<Task<T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.is_shut_down() {
+            return Err(SpawnError::shutdown(NAME));
+        }
+        let (job, task) = wrangle_core::task::new_blocking(f);
+        blocking::unblock(move || job.run()).detach();
+        Ok(task)
+    }
+}
+
+impl Runtime for Smol {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
+        if context::is_driving() {
+            return Err(BlockOnError::Nested);
+        }
+        if self.is_shut_down() {
+            return Err(BlockOnError::Shutdown(NAME));
+        }
+        let _driving = context::enter();
+        Ok(async_io::block_on(future))
+    }
+}
+
+/// Configures a [`Smol`] runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use std::time::Duration;
+///
+/// let rt = wrangle_smol::Builder::new()
+///     .worker_threads(NonZeroUsize::new(2).unwrap())
+///     .shutdown_grace(Duration::from_millis(100))
+///     .build()?;
+/// assert_eq!(rt.workers(), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    workers: Option<NonZeroUsize>,
+    grace: Duration,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A worker per core and a one-second shutdown grace.
+    pub fn new() -> Self {
+        Self { workers: None, grace: DEFAULT_GRACE }
+    }
+
+    /// The number of worker threads.
+    pub fn worker_threads(mut self, n: NonZeroUsize) -> Self {
+        self.workers = Some(n);
+        self
+    }
+
+    /// How long a shutdown waits for the workers before it detaches them (default 1 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Starts the worker threads.
+    ///
+    /// # Errors
+    ///
+    /// When a worker thread cannot be started; the ones already started are stopped.
+    pub fn build(self) -> io::Result<Smol> {
+        let workers = self
+            .workers
+            .or_else(|| std::thread::available_parallelism().ok())
+            .map_or(1, NonZeroUsize::get);
+        let executor = Arc::new(Executor::new());
+        let (stop, stopped) = async_channel::bounded::<()>(1);
+        let (exited_tx, exited) = mpsc::channel();
+        let inner = Inner {
+            executor: RwLock::new(Some(executor.clone())),
+            stop,
+            exited: std::sync::Mutex::new(exited),
+            workers,
+            grace: self.grace,
+            shut_down: AtomicBool::new(false),
+        };
+        for i in 0..workers {
+            let executor = executor.clone();
+            let stopped = stopped.clone();
+            let exited = exited_tx.clone();
+            std::thread::Builder::new().name(format!("wrangle-smol-{i}")).spawn(move || {
+                async_io::block_on(executor.run(async { stopped.recv().await.ok() }));
+                drop(executor);
+                let _ = exited.send(());
+            })?;
+        }
+        Ok(Smol { inner: Arc::new(inner) })
+    }
+}

@@ -1,0 +1,340 @@
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::runtime::{Handle, RuntimeFlavor};
+use wrangle_core::{BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
+
+use crate::TokioSleep;
+
+/// The default grace period of a shutdown.
+const DEFAULT_GRACE: Duration = Duration::from_secs(1);
+
+/// wrangle's runtime traits over a tokio runtime.
+///
+/// A cheap, cloneable handle. A runtime built by [`Tokio::multi_thread`],
+/// [`Tokio::current_thread`] or [`Builder`] is owned by its handles and shut down, with a
+/// grace period, by [`Tokio::shutdown`] or when the last handle is dropped. A runtime wrapped
+/// with [`Tokio::from_handle`] or [`Tokio::current`] belongs to its creator; shutting the
+/// wrapper down only makes it refuse new work.
+///
+/// With the current-thread flavor, spawned tasks make progress only while some thread is
+/// inside [`block_on`](Runtime::block_on), as with tokio itself.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::Runtime;
+///
+/// let rt = wrangle_tokio::Tokio::current_thread()?;
+/// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Tokio {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    handle: Handle,
+    /// The runtime this adapter built, if it built one; taken at shutdown. `block_on` clones
+    /// the `Arc` so a shutdown that races a `block_on` completes when that returns.
+    owned: Mutex<Option<Arc<Owned>>>,
+    shut_down: AtomicBool,
+    name: &'static str,
+}
+
+/// A tokio runtime that shuts down with a deadline when dropped.
+struct Owned {
+    rt: Option<tokio::runtime::Runtime>,
+    grace: Duration,
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            if Handle::try_current().is_ok() {
+                // Dropped from inside a runtime, where waiting is not allowed.
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(self.grace);
+            }
+        }
+    }
+}
+
+impl Tokio {
+    /// Builds a multi-thread tokio runtime with a worker per core and the time driver on.
+    ///
+    /// # Errors
+    ///
+    /// When tokio cannot start its threads.
+    pub fn multi_thread() -> io::Result<Self> {
+        Builder::multi_thread().build()
+    }
+
+    /// Builds a current-thread tokio runtime with the time driver on.
+    ///
+    /// # Errors
+    ///
+    /// When tokio cannot build the runtime.
+    pub fn current_thread() -> io::Result<Self> {
+        Builder::current_thread().build()
+    }
+
+    /// Wraps a tokio runtime you already have. Its time driver must be enabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let native = tokio::runtime::Builder::new_multi_thread().enable_time().build()?;
+    /// let rt = wrangle_tokio::Tokio::from_handle(native.handle().clone());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_handle(handle: Handle) -> Self {
+        let name = match handle.runtime_flavor() {
+            RuntimeFlavor::CurrentThread => "tokio-current-thread",
+            _ => "tokio",
+        };
+        Self::wrap(handle, None, name)
+    }
+
+    /// Wraps the tokio runtime the current thread is running in.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`] outside a tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(wrangle_tokio::Tokio::current().is_err());
+    /// ```
+    pub fn current() -> Result<Self, NoRuntime> {
+        Handle::try_current().map(Self::from_handle).map_err(|_| NoRuntime(()))
+    }
+
+    fn wrap(handle: Handle, owned: Option<Owned>, name: &'static str) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                handle,
+                owned: Mutex::new(owned.map(Arc::new)),
+                shut_down: AtomicBool::new(false),
+                name,
+            }),
+        }
+    }
+
+    /// The tokio handle underneath, for tokio-specific work (I/O, tokio's own APIs).
+    pub fn handle(&self) -> &Handle {
+        &self.inner.handle
+    }
+
+    /// Shuts the runtime down: new spawns and `block_on` are refused, and a runtime this
+    /// adapter built drops its tasks (they join as cancelled) and waits at most the grace
+    /// period for blocking calls before detaching them. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::{Runtime, Spawn};
+    ///
+    /// let rt = wrangle_tokio::Tokio::multi_thread()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown();
+    /// assert!(rt.try_spawn(async {}).is_err());
+    /// let outcome = futures_lite::future::block_on(task.join());
+    /// assert!(outcome.unwrap_err().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.inner.shut_down.store(true, Ordering::Release);
+        let owned = self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(owned);
+    }
+
+    /// Whether [`shutdown`](Tokio::shutdown) has been called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.shut_down.load(Ordering::Acquire)
+    }
+
+    fn check_open(&self) -> Result<(), SpawnError> {
+        if self.is_shut_down() { Err(SpawnError::shutdown(self.inner.name)) } else { Ok(()) }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: shut down (with the grace period) a runtime we built.
+        let owned = self.owned.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        drop(owned);
+    }
+}
+
+impl fmt::Debug for Tokio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokio")
+            .field("flavor", &self.inner.name)
+            .field("shut_down", &self.is_shut_down())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Timer for Tokio {
+    type Sleep = TokioSleep;
+
+    fn sleep_until(&self, deadline: Instant) -> TokioSleep {
+        if self.is_shut_down() {
+            return TokioSleep::new(None);
+        }
+        let _context = self.inner.handle.enter();
+        TokioSleep::new(Some(tokio::time::sleep_until(deadline.into())))
+    }
+
+    fn now(&self) -> Instant {
+        // Follows tokio's paused clock when the caller is inside a runtime with test-util.
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn random_u64(&self) -> u64 {
+        fastrand::u64(..)
+    }
+}
+
+impl Spawn for Tokio {
+    fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.check_open()?;
+        let (job, task) = wrangle_core::task::new(future);
+        // Tokio's handle detaches on drop; the wrangle task is the one that cancels.
+        drop(self.inner.handle.spawn(job));
+        Ok(task)
+    }
+
+    fn try_spawn_blocking<F, T>(&self, f: F) -> Result<Task<T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.check_open()?;
+        let (job, task) = wrangle_core::task::new_blocking(f);
+        drop(self.inner.handle.spawn_blocking(move || job.run()));
+        Ok(task)
+    }
+}
+
+impl Runtime for Tokio {
+    fn name(&self) -> &'static str {
+        self.inner.name
+    }
+
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
+        if context::is_driving() {
+            return Err(BlockOnError::Nested);
+        }
+        if self.is_shut_down() {
+            return Err(BlockOnError::Shutdown(self.inner.name));
+        }
+        let owned = self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let _driving = context::enter();
+        // A current-thread runtime's timers are driven only by `Runtime::block_on`.
+        Ok(match owned.as_ref().and_then(|o| o.rt.as_ref()) {
+            Some(rt) => rt.block_on(future),
+            None => self.inner.handle.block_on(future),
+        })
+    }
+}
+
+/// Configures a tokio runtime for wrangle.
+///
+/// # Examples
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use std::time::Duration;
+///
+/// let rt = wrangle_tokio::Builder::multi_thread()
+///     .worker_threads(NonZeroUsize::new(2).unwrap())
+///     .shutdown_grace(Duration::from_millis(100))
+///     .build()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    multi_thread: bool,
+    worker_threads: Option<NonZeroUsize>,
+    grace: Duration,
+}
+
+impl Builder {
+    /// A multi-thread runtime, a worker per core unless [`worker_threads`](Self::worker_threads)
+    /// says otherwise.
+    pub fn multi_thread() -> Self {
+        Self { multi_thread: true, worker_threads: None, grace: DEFAULT_GRACE }
+    }
+
+    /// A current-thread runtime.
+    pub fn current_thread() -> Self {
+        Self { multi_thread: false, worker_threads: None, grace: DEFAULT_GRACE }
+    }
+
+    /// The number of worker threads of a multi-thread runtime; ignored for current-thread.
+    pub fn worker_threads(mut self, n: NonZeroUsize) -> Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// How long a shutdown waits for blocking calls before it detaches them (default 1 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Builds the runtime, with tokio's time driver enabled.
+    ///
+    /// # Errors
+    ///
+    /// When tokio cannot build the runtime or start its threads.
+    pub fn build(self) -> io::Result<Tokio> {
+        let (mut builder, name) = if self.multi_thread {
+            (tokio::runtime::Builder::new_multi_thread(), "tokio")
+        } else {
+            (tokio::runtime::Builder::new_current_thread(), "tokio-current-thread")
+        };
+        if let (true, Some(n)) = (self.multi_thread, self.worker_threads) {
+            builder.worker_threads(n.get());
+        }
+        let rt = builder.enable_time().thread_name("wrangle-tokio").build()?;
+        let handle = rt.handle().clone();
+        Ok(Tokio::wrap(handle, Some(Owned { rt: Some(rt), grace: self.grace }), name))
+    }
+}
+
+/// [`Tokio::current`] was called outside a tokio runtime.
+///
+/// # Examples
+///
+/// ```
+/// let err = wrangle_tokio::Tokio::current().unwrap_err();
+/// assert!(err.to_string().contains("not inside a tokio runtime"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoRuntime(());
+
+impl fmt::Display for NoRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "not inside a tokio runtime: build one with Tokio::multi_thread() or \
+             Tokio::current_thread(), or wrap a handle with Tokio::from_handle()",
+        )
+    }
+}
+
+impl std::error::Error for NoRuntime {}
