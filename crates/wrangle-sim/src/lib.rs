@@ -1,1 +1,90 @@
-//! placeholder
+//! A deterministic runtime with virtual time for testing wrangle code exactly and instantly.
+//!
+//! [`Sim`] implements wrangle's [`Runtime`](wrangle_core::Runtime),
+//! [`Spawn`](wrangle_core::Spawn) and [`Timer`](wrangle_core::Timer), so code written against
+//! those traits runs on it unchanged. Its clock is virtual: it moves only when nothing else can
+//! happen, and then jumps straight to the next timer. A test of a one-hour timeout takes
+//! microseconds and sees exactly one hour pass.
+//!
+//! | Item | What it is |
+//! |---|---|
+//! | [`run`], [`try_run`] | run a future on a fresh simulation, in one line |
+//! | [`Sim`] | the runtime: seeded scheduler, virtual clock, seeded random numbers |
+//! | [`Sim::sleep_blocking`], [`Sim::sleep_blocking_until`] | a virtual-time stand-in for a slow blocking call |
+//! | [`Sim::elapsed`], [`Sim::seed`], [`Sim::shutdown`] | virtual time so far; the seed to replay; stopping |
+//! | [`SimSleep`] | the future of [`Timer::sleep_until`](wrangle_core::Timer::sleep_until) |
+//!
+//! # Determinism
+//!
+//! Tasks run one at a time on the thread inside `block_on`. Whenever several are ready, the
+//! next one is drawn from a generator seeded with the simulation's seed, the main future
+//! taking part in the draw. [`Timer::random_u64`](wrangle_core::Timer::random_u64) draws from
+//! a second generator derived from the same seed. So with the same seed the same program makes
+//! the same choices, sees the same virtual instants and the same random numbers on every run;
+//! another seed may interleave the tasks differently, which is how a test explores orderings.
+//!
+//! Not deterministic: anything involving real threads. Blocking jobs
+//! ([`spawn_blocking`](wrangle_core::Spawn::spawn_blocking)) run on real threads in real time,
+//! so when they wake or spawn tasks relative to the tasks on the driving thread is up to the
+//! operating system. Their effect on the *clock* stays exact (the clock waits for them), but
+//! interleavings involving them may differ from run to run. The same holds for threads the
+//! simulation does not know about, for real I/O, `std::time::Instant::now()` and global random
+//! generators: code under test should take time and chance from its `Timer`.
+//!
+//! # Blocking work
+//!
+//! Each blocking job runs on a thread of its own. While a job runs the clock stands still,
+//! since the job may be about to wake a task. A job simulates a slow blocking call with
+//! [`Sim::sleep_blocking`]: it parks until the virtual clock reaches its deadline, and while
+//! parked it does not hold the clock, so three jobs sleeping one second each side by side take
+//! exactly one virtual second. A job parked for good (`sleep_blocking(Duration::MAX)`) does not
+//! keep `block_on` from returning; its thread is leaked.
+//!
+//! # Deadlocks
+//!
+//! When the future passed to `block_on` has not completed, no task is runnable, no blocking job
+//! is running and no timer is pending, nothing can ever happen again. A real runtime would
+//! hang; [`Sim`] returns [`BlockOnError::Deadlock`](wrangle_core::BlockOnError::Deadlock)
+//! instead, counting the stuck tasks, and [`run`] panics with that message. A task waiting on a
+//! thread the simulation does not know about (not started with `spawn_blocking`) counts as
+//! stuck: route such work through `spawn_blocking`.
+//!
+//! # Examples
+//!
+//! Three services called side by side take as long as the slowest one:
+//!
+//! ```
+//! use std::time::Duration;
+//! use wrangle_core::Spawn;
+//!
+//! wrangle_sim::run(1, |rt| async move {
+//!     let call = |name: &'static str, millis: u64| {
+//!         let rt = rt.clone();
+//!         rt.clone().spawn(async move {
+//!             wrangle_core::sleep(&rt, Duration::from_millis(millis)).await;
+//!             name
+//!         })
+//!     };
+//!     let (a, b, c) = (call("users", 1000), call("orders", 1500), call("stock", 800));
+//!     assert_eq!([a.await, b.await, c.await], ["users", "orders", "stock"]);
+//!     assert_eq!(rt.elapsed(), Duration::from_millis(1500));
+//! });
+//! ```
+//!
+//! # Feature flags
+//!
+//! None.
+#![forbid(unsafe_code)]
+
+mod block_on;
+mod blocking;
+mod role;
+mod run;
+mod sim;
+mod sleep;
+mod spawn;
+mod state;
+
+pub use run::{run, try_run};
+pub use sim::Sim;
+pub use sleep::SimSleep;

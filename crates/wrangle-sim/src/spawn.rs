@@ -1,0 +1,68 @@
+//! Spawning futures: wrangle's task handle over an `async-task` cell, queued on the
+//! simulation's ready list.
+
+use std::future::Future;
+use std::sync::{Arc, Weak};
+
+use wrangle_core::{SpawnError, Task};
+
+use crate::state::{Inner, NAME};
+
+/// Counts a task as live from spawn until its future is gone (finished, cancelled, or dropped
+/// unpolled at shutdown).
+struct LiveGuard {
+    inner: Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            let waker = inner.lock().active.remove(&self.id);
+            // Dropped outside the lock: dropping a waker may reschedule a task.
+            drop(waker);
+        }
+    }
+}
+
+pub(crate) fn spawn<F>(inner: &Arc<Inner>, future: F) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if inner.lock().shutdown {
+        return Err(SpawnError::shutdown(NAME));
+    }
+    let (job, task) = wrangle_core::task::new(future);
+    let id = inner.next_task_id();
+    let guard = LiveGuard {
+        inner: Arc::downgrade(inner),
+        id,
+    };
+    let wrapped = async move {
+        let _live = guard;
+        job.await;
+    };
+    // The schedule function holds the simulation weakly: tasks keep no simulation alive, and
+    // a task woken after the simulation is gone is dropped.
+    let weak = Arc::downgrade(inner);
+    let (runnable, handle) = async_task::spawn(wrapped, move |runnable| match weak.upgrade() {
+        Some(inner) => inner.schedule(runnable),
+        None => drop(runnable),
+    });
+    handle.detach();
+    let waker = runnable.waker();
+    let mut state = inner.lock();
+    if state.shutdown {
+        // Shut down since we looked: drop the cell (and the future, marking the task
+        // cancelled) outside the lock.
+        drop(state);
+        drop((runnable, waker, task));
+        return Err(SpawnError::shutdown(NAME));
+    }
+    state.active.insert(id, waker);
+    state.ready.push(runnable);
+    drop(state);
+    inner.changed.notify_all();
+    Ok(task)
+}
