@@ -9,7 +9,7 @@ use futures_lite::FutureExt as _;
 use wrangle_core::{AnyRuntime, BlockOnError, JoinError, Runtime, Spawn, Task, Timer};
 
 use crate::Harness;
-use crate::support::{Alive, DropFlag, wait_until};
+use crate::support::{Alive, DropFlag, settle, wait_until};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -50,7 +50,10 @@ pub fn drop_cancels_within_bounded_time<H: Harness>() {
         assert!(wait_until(&rt, H::SLACK, || started.load(Ordering::SeqCst)).await);
         drop(task);
         let fired = wait_until(&rt, H::SLACK + ms(50), || dropped.load(Ordering::SeqCst)).await;
-        assert!(fired, "the task's future was not dropped after its handle was");
+        assert!(
+            fired,
+            "the task's future was not dropped after its handle was"
+        );
     });
 }
 
@@ -105,7 +108,10 @@ pub fn awaited_cancel_returns_once_gone<H: Harness>() {
         });
         assert!(wait_until(&rt, H::SLACK, || started.load(Ordering::SeqCst)).await);
         assert_eq!(task.cancel().await, None);
-        assert!(dropped.load(Ordering::SeqCst), "cancel returned before the future was dropped");
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "cancel returned before the future was dropped"
+        );
 
         // Cancelling a task that never got to run drops it as well.
         let (guard, dropped) = DropFlag::new();
@@ -124,7 +130,10 @@ pub fn panic_reraised_at_await<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let task: Task<()> = rt.spawn(async { panic!("boom at the await") });
-        let payload = AssertUnwindSafe(task).catch_unwind().await.expect_err("the panic surfaces");
+        let payload = AssertUnwindSafe(task)
+            .catch_unwind()
+            .await
+            .expect_err("the panic surfaces");
         assert_eq!(panic_message(&*payload), "boom at the await");
     });
 }
@@ -146,7 +155,11 @@ pub fn join_gives_panic_payload<H: Harness>() {
             JoinError::Panicked(panic) => assert_eq!(panic.message(), "payload 7"),
             JoinError::Cancelled => unreachable!(),
         }
-        let err = rt.spawn(async { std::panic::panic_any(13_u32) }).join().await.unwrap_err();
+        let err = rt
+            .spawn(async { std::panic::panic_any(13_u32) })
+            .join()
+            .await
+            .unwrap_err();
         let payload = err.into_panic();
         assert_eq!(payload.downcast_ref::<u32>(), Some(&13));
     });
@@ -157,7 +170,12 @@ pub fn runtime_survives_task_panic<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         for _ in 0..4 {
-            assert!(rt.spawn(async { panic!("one of many") }).join().await.is_err());
+            assert!(
+                rt.spawn(async { panic!("one of many") })
+                    .join()
+                    .await
+                    .is_err()
+            );
         }
         assert_eq!(rt.spawn(async { 5 }).await, 5);
     });
@@ -174,10 +192,16 @@ pub fn spawn_blocking_value<H: Harness>() {
 pub fn spawn_blocking_panic<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
-        let err = rt.spawn_blocking(|| -> u8 { panic!("blocking boom") }).join().await;
+        let err = rt
+            .spawn_blocking(|| -> u8 { panic!("blocking boom") })
+            .join()
+            .await;
         assert_eq!(err.unwrap_err().to_string(), "task panicked: blocking boom");
         let task = rt.spawn_blocking(|| panic!("again"));
-        let payload = AssertUnwindSafe(task).catch_unwind().await.expect_err("re-raised");
+        let payload = AssertUnwindSafe(task)
+            .catch_unwind()
+            .await
+            .expect_err("re-raised");
         assert_eq!(panic_message(&*payload), "again");
     });
 }
@@ -199,15 +223,19 @@ pub fn spawn_blocking_dropped_result_discarded<H: Harness>() {
             finished2.store(true, Ordering::SeqCst);
             Alive::new(&counter)
         });
-        let started = wait_until(&rt, H::SLACK, || started_rx.try_recv().is_ok()).await;
+        // The job blocks on a real channel, which under wrangle-sim holds the clock still:
+        // wait by yielding, not by sleeping.
+        let started = settle(|| started_rx.try_recv().is_ok()).await;
         assert!(started, "the blocking call did not start");
         drop(task);
         let _ = release_tx.send(());
-        let done = wait_until(&rt, H::SLACK, || {
-            finished.load(Ordering::SeqCst) && result_alive.load(Ordering::SeqCst) == 0
-        })
-        .await;
-        assert!(done, "the started call should finish and its result be dropped");
+        let done =
+            settle(|| finished.load(Ordering::SeqCst) && result_alive.load(Ordering::SeqCst) == 0)
+                .await;
+        assert!(
+            done,
+            "the started call should finish and its result be dropped"
+        );
     });
 }
 
@@ -259,7 +287,11 @@ pub fn sleep_until_past_is_immediate<H: Harness>() {
         let past = rt.now();
         wrangle_core::sleep(&rt, ms(2)).await;
         let first = futures_lite::future::poll_once(wrangle_core::sleep_until(&rt, past)).await;
-        assert_eq!(first, Some(()), "a past deadline must be ready at the first poll");
+        assert_eq!(
+            first,
+            Some(()),
+            "a past deadline must be ready at the first poll"
+        );
     });
 }
 
@@ -269,10 +301,16 @@ pub fn sleep_duration_max_never_panics<H: Harness>() {
     rt.block_on(async {
         let sleep = wrangle_core::sleep(&rt, Duration::MAX);
         assert_eq!(sleep.deadline(), None);
-        let raced = futures_lite::future::or(async { sleep.await; false }, async {
-            wrangle_core::sleep(&rt, ms(5)).await;
-            true
-        })
+        let raced = futures_lite::future::or(
+            async {
+                sleep.await;
+                false
+            },
+            async {
+                wrangle_core::sleep(&rt, ms(5)).await;
+                true
+            },
+        )
         .await;
         assert!(raced, "a Duration::MAX sleep completed");
     });
@@ -314,7 +352,10 @@ pub fn interval_ticks_without_drift<H: Harness>() {
         }
         let took = rt.now() - first;
         // With drift it would be 5 × 30 ms.
-        assert!(took >= period * 5 && took <= period * 5 + H::SLACK, "took {took:?}");
+        assert!(
+            took >= period * 5 && took <= period * 5 + H::SLACK,
+            "took {took:?}"
+        );
     });
 }
 
@@ -329,7 +370,11 @@ pub fn interval_rejects_zero_period<H: Harness>() {
 pub fn random_u64_varies<H: Harness>() {
     let rt = H::make();
     let draws: std::collections::HashSet<u64> = (0..64).map(|_| rt.random_u64()).collect();
-    assert!(draws.len() > 60, "random_u64 repeats itself: {} distinct of 64", draws.len());
+    assert!(
+        draws.len() > 60,
+        "random_u64 repeats itself: {} distinct of 64",
+        draws.len()
+    );
 }
 
 /// `block_on` returns the future's value, and can be called again.
@@ -343,7 +388,9 @@ pub fn block_on_returns_value<H: Harness>() {
 pub fn block_on_nested_in_block_on_errors<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
-        let err = rt.try_block_on(async {}).expect_err("nested block_on is refused");
+        let err = rt
+            .try_block_on(async {})
+            .expect_err("nested block_on is refused");
         assert_eq!(err, BlockOnError::Nested);
         assert!(err.to_string().contains("already driving wrangle work"));
         let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(async {})));
@@ -401,13 +448,20 @@ pub fn shutdown_refuses_and_cancels<H: Harness>() {
         started2.store(true, Ordering::SeqCst);
         std::future::pending::<u8>().await
     });
-    rt.block_on(async { assert!(wait_until(&rt, H::SLACK, || started.load(Ordering::SeqCst)).await) });
+    rt.block_on(async {
+        assert!(wait_until(&rt, H::SLACK, || started.load(Ordering::SeqCst)).await)
+    });
     H::shutdown(&rt);
 
-    let err = rt.try_spawn(async {}).expect_err("spawn after shutdown is refused");
+    let err = rt
+        .try_spawn(async {})
+        .expect_err("spawn after shutdown is refused");
     assert!(err.to_string().contains("shut down"), "{err}");
     assert!(rt.try_spawn_blocking(|| ()).is_err());
-    assert!(matches!(rt.try_block_on(async {}), Err(BlockOnError::Shutdown(_))));
+    assert!(matches!(
+        rt.try_block_on(async {}),
+        Err(BlockOnError::Shutdown(_))
+    ));
     // The infallible form returns a task that joins as cancelled.
     let late = futures_lite::future::block_on(rt.spawn(async { 1 }).join());
     assert!(late.unwrap_err().is_cancelled());

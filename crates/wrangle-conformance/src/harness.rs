@@ -85,3 +85,18 @@ impl Harness for AsyncStd {
         rt.shutdown();
     }
 }
+
+/// wrangle-sim: virtual time, so every timing figure is exact (no slack).
+#[derive(Debug)]
+pub struct Sim;
+
+impl Harness for Sim {
+    type Rt = wrangle_sim::Sim;
+    const SLACK: Duration = Duration::ZERO;
+    fn make() -> Self::Rt {
+        wrangle_sim::Sim::new(0x5EED)
+    }
+    fn shutdown(rt: &Self::Rt) {
+        rt.shutdown();
+    }
+}

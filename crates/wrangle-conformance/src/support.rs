@@ -42,12 +42,25 @@ impl Drop for Alive {
     }
 }
 
+/// Yields up to `rounds` times, checking `cond` before each yield; returns whether it held.
+/// No time passes on a virtual clock.
+async fn yield_until(rounds: usize, cond: &impl Fn() -> bool) -> bool {
+    for _ in 0..rounds {
+        if cond() {
+            return true;
+        }
+        wrangle_core::yield_now().await;
+    }
+    cond()
+}
+
 /// Waits, on `timer`'s clock, until `cond` holds or `limit` has passed; returns whether it
-/// held. Polls every millisecond.
+/// held. Each round first yields a few times, so on virtual time a condition that holds "at
+/// the next scheduling point" is met with no time passing, then sleeps a millisecond.
 pub async fn wait_until<T: Timer>(timer: &T, limit: Duration, cond: impl Fn() -> bool) -> bool {
     let deadline = timer.now() + limit;
     loop {
-        if cond() {
+        if yield_until(64, &cond).await {
             return true;
         }
         if timer.now() >= deadline {
@@ -55,4 +68,18 @@ pub async fn wait_until<T: Timer>(timer: &T, limit: Duration, cond: impl Fn() ->
         }
         wrangle_core::sleep(timer, Duration::from_millis(1)).await;
     }
+}
+
+/// Yields, without touching any timer, until `cond` holds or ten seconds of real time have
+/// passed. For waiting on a blocking job, which under wrangle-sim holds the virtual clock
+/// still while it works.
+pub async fn settle(cond: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if yield_until(64, &cond).await {
+            return true;
+        }
+        std::thread::yield_now();
+    }
+    cond()
 }

@@ -15,3 +15,7 @@ mod smol {
 mod async_std {
     wrangle_conformance::conformance_suite!(wrangle_conformance::harness::AsyncStd);
 }
+
+mod sim {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::Sim);
+}
