@@ -1,1 +1,91 @@
-//! placeholder
+//! The asyncio toolkit for Rust, on any runtime.
+//!
+//! wrangle gives async Rust the patterns asyncio and anyio give Python — spawning with
+//! cancel-on-drop tasks, sleeps and intervals, a runtime chosen at run time — written once
+//! against small traits and run unchanged on tokio, smol, async-std, or the deterministic
+//! virtual-time runtime `wrangle-sim`.
+//!
+//! This crate only re-exports: the traits and combinators of `wrangle-core`, and each
+//! runtime adapter behind a feature.
+//!
+//! | Item | What it is |
+//! |---|---|
+//! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
+//! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
+//! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
+//! | `tokio::Tokio`, `smol::Smol`, `async_std::AsyncStd`, `sim::Sim` | the runtimes, one feature each |
+//!
+//! # Quick start
+//!
+//! ```
+//! # #[cfg(feature = "smol")] {
+//! use std::time::Duration;
+//! use wrangle::Runtime;
+//!
+//! let rt = wrangle::smol::Smol::new()?;
+//! let total = rt.block_on(async {
+//!     let tasks: Vec<_> = (1..=3u64)
+//!         .map(|i| {
+//!             let timer = rt.clone();
+//!             rt.spawn(async move {
+//!                 wrangle::sleep(&timer, Duration::from_millis(10 * i)).await;
+//!                 i
+//!             })
+//!         })
+//!         .collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await;
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 6);
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Runtime support
+//!
+//! | Runtime | Feature | Type |
+//! |---|---|---|
+//! | tokio, multi-thread or current-thread | `tokio` | `wrangle::tokio::Tokio` |
+//! | smol (async-executor + async-io + blocking) | `smol` | `wrangle::smol::Smol` |
+//! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | `wrangle::async_std::AsyncStd` |
+//! | virtual time, deterministic, for tests | `sim` | `wrangle::sim::Sim` |
+//!
+//! Every runtime passes the same conformance suite: dropping a task cancels it, a panic
+//! surfaces where the task is awaited, timers never fire early, `block_on` refuses to nest.
+//!
+//! # Feature flags
+//!
+//! There is **no default runtime**. Cargo unifies features across a dependency graph, so a
+//! default runtime here would force that runtime on every crate downstream of any library that
+//! uses wrangle. Libraries depend on `wrangle` with no features and stay generic over
+//! [`Runtime`]; applications pick one: `wrangle = { version = "0.1", features = ["smol"] }`.
+//!
+//! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
+//! - `full`: all of them (for examples and comparisons).
+#![forbid(unsafe_code)]
+
+pub use wrangle_core::{
+    AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, JoinError, Runtime, Spawn,
+    SpawnError, Task, Timer, context, interval, interval_at, sleep, sleep_until, task, time,
+    yield_now,
+};
+
+/// The tokio adapter (feature `tokio`): see [`wrangle_tokio`].
+#[cfg(feature = "tokio")]
+pub use wrangle_tokio as tokio;
+
+/// The smol adapter (feature `smol`): see [`wrangle_smol`].
+#[cfg(feature = "smol")]
+pub use wrangle_smol as smol;
+
+/// The async-std adapter (feature `async-std`; legacy): see [`wrangle_async_std`].
+#[cfg(feature = "async-std")]
+pub use wrangle_async_std as async_std;
+
+/// The virtual-time runtime (feature `sim`): see [`wrangle_sim`].
+#[cfg(feature = "sim")]
+pub use wrangle_sim as sim;

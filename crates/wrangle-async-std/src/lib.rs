@@ -25,7 +25,7 @@
 //! # Examples
 //!
 //! ```
-//! use wrangle_core::Runtime;
+//! use wrangle_core::{Runtime, Spawn};
 //! use wrangle_async_std::AsyncStd;
 //!
 //! let rt = AsyncStd::new();

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use wrangle_core::{AbortHandle, BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
@@ -17,7 +17,7 @@ const NAME: &str = "async-std";
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::Runtime;
+/// use wrangle_core::{Runtime, Spawn};
 ///
 /// let rt = wrangle_async_std::AsyncStd::new();
 /// assert_eq!(rt.block_on(rt.spawn_blocking(|| 6 * 7)), 42);
@@ -78,7 +78,11 @@ impl AsyncStd {
     pub fn shutdown(&self) {
         self.inner.shut_down.store(true, Ordering::Release);
         let handles = {
-            let mut spawned = self.inner.spawned.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut spawned = self
+                .inner
+                .spawned
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             std::mem::take(&mut spawned.handles)
         };
         for handle in handles {
@@ -92,13 +96,19 @@ impl AsyncStd {
     }
 
     fn check_open(&self) -> Result<(), SpawnError> {
-        if self.is_shut_down() { Err(SpawnError::shutdown(NAME)) } else { Ok(()) }
+        if self.is_shut_down() {
+            Err(SpawnError::shutdown(NAME))
+        } else {
+            Ok(())
+        }
     }
 }
 
 impl fmt::Debug for AsyncStd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncStd").field("shut_down", &self.is_shut_down()).finish()
+        f.debug_struct("AsyncStd")
+            .field("shut_down", &self.is_shut_down())
+            .finish()
     }
 }
 

@@ -29,6 +29,8 @@
 //! # fn main() {}
 //! ```
 #![forbid(unsafe_code)]
+// A test suite: an unwrap that fails is a failing case, which is the point.
+#![allow(clippy::unwrap_used)]
 
 pub mod cases;
 pub mod harness;

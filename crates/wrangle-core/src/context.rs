@@ -7,6 +7,12 @@
 //! internals.
 
 use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
@@ -31,7 +37,9 @@ thread_local! {
 /// ```
 pub fn enter() -> EnterGuard {
     DEPTH.with(|d| d.set(d.get() + 1));
-    EnterGuard { _not_send: std::marker::PhantomData }
+    EnterGuard {
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// Whether wrangle is driving the current thread (inside a `block_on`, or polling a task).
@@ -55,5 +63,47 @@ pub struct EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// Wraps `future` so that the thread polling it counts as driven by wrangle during each poll.
+///
+/// wrangle's [`Job`](crate::task::Job) does this already; adapters that spawn through
+/// [`Task::from_native`](crate::Task::from_native) wrap their futures with it, so that
+/// `block_on` inside such a task is refused like everywhere else.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::context;
+///
+/// let inside = futures_lite::future::block_on(context::driven(async { context::is_driving() }));
+/// assert!(inside);
+/// ```
+pub fn driven<F: Future>(future: F) -> Driven<F> {
+    Driven { future }
+}
+
+pin_project! {
+    /// Future for the [`driven()`] function.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Driven<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Driven<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _driving = enter();
+        self.project().future.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for Driven<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driven").finish_non_exhaustive()
     }
 }

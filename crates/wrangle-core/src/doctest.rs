@@ -46,14 +46,21 @@ impl Future for ThreadSleep {
         if let Ok(mut w) = state.1.lock() {
             *w = Some(cx.waker().clone());
         }
-        if state.0.load(Ordering::SeqCst) { Poll::Ready(()) } else { Poll::Pending }
+        if state.0.load(Ordering::SeqCst) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
 impl Timer for ThreadPerTask {
     type Sleep = ThreadSleep;
     fn sleep_until(&self, deadline: Instant) -> ThreadSleep {
-        ThreadSleep { deadline, state: None }
+        ThreadSleep {
+            deadline,
+            state: None,
+        }
     }
     fn now(&self) -> Instant {
         Instant::now()

@@ -22,7 +22,7 @@ pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use wrangle_core::{AnyRuntime, DynRuntime, Runtime};
+/// use wrangle_core::{AnyRuntime, DynRuntime, Runtime, Spawn};
 ///
 /// # let chosen = wrangle_core::doctest::ThreadPerTask;
 /// let rt = AnyRuntime::new(chosen);
@@ -136,7 +136,9 @@ impl AnyRuntime {
 
 impl fmt::Debug for AnyRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AnyRuntime").field(&self.0.name_dyn()).finish()
+        f.debug_tuple("AnyRuntime")
+            .field(&self.0.name_dyn())
+            .finish()
     }
 }
 
@@ -171,7 +173,9 @@ impl Spawn for AnyRuntime {
         T: Send + 'static,
     {
         let (job, task) = crate::task::new_blocking(f);
-        self.0.try_spawn_blocking_dyn(Box::new(move || job.run()))?.detach();
+        self.0
+            .try_spawn_blocking_dyn(Box::new(move || job.run()))?
+            .detach();
         Ok(task)
     }
 }

@@ -37,7 +37,11 @@ impl SpawnError {
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot spawn: the {} runtime has been shut down", self.runtime)
+        write!(
+            f,
+            "cannot spawn: the {} runtime has been shut down",
+            self.runtime
+        )
     }
 }
 

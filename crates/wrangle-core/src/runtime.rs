@@ -110,7 +110,8 @@ pub trait Spawn: Clone + Send + Sync + 'static {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.try_spawn_blocking(f).unwrap_or_else(|_| Task::cancelled())
+        self.try_spawn_blocking(f)
+            .unwrap_or_else(|_| Task::cancelled())
     }
 }
 

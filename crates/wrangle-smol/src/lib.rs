@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use wrangle_core::Runtime;
+//! use wrangle_core::{Runtime, Spawn};
 //! use wrangle_smol::Smol;
 //!
 //! let rt = Smol::new()?;

@@ -22,7 +22,7 @@ const NAME: &str = "smol";
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::Runtime;
+/// use wrangle_core::{Runtime, Spawn};
 ///
 /// let rt = wrangle_smol::Smol::new()?;
 /// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
@@ -220,7 +220,10 @@ impl Default for Builder {
 impl Builder {
     /// A worker per core and a one-second shutdown grace.
     pub fn new() -> Self {
-        Self { workers: None, grace: DEFAULT_GRACE }
+        Self {
+            workers: None,
+            grace: DEFAULT_GRACE,
+        }
     }
 
     /// The number of worker threads.
@@ -260,12 +263,16 @@ impl Builder {
             let executor = executor.clone();
             let stopped = stopped.clone();
             let exited = exited_tx.clone();
-            std::thread::Builder::new().name(format!("wrangle-smol-{i}")).spawn(move || {
-                async_io::block_on(executor.run(async { stopped.recv().await.ok() }));
-                drop(executor);
-                let _ = exited.send(());
-            })?;
+            std::thread::Builder::new()
+                .name(format!("wrangle-smol-{i}"))
+                .spawn(move || {
+                    async_io::block_on(executor.run(async { stopped.recv().await.ok() }));
+                    drop(executor);
+                    let _ = exited.send(());
+                })?;
         }
-        Ok(Smol { inner: Arc::new(inner) })
+        Ok(Smol {
+            inner: Arc::new(inner),
+        })
     }
 }

@@ -29,7 +29,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use wrangle_core::Runtime;
+//! use wrangle_core::{Runtime, Spawn};
 //! use wrangle_tokio::Tokio;
 //!
 //! let rt = Tokio::multi_thread()?;

@@ -28,7 +28,7 @@ const DEFAULT_GRACE: Duration = Duration::from_secs(1);
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::Runtime;
+/// use wrangle_core::{Runtime, Spawn};
 ///
 /// let rt = wrangle_tokio::Tokio::current_thread()?;
 /// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
@@ -115,7 +115,9 @@ impl Tokio {
     /// assert!(wrangle_tokio::Tokio::current().is_err());
     /// ```
     pub fn current() -> Result<Self, NoRuntime> {
-        Handle::try_current().map(Self::from_handle).map_err(|_| NoRuntime(()))
+        Handle::try_current()
+            .map(Self::from_handle)
+            .map_err(|_| NoRuntime(()))
     }
 
     fn wrap(handle: Handle, owned: Option<Owned>, name: &'static str) -> Self {
@@ -153,7 +155,12 @@ impl Tokio {
     /// ```
     pub fn shutdown(&self) {
         self.inner.shut_down.store(true, Ordering::Release);
-        let owned = self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let owned = self
+            .inner
+            .owned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         drop(owned);
     }
 
@@ -163,14 +170,22 @@ impl Tokio {
     }
 
     fn check_open(&self) -> Result<(), SpawnError> {
-        if self.is_shut_down() { Err(SpawnError::shutdown(self.inner.name)) } else { Ok(()) }
+        if self.is_shut_down() {
+            Err(SpawnError::shutdown(self.inner.name))
+        } else {
+            Ok(())
+        }
     }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: shut down (with the grace period) a runtime we built.
-        let owned = self.owned.get_mut().unwrap_or_else(PoisonError::into_inner).take();
+        let owned = self
+            .owned
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         drop(owned);
     }
 }
@@ -212,10 +227,10 @@ impl Spawn for Tokio {
         F::Output: Send + 'static,
     {
         self.check_open()?;
-        let (job, task) = wrangle_core::task::new(future);
-        // Tokio's handle detaches on drop; the wrangle task is the one that cancels.
-        drop(self.inner.handle.spawn(job));
-        Ok(task)
+        // tokio's own handle already aborts, catches panics and reports shutdown as
+        // cancellation; `driven` marks the worker as driven by wrangle during each poll.
+        let handle = self.inner.handle.spawn(context::driven(future));
+        Ok(Task::from_tokio(handle))
     }
 
     fn try_spawn_blocking<F, T>(&self, f: F) -> Result<Task<T>, SpawnError>
@@ -224,9 +239,7 @@ impl Spawn for Tokio {
         T: Send + 'static,
     {
         self.check_open()?;
-        let (job, task) = wrangle_core::task::new_blocking(f);
-        drop(self.inner.handle.spawn_blocking(move || job.run()));
-        Ok(task)
+        Ok(Task::from_tokio(self.inner.handle.spawn_blocking(f)))
     }
 }
 
@@ -242,7 +255,12 @@ impl Runtime for Tokio {
         if self.is_shut_down() {
             return Err(BlockOnError::Shutdown(self.inner.name));
         }
-        let owned = self.inner.owned.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let owned = self
+            .inner
+            .owned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let _driving = context::enter();
         // A current-thread runtime's timers are driven only by `Runtime::block_on`.
         Ok(match owned.as_ref().and_then(|o| o.rt.as_ref()) {
@@ -277,12 +295,20 @@ impl Builder {
     /// A multi-thread runtime, a worker per core unless [`worker_threads`](Self::worker_threads)
     /// says otherwise.
     pub fn multi_thread() -> Self {
-        Self { multi_thread: true, worker_threads: None, grace: DEFAULT_GRACE }
+        Self {
+            multi_thread: true,
+            worker_threads: None,
+            grace: DEFAULT_GRACE,
+        }
     }
 
     /// A current-thread runtime.
     pub fn current_thread() -> Self {
-        Self { multi_thread: false, worker_threads: None, grace: DEFAULT_GRACE }
+        Self {
+            multi_thread: false,
+            worker_threads: None,
+            grace: DEFAULT_GRACE,
+        }
     }
 
     /// The number of worker threads of a multi-thread runtime; ignored for current-thread.
@@ -306,14 +332,24 @@ impl Builder {
         let (mut builder, name) = if self.multi_thread {
             (tokio::runtime::Builder::new_multi_thread(), "tokio")
         } else {
-            (tokio::runtime::Builder::new_current_thread(), "tokio-current-thread")
+            (
+                tokio::runtime::Builder::new_current_thread(),
+                "tokio-current-thread",
+            )
         };
         if let (true, Some(n)) = (self.multi_thread, self.worker_threads) {
             builder.worker_threads(n.get());
         }
         let rt = builder.enable_time().thread_name("wrangle-tokio").build()?;
         let handle = rt.handle().clone();
-        Ok(Tokio::wrap(handle, Some(Owned { rt: Some(rt), grace: self.grace }), name))
+        Ok(Tokio::wrap(
+            handle,
+            Some(Owned {
+                rt: Some(rt),
+                grace: self.grace,
+            }),
+            name,
+        ))
     }
 }
 

@@ -3,13 +3,35 @@ use std::sync::Arc;
 
 use super::shared::Shared;
 
-/// What an [`AbortHandle`] needs of a task's shared state, whatever its output type.
-pub(crate) trait Abortable: Send + Sync {
+/// What an [`AbortHandle`] needs of a task, whatever its output type; implemented by adapters
+/// whose runtime has its own abort handle.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use wrangle_core::AbortHandle;
+/// use wrangle_core::task::Abortable;
+///
+/// struct Flag(AtomicBool);
+/// impl Abortable for Flag {
+///     fn abort(&self) { self.0.store(true, Ordering::SeqCst) }
+///     fn is_finished(&self) -> bool { self.0.load(Ordering::SeqCst) }
+/// }
+///
+/// let handle = AbortHandle::new(Arc::new(Flag(AtomicBool::new(false))));
+/// handle.abort();
+/// assert!(handle.is_finished());
+/// ```
+pub trait Abortable: Send + Sync + 'static {
+    /// Requests cancellation.
     fn abort(&self);
+    /// Whether the task has finished (its future is gone).
     fn is_finished(&self) -> bool;
 }
 
-impl<T: Send> Abortable for Shared<T> {
+impl<T: Send + 'static> Abortable for Shared<T> {
     fn abort(&self) {
         self.request_cancel();
     }
@@ -43,8 +65,27 @@ pub struct AbortHandle {
 }
 
 impl AbortHandle {
-    pub(crate) fn new(shared: Arc<dyn Abortable>) -> Self {
-        Self { shared }
+    /// An abort handle over any [`Abortable`] task.
+    pub fn new(task: Arc<dyn Abortable>) -> Self {
+        Self { shared: task }
+    }
+
+    /// A handle to a task that has already finished: aborting it does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(wrangle_core::AbortHandle::finished().is_finished());
+    /// ```
+    pub fn finished() -> Self {
+        struct Finished;
+        impl Abortable for Finished {
+            fn abort(&self) {}
+            fn is_finished(&self) -> bool {
+                true
+            }
+        }
+        Self::new(Arc::new(Finished))
     }
 
     /// Requests cancellation: the task's future is dropped at its next scheduling point.
@@ -60,6 +101,8 @@ impl AbortHandle {
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle").field("finished", &self.is_finished()).finish()
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }

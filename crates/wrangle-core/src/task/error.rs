@@ -94,6 +94,12 @@ impl From<JoinError> for io::Error {
 /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
 /// ```
 pub struct Panic {
+    // Boxed so that `JoinError`, and every `Result<T, JoinError>`, stays one word larger than
+    // `T` at most.
+    inner: Box<PanicInner>,
+}
+
+struct PanicInner {
     message: String,
     payload: Mutex<Box<dyn Any + Send + 'static>>,
 }
@@ -108,17 +114,25 @@ impl Panic {
         } else {
             "<non-string panic payload>".to_owned()
         };
-        Self { message, payload: Mutex::new(payload) }
+        Self {
+            inner: Box::new(PanicInner {
+                message,
+                payload: Mutex::new(payload),
+            }),
+        }
     }
 
     /// The panic message, or `<non-string panic payload>`.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The original payload, as `catch_unwind` returned it.
     pub fn into_payload(self) -> Box<dyn Any + Send + 'static> {
-        self.payload.into_inner().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .payload
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Re-raises the panic on the current thread.
@@ -129,6 +143,6 @@ impl Panic {
 
 impl fmt::Debug for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Panic").field(&self.message).finish()
+        f.debug_tuple("Panic").field(&self.inner.message).finish()
     }
 }

@@ -4,8 +4,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::{AbortHandle, JoinError};
 use super::shared::Shared;
+use super::{AbortHandle, JoinError, NativeHandle};
 
 /// A handle to a spawned task: the same type, with the same semantics, on every runtime.
 ///
@@ -48,17 +48,48 @@ use super::shared::Shared;
 /// ```
 #[must_use = "dropping a Task cancels it; call .detach() to let it run on"]
 pub struct Task<T> {
-    shared: Option<Arc<Shared<T>>>,
+    /// `None` only after `detach`, which consumes the handle.
+    repr: Option<Repr<T>>,
+}
+
+enum Repr<T> {
+    /// wrangle's own state, shared with a [`Job`](super::Job) or
+    /// [`BlockingJob`](super::BlockingJob).
+    Shared(Arc<Shared<T>>),
+    /// A runtime's own handle, which already has wrangle's semantics.
+    Native(Box<dyn NativeHandle<T>>),
+    /// tokio's handle, held inline: a box here costs a pointer chase per task, which is
+    /// most of wrangle's spawn overhead on tokio.
+    #[cfg(feature = "tokio")]
+    Tokio(tokio::task::JoinHandle<T>),
 }
 
 impl<T> Task<T> {
     pub(crate) fn from_shared(shared: Arc<Shared<T>>) -> Self {
-        Self { shared: Some(shared) }
+        Self {
+            repr: Some(Repr::Shared(shared)),
+        }
     }
 
-    fn shared(&self) -> &Shared<T> {
-        // Only `detach` takes `shared`, and it consumes the handle.
-        self.shared.as_deref().expect("Task used after detach")
+    /// Wraps tokio's `JoinHandle`, which already aborts synchronously, catches panics and
+    /// reports a task dropped at shutdown as cancelled; the handle is held inline. For the
+    /// tokio adapter (feature `tokio`).
+    #[cfg(feature = "tokio")]
+    pub fn from_tokio(handle: tokio::task::JoinHandle<T>) -> Self
+    where
+        T: Send + 'static,
+    {
+        Self {
+            repr: Some(Repr::Tokio(handle)),
+        }
+    }
+
+    /// Wraps a runtime's own task handle that already keeps wrangle's contract (see
+    /// [`NativeHandle`]). For adapter authors.
+    pub fn from_native(handle: Box<dyn NativeHandle<T>>) -> Self {
+        Self {
+            repr: Some(Repr::Native(handle)),
+        }
     }
 
     /// A task that has already been cancelled: it joins as [`JoinError::Cancelled`].
@@ -93,8 +124,13 @@ impl<T> Task<T> {
     /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
     pub fn detach(mut self) {
-        if let Some(shared) = self.shared.take() {
-            shared.release(false);
+        match self.repr.take() {
+            Some(Repr::Shared(shared)) => shared.release(false),
+            // A native handle detaches when dropped without an abort.
+            Some(Repr::Native(handle)) => drop(handle),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => drop(handle),
+            None => {}
         }
     }
 
@@ -113,7 +149,14 @@ impl<T> Task<T> {
     /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
     pub fn abort(&self) {
-        self.shared().request_cancel();
+        // `None`: already joined, nothing to cancel.
+        match &self.repr {
+            Some(Repr::Shared(shared)) => shared.request_cancel(),
+            Some(Repr::Native(handle)) => handle.abort(),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => handle.abort(),
+            None => {}
+        }
     }
 
     /// A handle that can cancel the task without owning it.
@@ -128,8 +171,13 @@ impl<T> Task<T> {
     where
         T: Send + 'static,
     {
-        let shared = self.shared.clone().expect("Task used after detach");
-        AbortHandle::new(shared)
+        match &self.repr {
+            Some(Repr::Shared(shared)) => AbortHandle::new(shared.clone()),
+            Some(Repr::Native(handle)) => handle.abort_handle(),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => super::tokio::abort_handle(handle),
+            None => AbortHandle::finished(),
+        }
     }
 
     /// Whether the task has finished: it produced an outcome and its future is gone.
@@ -141,7 +189,13 @@ impl<T> Task<T> {
     /// assert!(task.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.shared().is_done()
+        match &self.repr {
+            Some(Repr::Shared(shared)) => shared.is_done(),
+            Some(Repr::Native(handle)) => handle.is_finished(),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => handle.is_finished(),
+            None => true,
+        }
     }
 
     /// Waits for the task and returns its outcome without re-raising a panic.
@@ -181,18 +235,33 @@ impl<T> Task<T> {
     }
 
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        match self.shared().poll_take(cx.waker()) {
-            None => Poll::Pending,
-            Some(Some(outcome)) => Poll::Ready(outcome),
-            Some(None) => panic!("Task polled after it completed"),
+        let polled = match self.repr.as_mut() {
+            Some(Repr::Shared(shared)) => match shared.poll_take(cx.waker()) {
+                None => Poll::Pending,
+                Some(Some(outcome)) => Poll::Ready(outcome),
+                Some(None) => panic!("Task polled after it completed"),
+            },
+            Some(Repr::Native(handle)) => handle.poll_join(cx),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => super::tokio::poll_join(handle, cx),
+            None => panic!("Task polled after it completed"),
+        };
+        if polled.is_ready() {
+            // Joined: nothing is left to cancel, so `Drop` has nothing to do.
+            self.repr = None;
         }
+        polled
     }
 }
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        if let Some(shared) = &self.shared {
-            shared.release(true);
+        match &self.repr {
+            Some(Repr::Shared(shared)) => shared.release(true),
+            Some(Repr::Native(handle)) => handle.abort(),
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) => handle.abort(),
+            None => {}
         }
     }
 }
@@ -219,10 +288,13 @@ impl<T> Future for Task<T> {
 
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.shared {
-            None => "detached",
-            Some(shared) if shared.is_done() => "finished",
-            Some(shared) if shared.is_cancel_requested() => "cancelling",
+        let state = match &self.repr {
+            None => "joined",
+            Some(Repr::Shared(shared)) if shared.is_done() => "finished",
+            Some(Repr::Shared(shared)) if shared.is_cancel_requested() => "cancelling",
+            Some(Repr::Native(handle)) if handle.is_finished() => "finished",
+            #[cfg(feature = "tokio")]
+            Some(Repr::Tokio(handle)) if handle.is_finished() => "finished",
             Some(_) => "running",
         };
         f.debug_struct("Task").field("state", &state).finish()

@@ -43,7 +43,10 @@ pin_project! {
 
 impl<F: Future> Job<F> {
     pub(crate) fn new(future: F, shared: Arc<Shared<F::Output>>) -> Self {
-        Self { future: Some(future), done: CompleteOnDrop(shared) }
+        Self {
+            future: Some(future),
+            done: CompleteOnDrop(shared),
+        }
     }
 }
 
@@ -118,7 +121,10 @@ where
     F: FnOnce() -> T,
 {
     pub(crate) fn new(f: F, shared: Arc<Shared<T>>) -> Self {
-        Self { f: Some(f), done: CompleteOnDrop(shared) }
+        Self {
+            f: Some(f),
+            done: CompleteOnDrop(shared),
+        }
     }
 
     /// Runs the closure on the current thread, unless its task was cancelled before it
@@ -145,6 +151,8 @@ where
 
 impl<F, T> fmt::Debug for BlockingJob<F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingJob").field("pending", &self.f.is_some()).finish()
+        f.debug_struct("BlockingJob")
+            .field("pending", &self.f.is_some())
+            .finish()
     }
 }

@@ -10,15 +10,19 @@ mod abort;
 mod error;
 mod handle;
 mod job;
+mod native;
 mod shared;
+#[cfg(feature = "tokio")]
+mod tokio;
 
 use std::future::Future;
 use std::sync::Arc;
 
-pub use abort::AbortHandle;
+pub use abort::{AbortHandle, Abortable};
 pub use error::{JoinError, Panic};
 pub use handle::{Cancel, Join, Task};
 pub use job::{BlockingJob, Job};
+pub use native::NativeHandle;
 
 /// Splits `future` into the [`Job`] a runtime runs and the [`Task`] handle a user holds.
 ///
@@ -62,5 +66,8 @@ where
     F: FnOnce() -> T,
 {
     let shared = Arc::new(shared::Shared::new());
-    (BlockingJob::new(f, shared.clone()), Task::from_shared(shared))
+    (
+        BlockingJob::new(f, shared.clone()),
+        Task::from_shared(shared),
+    )
 }

@@ -86,7 +86,11 @@ impl<T> Shared<T> {
             self.job_waker.wake();
         }
         if prev & DONE != 0 {
-            let stored = self.output.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let stored = self
+                .output
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
             drop(stored);
         }
     }
@@ -102,6 +106,11 @@ impl<T> Shared<T> {
                 return None;
             }
         }
-        Some(self.output.lock().unwrap_or_else(PoisonError::into_inner).take())
+        Some(
+            self.output
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        )
     }
 }

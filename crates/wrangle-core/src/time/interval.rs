@@ -120,7 +120,9 @@ impl<T: Timer> Interval<T> {
 
     /// Polls for the next tick.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        let Some(scheduled) = self.next else { return Poll::Pending };
+        let Some(scheduled) = self.next else {
+            return Poll::Pending;
+        };
         if self.sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
@@ -197,7 +199,9 @@ impl<T: Timer> Future for Tick<'_, T> {
 
 impl<T: Timer> fmt::Debug for Tick<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tick").field("interval", &self.interval).finish()
+        f.debug_struct("Tick")
+            .field("interval", &self.interval)
+            .finish()
     }
 }
 

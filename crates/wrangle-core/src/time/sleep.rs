@@ -35,7 +35,10 @@ use crate::Timer;
 pub fn sleep<T: Timer>(timer: &T, duration: Duration) -> Sleep<T> {
     match timer.now().checked_add(duration) {
         Some(deadline) => sleep_until(timer, deadline),
-        None => Sleep { deadline: None, inner: None },
+        None => Sleep {
+            deadline: None,
+            inner: None,
+        },
     }
 }
 
@@ -60,7 +63,10 @@ pub fn sleep<T: Timer>(timer: &T, duration: Duration) -> Sleep<T> {
 /// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 pub fn sleep_until<T: Timer>(timer: &T, deadline: Instant) -> Sleep<T> {
-    Sleep { deadline: Some(deadline), inner: Some(timer.sleep_until(deadline)) }
+    Sleep {
+        deadline: Some(deadline),
+        inner: Some(timer.sleep_until(deadline)),
+    }
 }
 
 pin_project! {
@@ -93,6 +99,8 @@ impl<T: Timer> Future for Sleep<T> {
 
 impl<T: Timer> fmt::Debug for Sleep<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish()
     }
 }
