@@ -2,7 +2,7 @@
 //! spawn, on the same runtime configuration.
 //!
 //! ```text
-//! cargo bench --bench spawn --features tokio,smol,async-std
+//! cargo bench --bench spawn
 //! ```
 //!
 //! Criterion measures each side; then a paired run alternates the two (native, wrangle,
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use wrangle::Runtime;
+use wrangle_core::Runtime;
 
 const N: u64 = 200_000;
 const WORKERS: usize = 2;
@@ -48,7 +48,7 @@ fn pairs() -> Vec<Pair> {
         .enable_time()
         .build()
         .expect("tokio starts");
-    let wrangle = wrangle::tokio::Tokio::from_handle(native.handle().clone());
+    let wrangle = wrangle_tokio::Tokio::from_handle(native.handle().clone());
     let native = Arc::new(native);
     pairs.push(Pair {
         runtime: "tokio",
@@ -78,7 +78,7 @@ fn pairs() -> Vec<Pair> {
                 }
             })
         }),
-        wrangle: wrangle_side(wrangle::tokio::Tokio::current_thread().expect("tokio starts")),
+        wrangle: wrangle_side(wrangle_tokio::Tokio::current_thread().expect("tokio starts")),
     });
 
     // smol: an async-executor run by two worker threads, as wrangle-smol builds it.
@@ -99,7 +99,7 @@ fn pairs() -> Vec<Pair> {
             })
         }),
         wrangle: wrangle_side(
-            wrangle::smol::Builder::new()
+            wrangle_smol::Builder::new()
                 .worker_threads(workers)
                 .build()
                 .expect("smol starts"),
@@ -119,7 +119,7 @@ fn pairs() -> Vec<Pair> {
                 }
             })
         }),
-        wrangle: wrangle_side(wrangle::async_std::AsyncStd::new()),
+        wrangle: wrangle_side(wrangle_async_std::AsyncStd::new()),
     });
     pairs
 }

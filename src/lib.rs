@@ -21,7 +21,7 @@
 //! ```
 //! # #[cfg(feature = "smol")] {
 //! use std::time::Duration;
-//! use wrangle::Runtime;
+//! use wrangle::{Runtime, Spawn};
 //!
 //! let rt = wrangle::smol::Smol::new()?;
 //! let total = rt.block_on(async {
@@ -89,3 +89,8 @@ pub use wrangle_async_std as async_std;
 /// The virtual-time runtime (feature `sim`): see [`wrangle_sim`].
 #[cfg(feature = "sim")]
 pub use wrangle_sim as sim;
+
+// The README's Rust blocks run as doctests, so its quick start keeps working when pasted.
+#[cfg(all(doctest, feature = "full"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
