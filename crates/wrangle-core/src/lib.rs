@@ -13,6 +13,27 @@
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`] |
 //! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
+//! | [`gather()`], [`try_gather()`] | run many futures at once, outputs in input order; bounded with `.limit(n)`; fail-fast or collect-all (asyncio's `return_exceptions=True`) |
+//! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
+//! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
+//! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
+//! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
+//! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
+//!
+//! # In-task combinators
+//!
+//! `gather`, `try_gather`, `gather_stream`, `as_completed`, `wait`, `race`, `race_ok` and
+//! `timeout` spawn nothing: each is a plain future or stream that polls its children itself.
+//! They run on any executor (even `futures_lite::future::block_on`), accept borrowed,
+//! non-`'static`, non-`Send` futures, and allocate nothing per item: the children live in a
+//! slab allocated once, each with a waker of its own, and each poll polls exactly the
+//! children woken since the last. Dropping one drops every child it owns before `drop`
+//! returns, and a panicking child's panic surfaces only after its siblings are dropped.
+//!
+//! What they cannot do is move their children while the caller is busy elsewhere: the
+//! children run only while the combinator is polled. That is concurrency without
+//! parallelism. Children that must progress on their own, or on several cores, belong in
+//! spawned tasks ([`Spawn::spawn`]); a spawning mode of `gather` is planned.
 //!
 //! # Time and chance are passed explicitly
 //!
@@ -33,19 +54,37 @@
 //! # Feature flags
 //!
 //! None: the core has no optional parts.
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: one module, `set::pinned`, pins futures in a slab (see its docs).
+#![deny(unsafe_code)]
 
+pub mod as_completed;
 pub mod context;
 #[doc(hidden)]
 pub mod doctest;
 mod dyn_runtime;
 mod error;
+mod future_ext;
+pub mod gather;
+mod progress;
+mod race;
+pub mod race_ok;
 mod runtime;
+mod set;
 pub mod task;
 pub mod time;
+pub mod timeout;
+pub mod wait;
 
+pub use as_completed::as_completed;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
+pub use future_ext::FutureExt;
+pub use gather::{gather, gather_stream, try_gather};
+pub use progress::Progress;
+pub use race::{Race, race};
+pub use race_ok::{AggregateError, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use task::{AbortHandle, JoinError, Task};
 pub use time::{interval, interval_at, sleep, sleep_until, yield_now};
+pub use timeout::{Elapsed, timeout, timeout_at};
+pub use wait::wait;

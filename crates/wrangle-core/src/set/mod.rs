@@ -1,0 +1,300 @@
+//! The engine under every in-task combinator: a set of futures pinned in a slab, each with a
+//! waker of its own, polled only when woken.
+//!
+//! - Slots live in chunks allocated on demand — the first holds one word's worth of slots
+//!   (64 on 64-bit targets), each next one twice as many, each capped by how many slots can
+//!   still be needed — and are never moved or freed before the set is, so a future is pinned
+//!   where it was inserted ([`pinned`]) and a free slot is reused by the next input. A set of
+//!   `limit` slots costs O(limit) memory and a handful of allocations, whatever the number
+//!   of inputs.
+//! - Each slot has one waker, made the first time the slot is used and reused by every
+//!   future stored there since: no allocation per item.
+//! - A wake sets the slot's bit in an atomic bitset ([`ready`]); a pass takes the bits and
+//!   polls exactly those slots, once each, so one pass costs O(woken), not O(slots), and a
+//!   child woken while the pass runs is polled in the next pass (one round trip through the
+//!   executor per pass, not per item).
+
+mod driver;
+mod pinned;
+mod ready;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+pub(crate) use driver::{Driver, Sink, Unordered};
+use pinned::PinnedSlots;
+use ready::{ChunkBits, Shared, WORD, slot_waker};
+
+/// The tag of an empty slot.
+const EMPTY: usize = usize::MAX;
+
+/// log2 of [`WORD`].
+const WORD_SHIFT: u32 = usize::BITS.trailing_zeros();
+
+/// Chunk `k` holds slot ids `[WORD·(2^k − 1), WORD·(2^(k+1) − 1))` (or a prefix of them).
+fn locate(id: usize) -> (usize, usize) {
+    let j = id + WORD;
+    let k = (usize::BITS - 1 - j.leading_zeros() - WORD_SHIFT) as usize;
+    (k, j - (WORD << k))
+}
+
+/// The first slot id of chunk `k`.
+fn chunk_base(k: usize) -> usize {
+    (WORD << k) - WORD
+}
+
+struct Chunk<F> {
+    futures: PinnedSlots<F>,
+    wakers: Box<[Option<Waker>]>,
+    /// The tag of each slot's future; [`EMPTY`] for an empty slot.
+    tags: Box<[usize]>,
+    bits: Arc<ChunkBits>,
+}
+
+/// A set of futures, each tagged with the index of its input.
+pub(crate) struct FutureSet<F> {
+    shared: Arc<Shared>,
+    chunks: Vec<Chunk<F>>,
+    /// Free slot ids, the next one to use last.
+    free: Vec<usize>,
+    len: usize,
+    allocated: usize,
+    /// How many slots the set can ever need (the limit, or the number of inputs if smaller).
+    want: usize,
+    /// The slot ids of a pass, kept to reuse the allocation.
+    ready: Vec<usize>,
+}
+
+impl<F> FutureSet<F> {
+    /// An empty set that will hold at most `want` futures at once (a hint for sizing chunks;
+    /// more may be inserted).
+    pub(crate) fn new(want: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared::default()),
+            chunks: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            allocated: 0,
+            want: want.max(1),
+            ready: Vec::new(),
+        }
+    }
+
+    /// The number of futures in the set.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Registers the waker of the task polling the set, to be woken when a child is.
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.shared.register(waker);
+    }
+
+    /// Inserts `future`, tagged `tag` (not `usize::MAX`), and returns its slot id. The future is not polled and
+    /// not marked woken: poll it with [`poll_slot`](Self::poll_slot), or use
+    /// [`insert_woken`](Self::insert_woken).
+    pub(crate) fn insert(&mut self, tag: usize, future: F) -> usize {
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => self.grow(),
+        };
+        let (k, off) = locate(id);
+        let chunk = &mut self.chunks[k];
+        chunk.futures.get(off).set(Some(future));
+        chunk.tags[off] = tag;
+        if chunk.wakers[off].is_none() {
+            chunk.wakers[off] = Some(slot_waker(&chunk.bits, off));
+        }
+        self.len += 1;
+        id
+    }
+
+    /// Inserts `future` and marks it woken, so the next pass polls it.
+    pub(crate) fn insert_woken(&mut self, tag: usize, future: F) {
+        let id = self.insert(tag, future);
+        let (k, off) = locate(id);
+        self.chunks[k].bits.mark(off);
+    }
+
+    /// Allocates the next chunk and returns one of its slot ids, the others going to the
+    /// free list.
+    fn grow(&mut self) -> usize {
+        let k = self.chunks.len();
+        let full = WORD << k;
+        // Up to `want`, allocate no more than can be used; past it (a wrong hint), double.
+        let len = if self.allocated < self.want {
+            full.min(self.want - self.allocated)
+        } else {
+            full
+        };
+        let bits = Arc::new(ChunkBits::new(self.shared.clone(), k as u32, len));
+        self.chunks.push(Chunk {
+            futures: PinnedSlots::new(len),
+            wakers: (0..len).map(|_| None).collect(),
+            tags: vec![EMPTY; len].into_boxed_slice(),
+            bits,
+        });
+        self.allocated += len;
+        let base = chunk_base(k);
+        self.free.extend((base + 1..base + len).rev());
+        base
+    }
+
+    /// Drops every future in the set, in place, in slot order.
+    pub(crate) fn clear(&mut self) {
+        for (k, chunk) in self.chunks.iter_mut().enumerate() {
+            let base = chunk_base(k);
+            for off in 0..chunk.tags.len() {
+                if chunk.tags[off] != EMPTY {
+                    chunk.futures.get(off).set(None);
+                    chunk.tags[off] = EMPTY;
+                    self.free.push(base + off);
+                }
+            }
+        }
+        self.len = 0;
+    }
+
+    /// The tags of the futures in the set, in slot order.
+    pub(crate) fn tags(&self) -> Vec<usize> {
+        let mut tags = Vec::with_capacity(self.len);
+        for chunk in &self.chunks {
+            tags.extend(chunk.tags.iter().copied().filter(|&t| t != EMPTY));
+        }
+        tags
+    }
+}
+
+impl<F: Future> FutureSet<F> {
+    /// Polls the future in slot `id`, if any, with the slot's own waker; when it completes
+    /// it is dropped in place and its slot freed, and its tag is returned with its output.
+    pub(crate) fn poll_slot(&mut self, id: usize) -> Poll<(usize, F::Output)> {
+        let (k, off) = locate(id);
+        let chunk = &mut self.chunks[k];
+        let mut slot = chunk.futures.get(off);
+        let (Some(future), Some(waker)) = (slot.as_mut().as_pin_mut(), &chunk.wakers[off]) else {
+            // A stale wake for a slot emptied since.
+            return Poll::Pending;
+        };
+        match future.poll(&mut Context::from_waker(waker)) {
+            Poll::Ready(output) => {
+                slot.set(None);
+                self.free.push(id);
+                self.len -= 1;
+                Poll::Ready((std::mem::replace(&mut chunk.tags[off], EMPTY), output))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// One pass over the woken children: takes every woken mark, then polls each of those
+    /// children once, handing `f` the tag and output of each that completes. Children woken
+    /// during the pass are polled in the next one. When `f` returns `false` the pass stops
+    /// and the marks not yet visited are lost: only for a caller about to
+    /// [`clear`](Self::clear) the set.
+    pub(crate) fn poll_woken(&mut self, mut f: impl FnMut(usize, F::Output) -> bool) {
+        let chunks = self.shared.take_chunks();
+        if chunks == 0 {
+            return;
+        }
+        let mut ready = std::mem::take(&mut self.ready);
+        let mut bitmap = chunks;
+        while bitmap != 0 {
+            let k = bitmap.trailing_zeros() as usize;
+            bitmap &= bitmap - 1;
+            let base = chunk_base(k);
+            self.chunks[k].bits.drain(&mut |off| ready.push(base + off));
+        }
+        for &id in &ready {
+            if let Poll::Ready((tag, output)) = self.poll_slot(id) {
+                if !f(tag, output) {
+                    break;
+                }
+            }
+        }
+        ready.clear();
+        self.ready = ready;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::pin::Pin;
+
+    use super::*;
+
+    #[test]
+    fn locate_round_trips() {
+        let mut id = 0;
+        for k in 0..6 {
+            assert_eq!(chunk_base(k), id);
+            for off in 0..(WORD << k) {
+                assert_eq!(locate(id), (k, off));
+                id += 1;
+            }
+        }
+    }
+
+    /// Ready after `n` polls, waking itself each time.
+    struct Countdown(u32);
+
+    impl Future for Countdown {
+        type Output = u32;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            if self.0 == 0 {
+                return Poll::Ready(7);
+            }
+            self.0 -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn grows_by_chunks_and_reuses_slots() {
+        let mut set = FutureSet::new(usize::MAX);
+        for i in 0..200 {
+            set.insert_woken(i, Countdown(1));
+        }
+        assert_eq!(set.len(), 200);
+        assert_eq!(set.chunks.len(), 3); // WORD + 2·WORD + 4·WORD ≥ 200 on 64-bit
+        let done = Cell::new(0);
+        set.poll_woken(|_, _| {
+            done.set(done.get() + 1);
+            true
+        });
+        assert_eq!(done.get(), 0);
+        let mut tags = Vec::new();
+        set.poll_woken(|tag, out| {
+            assert_eq!(out, 7);
+            tags.push(tag);
+            true
+        });
+        assert_eq!(tags, (0..200).collect::<Vec<_>>());
+        assert!(set.is_empty());
+        let id = set.insert(5, Countdown(0));
+        assert!(id < 200);
+        assert_eq!(set.poll_slot(id), Poll::Ready((5, 7)));
+    }
+
+    #[test]
+    fn small_want_makes_small_chunks() {
+        let mut set = FutureSet::new(3);
+        for i in 0..3 {
+            set.insert(i, Countdown(5));
+        }
+        assert_eq!(set.allocated, 3);
+        assert_eq!(set.tags(), [0, 1, 2]);
+        set.insert(3, Countdown(5));
+        assert_eq!(set.chunks.len(), 2);
+        set.clear();
+        assert!(set.is_empty());
+        assert!(set.tags().is_empty());
+    }
+}

@@ -1,0 +1,43 @@
+use std::fmt;
+use std::io;
+
+/// A deadline passed before the work was done: the error of [`timeout()`](crate::timeout()),
+/// [`timeout_at()`](crate::timeout_at()) and of an
+/// [`as_completed()`](crate::as_completed()) stream with a deadline.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::timeout::Elapsed;
+///
+/// # let err = futures_lite::future::block_on(wrangle_core::timeout(
+/// #     &wrangle_core::doctest::ThreadPerTask,
+/// #     std::time::Duration::ZERO,
+/// #     std::future::pending::<()>(),
+/// # )).unwrap_err();
+/// assert_eq!(err.to_string(), "deadline has elapsed");
+/// let io: std::io::Error = err.into();
+/// assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Elapsed(());
+
+impl Elapsed {
+    pub(crate) fn new() -> Self {
+        Self(())
+    }
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for io::Error {
+    fn from(err: Elapsed) -> Self {
+        io::Error::new(io::ErrorKind::TimedOut, err)
+    }
+}

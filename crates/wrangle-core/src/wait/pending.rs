@@ -1,0 +1,134 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use super::Wait;
+use crate::Progress;
+use crate::set::Unordered;
+
+/// The inputs of a [`wait()`](crate::wait()) that had not completed when it returned.
+///
+/// They make progress only while this is polled: as a [`Stream`] it yields `(index, output)`
+/// for each in completion order, and [`wait`](Pending::wait) waits on them again with any of
+/// `wait`'s conditions. Dropping it drops every future in it, before `drop` returns.
+///
+/// # Examples
+///
+/// ```
+/// use futures_lite::StreamExt;
+///
+/// futures_lite::future::block_on(async {
+///     let w = wrangle_core::wait([std::future::ready(1), std::future::ready(2)])
+///         .first_completed()
+///         .await;
+///     assert_eq!(w.done.len(), 2); // both were ready in the same pass
+///     let rest: Vec<_> = w.pending.collect().await;
+///     assert!(rest.is_empty());
+/// });
+/// ```
+#[must_use = "dropping `Pending` cancels the futures in it"]
+pub struct Pending<F: Future> {
+    core: Unordered<F>,
+}
+
+impl<F: Future> Pending<F> {
+    pub(super) fn new(core: Unordered<F>) -> Self {
+        Self { core }
+    }
+
+    /// How many inputs have not been yielded yet (running, or completed since and queued).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = futures_lite::future::block_on(
+    ///     wrangle_core::wait([
+    ///         Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
+    ///         Box::pin(std::future::ready(1)),
+    ///     ])
+    ///     .first_completed(),
+    /// );
+    /// assert_eq!(w.pending.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.core.driver.set.len() + self.core.queue.len()
+    }
+
+    /// Whether nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = futures_lite::future::block_on(wrangle_core::wait([async { 1 }]));
+    /// assert!(w.pending.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The input indices of the futures left, in increasing order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = futures_lite::future::block_on(
+    ///     wrangle_core::wait([
+    ///         Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
+    ///         Box::pin(std::future::ready(1)),
+    ///         Box::pin(std::future::pending()),
+    ///     ])
+    ///     .first_completed(),
+    /// );
+    /// assert_eq!(w.pending.indices(), [0, 2]);
+    /// ```
+    pub fn indices(&self) -> Vec<usize> {
+        let mut indices = self.core.driver.set.tags();
+        indices.extend(self.core.queue.iter().map(|(i, _)| *i));
+        indices.sort_unstable();
+        indices
+    }
+
+    /// Waits on the futures left, as [`wait()`](crate::wait()) does (for all of them unless
+    /// told otherwise); outputs that completed since the first wait count as done at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = futures_lite::future::block_on(async {
+    ///     let inputs = [std::future::ready(1), std::future::ready(2)];
+    ///     let first = wrangle_core::wait(inputs).first_completed().await;
+    ///     first.pending.wait().await
+    /// });
+    /// assert!(w.pending.is_empty());
+    /// ```
+    pub fn wait(self) -> Wait<F> {
+        let mut core = self.core;
+        let done = core.queue.drain(..).collect();
+        Wait::from_core(core, done)
+    }
+}
+
+impl<F: Future> Unpin for Pending<F> {}
+
+impl<F: Future> Stream for Pending<F> {
+    type Item = (usize, F::Output);
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut()
+            .core
+            .poll_next(cx, &mut |_| Poll::Ready(None), &mut None::<fn(Progress)>)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.core.size_hint(Some(0))
+    }
+}
+
+impl<F: Future> fmt::Debug for Pending<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending").field("len", &self.len()).finish()
+    }
+}
