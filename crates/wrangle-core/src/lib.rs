@@ -19,6 +19,7 @@
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
 //! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
+//! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code |
 //!
 //! # In-task combinators
 //!
@@ -68,6 +69,7 @@ pub mod gather;
 mod progress;
 mod race;
 pub mod race_ok;
+pub mod retry;
 mod runtime;
 mod set;
 pub mod task;

@@ -1,0 +1,500 @@
+//! `retry()` on virtual time: every delay, deadline and count is exact.
+#![allow(clippy::unwrap_used)]
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use wrangle_core::retry::{
+    Classification, Failure, Jitter, RetryBudget, RetryPolicy, StopReason, retry, retry_with,
+};
+use wrangle_core::{Spawn, Timer};
+
+const MS: Duration = Duration::from_millis(1);
+
+fn s9() -> RetryPolicy {
+    RetryPolicy::builder()
+        .exponential(MS * 100, 2.0)
+        .max_retries(3)
+        .build()
+        .unwrap()
+}
+
+/// S9: a call that always fails: delays 0.1, 0.2, 0.4 s, then the last error, 4 attempts.
+#[test]
+fn s9_always_failing() {
+    wrangle_sim::run(1, |rt| async move {
+        let delays = RefCell::new(Vec::new());
+        let starts = RefCell::new(Vec::new());
+        let policy = s9();
+        let err = retry(&rt, &policy, |attempt| {
+            starts.borrow_mut().push(rt.elapsed());
+            async move { Err::<(), _>(format!("failure {}", attempt.number())) }
+        })
+        .before_sleep(|_: &Failure<String>, _: &_, d| delays.borrow_mut().push(d))
+        .await
+        .unwrap_err();
+        assert_eq!(delays.into_inner(), [MS * 100, MS * 200, MS * 400]);
+        assert_eq!(starts.into_inner(), [Duration::ZERO, MS * 100, MS * 300, MS * 700]);
+        assert_eq!(err.attempts(), 4);
+        assert_eq!(err.reason(), StopReason::Exhausted);
+        assert_eq!(err.last_error().map(String::as_str), Some("failure 4"));
+        assert_eq!(err.total_delay(), MS * 700);
+        assert_eq!(rt.elapsed(), MS * 700);
+        assert!(err.to_string().contains("gave up after 4 attempt(s)"));
+    });
+}
+
+/// S9: fails twice, then succeeds: the value after 0.3 s, with 3 attempts.
+#[test]
+fn s9_fails_twice_then_succeeds() {
+    wrangle_sim::run(2, |rt| async move {
+        let policy = s9();
+        let (value, stats) = retry(&rt, &policy, |attempt| async move {
+            if attempt.number() <= 2 {
+                Err("flaky")
+            } else {
+                Ok(42)
+            }
+        })
+        .with_stats()
+        .await
+        .unwrap();
+        assert_eq!(value, 42);
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(stats.total_delay, MS * 300);
+        assert_eq!(stats.elapsed, MS * 300);
+        assert_eq!(rt.elapsed(), MS * 300);
+    });
+}
+
+/// Attempts that take time count toward elapsed; `Attempt` reports it and the previous delay.
+#[test]
+fn attempt_carries_elapsed_and_previous_delay() {
+    wrangle_sim::run(3, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS * 50)
+            .max_retries(2)
+            .build()
+            .unwrap();
+        let seen = RefCell::new(Vec::new());
+        let err = retry(&rt, &policy, |attempt| {
+            seen.borrow_mut().push((
+                attempt.number(),
+                attempt.elapsed(),
+                attempt.previous_delay(),
+            ));
+            let timer = rt.clone();
+            async move {
+                wrangle_core::sleep(&timer, MS * 10).await;
+                Err::<(), _>(())
+            }
+        })
+        .with_stats()
+        .await
+        .unwrap_err();
+        assert_eq!(
+            seen.into_inner(),
+            [
+                (1, Duration::ZERO, None),
+                (2, MS * 60, Some(MS * 50)),
+                (3, MS * 120, Some(MS * 50))
+            ]
+        );
+        assert_eq!(err.elapsed(), MS * 130);
+    });
+}
+
+/// Full, equal and decorrelated jitter stay within their documented bounds, and the same seed
+/// gives the same delays.
+#[test]
+fn jitter_bounds_and_reproducibility() {
+    let run = |seed: u64, jitter: Jitter| {
+        wrangle_sim::run(seed, move |rt| async move {
+            let policy = RetryPolicy::builder()
+                .exponential(MS * 100, 2.0)
+                .max_delay(MS * 1000)
+                .max_retries(8)
+                .jitter(jitter)
+                .build()
+                .unwrap();
+            let delays = RefCell::new(Vec::new());
+            let _ = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
+                .before_sleep(|_: &Failure<()>, _: &_, d| delays.borrow_mut().push(d))
+                .await;
+            delays.into_inner()
+        })
+    };
+    for seed in 0..20 {
+        let full = run(seed, Jitter::Full);
+        let equal = run(seed, Jitter::Equal);
+        let decorrelated = run(seed, Jitter::Decorrelated);
+        for (k, d) in full.iter().enumerate() {
+            let base = (MS * 100 * 2u32.pow(k as u32)).min(MS * 1000);
+            assert!(*d <= base, "full jitter {d:?} above {base:?}");
+            assert!(
+                equal[k] >= base / 2 && equal[k] <= base,
+                "equal jitter {:?}",
+                equal[k]
+            );
+        }
+        let mut prev = MS * 100;
+        for d in &decorrelated {
+            assert!(
+                *d >= MS * 100 && *d <= (prev * 3).min(MS * 1000),
+                "decorrelated {d:?}"
+            );
+            prev = *d;
+        }
+        assert_eq!(full, run(seed, Jitter::Full), "same seed, same delays");
+    }
+    assert_ne!(
+        run(1, Jitter::Full),
+        run(2, Jitter::Full),
+        "seeds should differ"
+    );
+}
+
+/// A server's Retry-After sets the next delay, capped by the maximum delay.
+#[test]
+fn retry_after_is_honoured_and_capped() {
+    wrangle_sim::run(4, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS * 10)
+            .max_delay(MS * 2000)
+            .build()
+            .unwrap();
+        let delays = RefCell::new(Vec::new());
+        let hints = [MS * 500, MS * 5000];
+        let value = retry(&rt, &policy, |attempt| async move {
+            match attempt.number() {
+                1 | 2 => Err(hints[attempt.number() as usize - 1]),
+                _ => Ok("ok"),
+            }
+        })
+        .classify(|hint: &Duration| Classification::RetryAfter(*hint))
+        .before_sleep(|_: &Failure<Duration>, _: &_, d| delays.borrow_mut().push(d))
+        .await
+        .unwrap();
+        assert_eq!(value, "ok");
+        assert_eq!(delays.into_inner(), [MS * 500, MS * 2000]);
+        assert_eq!(rt.elapsed(), MS * 2500);
+    });
+}
+
+/// A Retry-After beyond the deadline stops the call instead of sleeping into it.
+#[test]
+fn retry_after_beyond_deadline_stops() {
+    wrangle_sim::run(5, |rt| async move {
+        let policy = RetryPolicy::builder().deadline(MS * 1000).build().unwrap();
+        let err = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
+            .classify(|_: &()| Classification::RetryAfter(MS * 5000))
+            .await
+            .unwrap_err();
+        assert_eq!(err.reason(), StopReason::Deadline);
+        assert_eq!(err.attempts(), 1);
+        assert_eq!(rt.elapsed(), Duration::ZERO);
+    });
+}
+
+/// The total deadline counts attempt time too: an attempt running at the deadline is dropped.
+#[test]
+fn deadline_cuts_the_running_attempt() {
+    wrangle_sim::run(6, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS * 500)
+            .max_retries(10)
+            .deadline(MS * 2500)
+            .build()
+            .unwrap();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let err = retry(&rt, &policy, |_| {
+            let timer = rt.clone();
+            let guard = DropCount(dropped.clone());
+            async move {
+                let _guard = guard;
+                wrangle_core::sleep(&timer, MS * 1200).await;
+                Err::<(), _>("slow failure")
+            }
+        })
+        .await
+        .unwrap_err();
+        // attempt [0, 1.2], sleep [1.2, 1.7], attempt [1.7, 2.5) cut at the deadline.
+        assert_eq!(rt.elapsed(), MS * 2500);
+        assert_eq!(err.reason(), StopReason::Deadline);
+        assert!(err.timed_out());
+        assert_eq!(err.attempts(), 2);
+        assert_eq!(err.elapsed(), MS * 2500);
+        assert_eq!(dropped.load(Ordering::SeqCst), 2, "both attempts dropped");
+    });
+}
+
+/// A per-attempt timeout drops a hung attempt and counts as a transient failure.
+#[test]
+fn attempt_timeout_drops_hung_attempts() {
+    wrangle_sim::run(7, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS * 100)
+            .max_retries(2)
+            .attempt_timeout(MS * 1000)
+            .build()
+            .unwrap();
+        let alive = Arc::new(AtomicUsize::new(0));
+        let err = retry(&rt, &policy, |_| {
+            let guard = DropCount(alive.clone());
+            async move {
+                let _guard = guard;
+                std::future::pending::<Result<(), ()>>().await
+            }
+        })
+        .await
+        .unwrap_err();
+        assert!(err.timed_out());
+        assert_eq!(err.reason(), StopReason::Exhausted);
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(rt.elapsed(), MS * 3200);
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            3,
+            "every hung attempt was dropped"
+        );
+    });
+}
+
+/// A ready attempt wins even when its timeout is already due.
+#[test]
+fn ready_attempt_beats_its_timeout() {
+    wrangle_sim::run(8, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .attempt_timeout(Duration::from_nanos(1))
+            .build()
+            .unwrap();
+        assert_eq!(
+            retry(&rt, &policy, |_| async { Ok::<_, ()>(1) })
+                .await
+                .unwrap(),
+            1
+        );
+    });
+}
+
+/// A predicate decides what is retryable; a permanent error stops at once.
+#[test]
+fn permanent_errors_stop_at_once() {
+    wrangle_sim::run(9, |rt| async move {
+        let policy = s9();
+        let err = retry(&rt, &policy, |a| async move {
+            Err::<(), _>(if a.number() == 1 { 503 } else { 404 })
+        })
+        .when(|status: &u16| *status >= 500)
+        .await
+        .unwrap_err();
+        assert_eq!(err.reason(), StopReason::Permanent);
+        assert_eq!(err.attempts(), 2);
+        assert_eq!(err.last_error(), Some(&404));
+        assert_eq!(rt.elapsed(), MS * 100);
+    });
+}
+
+/// The shared budget stops retries once spent, and successes refill it.
+#[test]
+fn budget_exhaustion() {
+    wrangle_sim::run(10, |rt| async move {
+        let budget = RetryBudget::new(2, 0.5);
+        let policy = RetryPolicy::builder()
+            .constant(MS)
+            .max_retries(10)
+            .budget(budget.clone())
+            .build()
+            .unwrap();
+        let err = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.reason(), StopReason::Budget);
+        assert_eq!(err.attempts(), 3, "two retries from the budget");
+        assert_eq!(budget.available(), 0);
+        for _ in 0..4 {
+            retry(&rt, &policy, |_| async { Ok::<_, ()>(()) })
+                .await
+                .unwrap();
+        }
+        assert_eq!(budget.available(), 2, "four successes earn two retries");
+    });
+}
+
+/// One policy serves many concurrent calls; each keeps its own counters.
+#[test]
+fn one_policy_many_concurrent_calls() {
+    wrangle_sim::run(11, |rt| async move {
+        let policy = Arc::new(s9());
+        let tasks: Vec<_> = (0..10u32)
+            .map(|i| {
+                let (timer, policy) = (rt.clone(), policy.clone());
+                rt.spawn(async move {
+                    retry(&timer, &policy, |a| async move {
+                        if a.number() <= i % 4 {
+                            Err(())
+                        } else {
+                            Ok(a.number())
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for (i, task) in tasks.into_iter().enumerate() {
+            let expected = (i as u32 % 4) + 1;
+            assert_eq!(task.await.unwrap(), expected);
+        }
+        assert_eq!(rt.elapsed(), MS * 700);
+    });
+}
+
+/// Huge retry counts saturate rather than overflow.
+#[test]
+fn huge_retry_counts_saturate() {
+    wrangle_sim::run(12, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(Duration::ZERO)
+            .max_retries(u32::MAX)
+            .build()
+            .unwrap();
+        let n = retry(&rt, &policy, |a| async move {
+            if a.number() < 5000 {
+                Err(())
+            } else {
+                Ok(a.number())
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(n, 5000);
+        let policy = RetryPolicy::builder()
+            .exponential(MS, 10.0)
+            .max_delay(Duration::from_secs(60))
+            .max_retries(50)
+            .build()
+            .unwrap();
+        let err = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.attempts(), 51);
+        assert!(err.total_delay() <= Duration::from_secs(60) * 50);
+    });
+}
+
+/// `retry_with` threads an owned context through the attempts, and gives it back.
+#[test]
+fn retry_with_threads_context() {
+    wrangle_sim::run(13, |rt| async move {
+        let policy = s9();
+        let (ctx, outcome) = retry_with(&rt, &policy, Vec::<u32>::new(), |mut log, a| async move {
+            log.push(a.number());
+            (
+                log,
+                if a.number() < 3 {
+                    Err("again")
+                } else {
+                    Ok("done")
+                },
+            )
+        })
+        .await;
+        assert_eq!(outcome.unwrap(), "done");
+        assert_eq!(ctx.unwrap(), [1, 2, 3]);
+
+        // A timed-out attempt takes the context with it: the call stops there.
+        let policy = RetryPolicy::builder()
+            .attempt_timeout(MS * 10)
+            .build()
+            .unwrap();
+        let (ctx, outcome) = retry_with(&rt, &policy, String::from("conn"), |c, _| async move {
+            std::future::pending::<()>().await;
+            (c, Ok::<(), ()>(()))
+        })
+        .await;
+        assert!(ctx.is_none());
+        let err = outcome.unwrap_err();
+        assert!(err.timed_out());
+        assert_eq!(err.attempts(), 2);
+    });
+}
+
+/// Bad configuration is rejected where the policy is built, with the reason.
+#[test]
+fn invalid_policies_are_rejected() {
+    let b = RetryPolicy::builder;
+    let cases = [
+        (b().exponential(MS, 0.5).build(), "factor"),
+        (b().exponential(MS, f64::NAN).build(), "factor"),
+        (
+            b().constant(MS * 10).max_delay(MS).build(),
+            "above the maximum delay",
+        ),
+        (b().deadline(Duration::ZERO).build(), "zero deadline"),
+        (
+            b().attempt_timeout(Duration::ZERO).build(),
+            "zero per-attempt timeout",
+        ),
+    ];
+    for (built, reason) in cases {
+        let err = built.unwrap_err();
+        assert!(
+            err.to_string().contains(reason),
+            "{err} should mention {reason}"
+        );
+    }
+    let p = b()
+        .deadline(Duration::MAX)
+        .attempt_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(p.deadline(), None);
+    assert_eq!(p.attempt_timeout(), None);
+}
+
+/// A first-attempt success reads no clock unless asked to.
+#[test]
+fn first_success_reads_no_clock() {
+    #[derive(Clone)]
+    struct Counting(wrangle_sim::Sim, Arc<AtomicUsize>);
+    impl Timer for Counting {
+        type Sleep = <wrangle_sim::Sim as Timer>::Sleep;
+        fn sleep_until(&self, d: std::time::Instant) -> Self::Sleep {
+            self.0.sleep_until(d)
+        }
+        fn now(&self) -> std::time::Instant {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.now()
+        }
+        fn random_u64(&self) -> u64 {
+            self.0.random_u64()
+        }
+    }
+    wrangle_sim::run(14, |rt| async move {
+        let reads = Arc::new(AtomicUsize::new(0));
+        let timer = Counting(rt, reads.clone());
+        let policy = s9();
+        retry(&timer, &policy, |_| async { Ok::<_, ()>(()) })
+            .await
+            .unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 0);
+        retry(&timer, &policy, |_| async { Ok::<_, ()>(()) })
+            .with_stats()
+            .await
+            .unwrap();
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            2,
+            "start and end, for the statistics"
+        );
+    });
+}
+
+struct DropCount(Arc<AtomicUsize>);
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
