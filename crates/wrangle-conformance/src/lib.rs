@@ -34,6 +34,7 @@
 
 pub mod cases;
 pub mod harness;
+mod retry_cases;
 mod suite;
 pub mod support;
 

@@ -33,6 +33,9 @@ macro_rules! conformance_suite {
             shutdown_refuses_and_cancels,
             dyn_runtime_round_trip,
             auto_traits,
+            retry_delays_follow_policy,
+            retry_deadline_counts_attempt_time,
+            retry_attempt_timeout_drops_attempt,
         }
     };
 }
