@@ -33,6 +33,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod cases;
+mod combinator_cases;
 pub mod harness;
 mod retry_cases;
 mod suite;

@@ -22,12 +22,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use pin_project_lite::pin_project;
+
 pub(crate) use driver::{Driver, Sink, Unordered};
 use pinned::PinnedSlots;
 use ready::{ChunkBits, Shared, WORD, slot_waker};
 
-/// The tag of an empty slot.
-const EMPTY: usize = usize::MAX;
+/// The tag of an empty slot, and the end of the free list.
+const NONE: usize = usize::MAX;
 
 /// log2 of [`WORD`].
 const WORD_SHIFT: u32 = usize::BITS.trailing_zeros();
@@ -44,11 +46,22 @@ fn chunk_base(k: usize) -> usize {
     (WORD << k) - WORD
 }
 
+pin_project! {
+    /// Everything about one slot, together in memory.
+    struct Slot<F> {
+        // The input index of the future here; `NONE` when empty.
+        tag: usize,
+        // The next free slot id while this one is free.
+        next_free: usize,
+        // Made the first time the slot is used, then reused by every future stored here.
+        waker: Option<Waker>,
+        #[pin]
+        future: Option<F>,
+    }
+}
+
 struct Chunk<F> {
-    futures: PinnedSlots<F>,
-    wakers: Box<[Option<Waker>]>,
-    /// The tag of each slot's future; [`EMPTY`] for an empty slot.
-    tags: Box<[usize]>,
+    slots: PinnedSlots<Slot<F>>,
     bits: Arc<ChunkBits>,
 }
 
@@ -56,14 +69,15 @@ struct Chunk<F> {
 pub(crate) struct FutureSet<F> {
     shared: Arc<Shared>,
     chunks: Vec<Chunk<F>>,
-    /// Free slot ids, the next one to use last.
-    free: Vec<usize>,
+    /// The most recently freed slot id, heading a list linked through `next_free`.
+    free: usize,
+    /// Slots of the last chunk never used yet: `fresh..fresh_end`.
+    fresh: usize,
+    fresh_end: usize,
     len: usize,
     allocated: usize,
     /// How many slots the set can ever need (the limit, or the number of inputs if smaller).
     want: usize,
-    /// The slot ids of a pass, kept to reuse the allocation.
-    ready: Vec<usize>,
 }
 
 impl<F> FutureSet<F> {
@@ -73,11 +87,12 @@ impl<F> FutureSet<F> {
         Self {
             shared: Arc::new(Shared::default()),
             chunks: Vec::new(),
-            free: Vec::new(),
+            free: NONE,
+            fresh: 0,
+            fresh_end: 0,
             len: 0,
             allocated: 0,
             want: want.max(1),
-            ready: Vec::new(),
         }
     }
 
@@ -95,21 +110,30 @@ impl<F> FutureSet<F> {
         self.shared.register(waker);
     }
 
-    /// Inserts `future`, tagged `tag` (not `usize::MAX`), and returns its slot id. The future is not polled and
-    /// not marked woken: poll it with [`poll_slot`](Self::poll_slot), or use
-    /// [`insert_woken`](Self::insert_woken).
+    /// Inserts `future`, tagged `tag` (not `usize::MAX`), and returns its slot id. The
+    /// future is not polled and not marked woken: poll it with
+    /// [`poll_slot`](Self::poll_slot), or use [`insert_woken`](Self::insert_woken).
     pub(crate) fn insert(&mut self, tag: usize, future: F) -> usize {
-        let id = match self.free.pop() {
-            Some(id) => id,
-            None => self.grow(),
+        let id = if self.free != NONE {
+            let id = self.free;
+            let (k, off) = locate(id);
+            self.free = self.chunks[k].slots.get_ref(off).next_free;
+            id
+        } else if self.fresh < self.fresh_end {
+            self.fresh += 1;
+            self.fresh - 1
+        } else {
+            self.grow()
         };
         let (k, off) = locate(id);
         let chunk = &mut self.chunks[k];
-        chunk.futures.get(off).set(Some(future));
-        chunk.tags[off] = tag;
-        if chunk.wakers[off].is_none() {
-            chunk.wakers[off] = Some(slot_waker(&chunk.bits, off));
+        let slot = chunk.slots.get(off).project();
+        *slot.tag = tag;
+        if slot.waker.is_none() {
+            *slot.waker = Some(slot_waker(&chunk.bits, off));
         }
+        let mut future_slot = slot.future;
+        future_slot.set(Some(future));
         self.len += 1;
         id
     }
@@ -121,8 +145,7 @@ impl<F> FutureSet<F> {
         self.chunks[k].bits.mark(off);
     }
 
-    /// Allocates the next chunk and returns one of its slot ids, the others going to the
-    /// free list.
+    /// Allocates the next chunk and returns its first slot id; the others become fresh.
     fn grow(&mut self) -> usize {
         let k = self.chunks.len();
         let full = WORD << k;
@@ -134,37 +157,55 @@ impl<F> FutureSet<F> {
         };
         let bits = Arc::new(ChunkBits::new(self.shared.clone(), k as u32, len));
         self.chunks.push(Chunk {
-            futures: PinnedSlots::new(len),
-            wakers: (0..len).map(|_| None).collect(),
-            tags: vec![EMPTY; len].into_boxed_slice(),
+            slots: PinnedSlots::new(len, |_| Slot {
+                tag: NONE,
+                next_free: NONE,
+                waker: None,
+                future: None,
+            }),
             bits,
         });
         self.allocated += len;
         let base = chunk_base(k);
-        self.free.extend((base + 1..base + len).rev());
+        self.fresh = base + 1;
+        self.fresh_end = base + len;
         base
+    }
+
+    /// Empties slot `id` (dropping its future in place) and returns its tag.
+    fn remove(&mut self, id: usize) -> usize {
+        let (k, off) = locate(id);
+        let slot = self.chunks[k].slots.get(off).project();
+        let mut future = slot.future;
+        future.set(None);
+        *slot.next_free = self.free;
+        self.free = id;
+        self.len -= 1;
+        std::mem::replace(slot.tag, NONE)
     }
 
     /// Drops every future in the set, in place, in slot order.
     pub(crate) fn clear(&mut self) {
-        for (k, chunk) in self.chunks.iter_mut().enumerate() {
+        for k in 0..self.chunks.len() {
             let base = chunk_base(k);
-            for off in 0..chunk.tags.len() {
-                if chunk.tags[off] != EMPTY {
-                    chunk.futures.get(off).set(None);
-                    chunk.tags[off] = EMPTY;
-                    self.free.push(base + off);
+            for off in 0..self.chunks[k].bits.len() {
+                if self.chunks[k].slots.get_ref(off).tag != NONE {
+                    self.remove(base + off);
                 }
             }
         }
-        self.len = 0;
     }
 
     /// The tags of the futures in the set, in slot order.
     pub(crate) fn tags(&self) -> Vec<usize> {
         let mut tags = Vec::with_capacity(self.len);
         for chunk in &self.chunks {
-            tags.extend(chunk.tags.iter().copied().filter(|&t| t != EMPTY));
+            for off in 0..chunk.bits.len() {
+                let tag = chunk.slots.get_ref(off).tag;
+                if tag != NONE {
+                    tags.push(tag);
+                }
+            }
         }
         tags
     }
@@ -175,50 +216,38 @@ impl<F: Future> FutureSet<F> {
     /// it is dropped in place and its slot freed, and its tag is returned with its output.
     pub(crate) fn poll_slot(&mut self, id: usize) -> Poll<(usize, F::Output)> {
         let (k, off) = locate(id);
-        let chunk = &mut self.chunks[k];
-        let mut slot = chunk.futures.get(off);
-        let (Some(future), Some(waker)) = (slot.as_mut().as_pin_mut(), &chunk.wakers[off]) else {
+        let slot = self.chunks[k].slots.get(off).project();
+        let (Some(future), Some(waker)) = (slot.future.as_pin_mut(), slot.waker.as_ref()) else {
             // A stale wake for a slot emptied since.
             return Poll::Pending;
         };
         match future.poll(&mut Context::from_waker(waker)) {
-            Poll::Ready(output) => {
-                slot.set(None);
-                self.free.push(id);
-                self.len -= 1;
-                Poll::Ready((std::mem::replace(&mut chunk.tags[off], EMPTY), output))
-            }
+            Poll::Ready(output) => Poll::Ready((self.remove(id), output)),
             Poll::Pending => Poll::Pending,
         }
     }
 
-    /// One pass over the woken children: takes every woken mark, then polls each of those
-    /// children once, handing `f` the tag and output of each that completes. Children woken
-    /// during the pass are polled in the next one. When `f` returns `false` the pass stops
-    /// and the marks not yet visited are lost: only for a caller about to
-    /// [`clear`](Self::clear) the set.
+    /// One pass over the woken children: polls each child woken since the last pass once,
+    /// handing `f` the tag and output of each that completes. A child woken during the pass
+    /// is polled in the next one, unless its mark lands in a part of the bitset this pass
+    /// has not reached yet. Once `f` returns `false` the remaining marks are taken without
+    /// polling: only for a caller about to [`clear`](Self::clear) the set.
     pub(crate) fn poll_woken(&mut self, mut f: impl FnMut(usize, F::Output) -> bool) {
-        let chunks = self.shared.take_chunks();
-        if chunks == 0 {
-            return;
-        }
-        let mut ready = std::mem::take(&mut self.ready);
-        let mut bitmap = chunks;
-        while bitmap != 0 {
-            let k = bitmap.trailing_zeros() as usize;
-            bitmap &= bitmap - 1;
+        let mut chunks = self.shared.take_chunks();
+        let mut go_on = true;
+        while chunks != 0 {
+            let k = chunks.trailing_zeros() as usize;
+            chunks &= chunks - 1;
             let base = chunk_base(k);
-            self.chunks[k].bits.drain(&mut |off| ready.push(base + off));
-        }
-        for &id in &ready {
-            if let Poll::Ready((tag, output)) = self.poll_slot(id) {
-                if !f(tag, output) {
-                    break;
+            let bits = self.chunks[k].bits.clone();
+            bits.drain(&mut |off| {
+                if go_on {
+                    if let Poll::Ready((tag, output)) = self.poll_slot(base + off) {
+                        go_on = f(tag, output);
+                    }
                 }
-            }
+            });
         }
-        ready.clear();
-        self.ready = ready;
     }
 }
 
@@ -290,6 +319,7 @@ mod tests {
             set.insert(i, Countdown(5));
         }
         assert_eq!(set.allocated, 3);
+        assert_eq!(set.chunks.len(), 1);
         assert_eq!(set.tags(), [0, 1, 2]);
         set.insert(3, Countdown(5));
         assert_eq!(set.chunks.len(), 2);

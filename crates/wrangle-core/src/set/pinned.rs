@@ -9,23 +9,32 @@
 
 use std::pin::Pin;
 
-/// A fixed-length slice of optional futures, each pinned in place for as long as the slice
-/// lives.
+/// A fixed-length slice of slots, each pinned in place for as long as the slice lives.
 ///
 /// The slice is boxed, pinned, and never moved out of, resized or reallocated; an element is
-/// only ever reached through [`PinnedSlots::get`], as a `Pin<&mut Option<F>>`, so a future
-/// stored in it is never moved: it is replaced or dropped in place with [`Pin::set`], and the
-/// box drops every element in place when the slots are dropped.
-pub(crate) struct PinnedSlots<F> {
-    slots: Pin<Box<[Option<F>]>>,
+/// only ever reached mutably through [`PinnedSlots::get`], as a `Pin<&mut T>`, so whatever
+/// pinned data a slot holds (a future, projected with `pin-project-lite`) is never moved: it
+/// is replaced or dropped in place with [`Pin::set`], and the box drops every element in
+/// place when the slots are dropped.
+pub(crate) struct PinnedSlots<T> {
+    slots: Pin<Box<[T]>>,
 }
 
-impl<F> PinnedSlots<F> {
-    /// `len` empty slots.
-    pub(crate) fn new(len: usize) -> Self {
+impl<T> PinnedSlots<T> {
+    /// `len` slots made by `make`.
+    pub(crate) fn new(len: usize, make: impl FnMut(usize) -> T) -> Self {
         Self {
-            slots: Box::into_pin((0..len).map(|_| None).collect()),
+            slots: Box::into_pin((0..len).map(make).collect()),
         }
+    }
+
+    /// The slot at `index`, shared (pinning allows that without `unsafe`).
+    ///
+    /// # Panics
+    ///
+    /// When `index` is out of bounds.
+    pub(crate) fn get_ref(&self, index: usize) -> &T {
+        &self.slots[index]
     }
 
     /// The number of slots.
@@ -39,7 +48,7 @@ impl<F> PinnedSlots<F> {
     /// # Panics
     ///
     /// When `index` is out of bounds.
-    pub(crate) fn get(&mut self, index: usize) -> Pin<&mut Option<F>> {
+    pub(crate) fn get(&mut self, index: usize) -> Pin<&mut T> {
         // SAFETY: the elements of a pinned slice are structurally pinned here. The slice is
         // never moved out of its box (the box is only reached through `self.slots`, which is
         // never replaced), never resized, and no code hands out an unpinned `&mut` to an
@@ -83,7 +92,7 @@ mod tests {
 
     #[test]
     fn futures_stay_put() {
-        let mut slots = PinnedSlots::new(4);
+        let mut slots = PinnedSlots::new(4, |_| None);
         assert_eq!(slots.len(), 4);
         let mut cx = Context::from_waker(Waker::noop());
         for i in 0..4 {
@@ -101,6 +110,7 @@ mod tests {
         }
         slots.get(2).set(None);
         assert!(slots.get(2).is_none());
+        assert!(slots.get_ref(1).is_some());
     }
 
     #[test]
@@ -112,7 +122,7 @@ mod tests {
                 DROPS.fetch_add(1, Ordering::SeqCst);
             }
         }
-        let mut slots = PinnedSlots::new(3);
+        let mut slots = PinnedSlots::new(3, |_| None);
         slots.get(0).set(Some(Counted));
         slots.get(1).set(Some(Counted));
         slots.get(0).set(None);
@@ -124,7 +134,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "out of bounds")]
     fn out_of_bounds_panics() {
-        let mut slots = PinnedSlots::<()>::new(1);
+        let mut slots = PinnedSlots::new(1, |_| ());
         let _ = slots.get(1);
     }
 }

@@ -55,6 +55,7 @@ pub(crate) struct ChunkBits {
     /// Where each level starts in `words`.
     starts: [usize; MAX_LEVELS],
     levels: usize,
+    len: usize,
 }
 
 impl ChunkBits {
@@ -81,7 +82,13 @@ impl ChunkBits {
             words,
             starts,
             levels,
+            len,
         }
+    }
+
+    /// The number of slots.
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 
     /// Marks slot `offset` of this chunk woken, waking the parent if it may be asleep.
