@@ -9,6 +9,7 @@ use futures_lite::FutureExt as _;
 use wrangle_core::{AnyRuntime, BlockOnError, JoinError, Runtime, Spawn, Task, Timer};
 
 use crate::Harness;
+pub use crate::blocking_cases::*;
 pub use crate::combinator_cases::*;
 pub use crate::retry_cases::*;
 use crate::support::{Alive, DropFlag, settle, wait_until};

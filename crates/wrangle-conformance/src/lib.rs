@@ -32,6 +32,7 @@
 // A test suite: an unwrap that fails is a failing case, which is the point.
 #![allow(clippy::unwrap_used)]
 
+mod blocking_cases;
 pub mod cases;
 mod combinator_cases;
 pub mod harness;

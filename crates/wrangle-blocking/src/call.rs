@@ -1,0 +1,264 @@
+//! One offloaded call: the job a thread runs, the permit it runs under, and the portal
+//! through which its closure can hand futures back to the awaiting side (`from_thread`).
+//!
+//! The call lives in one `Arc`, shared by whatever runs it (a pool's queue, or the closure
+//! handed to a runtime's `spawn_blocking`) and by the future awaiting it. With the task's
+//! own shared state that makes two allocations per call.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Waker;
+
+use atomic_waker::AtomicWaker;
+use wrangle_core::Task;
+use wrangle_core::task::BlockingJob;
+
+use crate::Permit;
+
+/// A future handed from the blocking thread to the awaiting side, which polls it.
+pub(crate) type Request = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The object-safe view of a call.
+pub(crate) trait Host: Send + Sync + 'static {
+    /// Runs the call on the current thread, unless it was discarded or cancelled first.
+    fn run(self: Arc<Self>);
+    /// Drops the job if it has not started: its caller went away.
+    fn discard(&self);
+    /// Gives the call the permit it runs under; dropped as soon as the closure returns.
+    fn set_permit(&self, permit: Permit);
+    fn portal(&self) -> &Portal;
+}
+
+struct Pending<J> {
+    job: J,
+    permit: Option<Permit>,
+}
+
+struct Call<J> {
+    pending: Mutex<Option<Pending<J>>>,
+    portal: Portal,
+}
+
+/// Splits `f` into the shared call and the task handle that yields its outcome. `served`
+/// says whether a future will await the call and serve `from_thread` requests.
+pub(crate) fn new<F, T>(f: F, served: bool) -> (Arc<dyn Host>, Task<T>)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (job, task) = wrangle_core::task::new_blocking(move || {
+        // The permit goes back before the outcome (value or panic) is published, so a
+        // caller that sees the outcome and starts its next call finds the permit free.
+        let _release = ReleasePermit;
+        f()
+    });
+    let call = Arc::new(Call {
+        pending: Mutex::new(Some(Pending { job, permit: None })),
+        portal: Portal::new(served),
+    });
+    (call, task)
+}
+
+impl<F, T> Host for Call<BlockingJob<F, T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Arc<Self>) {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let Some(Pending { job, permit }) = pending else {
+            return;
+        };
+        if job.is_cancelled() {
+            // Dropped before it started: it never runs (`run` marks the task cancelled).
+            job.run();
+            drop(permit);
+            return;
+        }
+        let previous =
+            CURRENT.with(|current| current.replace(Some(Current { host: self, permit })));
+        job.run();
+        // Restored before anything is dropped: a permit left behind by a panicking closure
+        // is released here, outside the thread-local.
+        let ours = CURRENT.with(|current| current.replace(previous));
+        drop(ours);
+    }
+
+    fn discard(&self) {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // Outside the lock: dropping the closure runs user code.
+        drop(pending);
+    }
+
+    fn set_permit(&self, permit: Permit) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        match pending.as_mut() {
+            Some(pending) => pending.permit = Some(permit),
+            None => {
+                drop(pending);
+                drop(permit);
+            }
+        }
+    }
+
+    fn portal(&self) -> &Portal {
+        &self.portal
+    }
+}
+
+/// What the current thread is running, for `from_thread` and for giving the permit back.
+pub(crate) struct Current {
+    pub(crate) host: Arc<dyn Host>,
+    permit: Option<Permit>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// Gives back the current call's permit when dropped: when its closure returns or unwinds.
+struct ReleasePermit;
+
+impl Drop for ReleasePermit {
+    fn drop(&mut self) {
+        let permit = CURRENT.with(|current| {
+            current
+                .borrow_mut()
+                .as_mut()
+                .and_then(|current| current.permit.take())
+        });
+        drop(permit);
+    }
+}
+
+/// The call the current thread is running, if it is running one.
+pub(crate) fn current_host() -> Option<Arc<dyn Host>> {
+    CURRENT.with(|current| current.borrow().as_ref().map(|c| c.host.clone()))
+}
+
+/// A queued call: runs it, or discards it when dropped unrun.
+pub(crate) struct Entry {
+    host: Option<Arc<dyn Host>>,
+}
+
+impl Entry {
+    pub(crate) fn new(host: Arc<dyn Host>) -> Self {
+        Self { host: Some(host) }
+    }
+
+    pub(crate) fn run(mut self) {
+        if let Some(host) = self.host.take() {
+            host.run();
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        if let Some(host) = self.host.take() {
+            host.discard();
+        }
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry").finish_non_exhaustive()
+    }
+}
+
+/// Where a blocking closure leaves a future for the awaiting side to poll.
+pub(crate) struct Portal {
+    /// Whether a future awaits the call at all (`unblock`), rather than a bare task handle.
+    served: bool,
+    /// A request waits in the mailbox: lets the awaiting side skip the lock.
+    pending: AtomicBool,
+    waker: AtomicWaker,
+    mailbox: Mutex<Mailbox>,
+}
+
+struct Mailbox {
+    request: Option<Request>,
+    /// The awaiting future is gone: requests are refused.
+    closed: bool,
+}
+
+impl Portal {
+    fn new(served: bool) -> Self {
+        Self {
+            served,
+            pending: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+            mailbox: Mutex::new(Mailbox {
+                request: None,
+                closed: false,
+            }),
+        }
+    }
+
+    pub(crate) fn is_served(&self) -> bool {
+        self.served
+    }
+
+    /// Leaves `request` for the awaiting side and wakes it; gives it back if that side is
+    /// gone.
+    pub(crate) fn send(&self, request: Request) -> Result<(), Request> {
+        {
+            let mut mailbox = self.mailbox.lock().unwrap_or_else(PoisonError::into_inner);
+            if mailbox.closed {
+                return Err(request);
+            }
+            mailbox.request = Some(request);
+            self.pending.store(true, Ordering::SeqCst);
+        }
+        self.waker.wake();
+        Ok(())
+    }
+
+    /// The request waiting in the mailbox, if any.
+    pub(crate) fn take(&self) -> Option<Request> {
+        if !self.pending.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut mailbox = self.mailbox.lock().unwrap_or_else(PoisonError::into_inner);
+        self.pending.store(false, Ordering::SeqCst);
+        mailbox.request.take()
+    }
+
+    pub(crate) fn has_request(&self) -> bool {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn register(&self, waker: &Waker) {
+        if self.served {
+            self.waker.register(waker);
+        }
+    }
+
+    /// The awaiting side is gone: refuse further requests and drop a waiting one.
+    pub(crate) fn close(&self) {
+        if !self.served {
+            return;
+        }
+        let request = {
+            let mut mailbox = self.mailbox.lock().unwrap_or_else(PoisonError::into_inner);
+            mailbox.closed = true;
+            self.pending.store(false, Ordering::SeqCst);
+            mailbox.request.take()
+        };
+        // Outside the lock: dropping the request tells its sender the caller is gone.
+        drop(request);
+    }
+}

@@ -1,0 +1,61 @@
+//! [`compute()`] and [`compute_in()`]: CPU-heavy work on rayon's pool (feature `rayon`).
+
+use wrangle_core::Task;
+
+/// Runs the CPU-heavy `f` on rayon's global thread pool (one thread per core) and returns
+/// its [`Task`]; awaiting it yields `f`'s result.
+///
+/// CPU work belongs on a pool sized to the cores, not on blocking threads: a blocking pool
+/// grows to serve calls that wait, and would run CPU work on more threads than there are
+/// cores. The call starts at once (like `spawn_blocking`), not when the task is first
+/// polled; rayon queues calls without a bound, so cap them with a
+/// [`Limiter`](crate::Limiter) if callers can outpace the cores.
+///
+/// # Cancellation
+///
+/// Dropping the task before `f` starts means it never runs; once started it runs to the
+/// end and its result is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let task = wrangle_blocking::compute(|| (1..=20u64).product::<u64>());
+/// assert_eq!(futures_lite::future::block_on(task), 2_432_902_008_176_640_000);
+/// ```
+///
+/// # Panics
+///
+/// The await re-raises a panic of `f` (and [`Task::join`] gives it as
+/// [`JoinError::Panicked`](wrangle_core::JoinError)).
+pub fn compute<F, T>(f: F) -> Task<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (job, task) = wrangle_core::task::new_blocking(f);
+    rayon::spawn(move || job.run());
+    task
+}
+
+/// Like [`compute()`], on the rayon pool `pool`.
+///
+/// # Examples
+///
+/// ```
+/// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+/// let task = wrangle_blocking::compute_in(&pool, || 6 * 7);
+/// assert_eq!(futures_lite::future::block_on(task), 42);
+/// ```
+///
+/// # Panics
+///
+/// As [`compute()`].
+pub fn compute_in<F, T>(pool: &rayon::ThreadPool, f: F) -> Task<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (job, task) = wrangle_core::task::new_blocking(f);
+    pool.spawn(move || job.run());
+    task
+}

@@ -1,0 +1,383 @@
+//! The state a pool's handles, threads and pending submissions share, and the submit path.
+//!
+//! # Counting and waking
+//!
+//! `threads` counts every live thread of the pool (workers and the supervisor) and never
+//! exceeds `max_threads`: a thread is reserved with a compare-and-swap before it is spawned.
+//! Idle workers first spin briefly (`spinning`), then park on a condition variable
+//! (`parked`, changed only under the `sleep` lock). A submission pushes its call, then wakes
+//! a parked worker only if no worker is spinning, and starts a worker only if none is idle
+//! and fewer than `eager_threads` exist. Every step that decides to sleep re-checks the
+//! queue after announcing itself (a sequentially consistent store-load pair on both sides),
+//! so a call pushed at the same moment is never left without a thread.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::Instant;
+
+use concurrent_queue::{ConcurrentQueue, PushError};
+use event_listener::Event;
+
+use super::builder::Config;
+use super::supervisor::Supervisor;
+use super::worker;
+use crate::call::Entry;
+
+/// One worker's progress, read by the supervisor to tell a blocked thread from a busy one.
+///
+/// Aligned to its own cache lines: the worker writes it twice per call.
+#[repr(align(128))]
+pub(crate) struct Slot {
+    /// Bumped when a call starts and when it ends: odd while a call runs.
+    ticks: AtomicU64,
+    /// `ticks` as the supervisor last saw it.
+    seen: AtomicU64,
+    /// `ticks` of the call last found blocked, so each call's thread is probed once.
+    blocked_at: AtomicU64,
+    /// The worker's thread id as the OS knows it (Linux), 0 when unknown.
+    tid: AtomicU32,
+}
+
+impl Slot {
+    fn new() -> Self {
+        Self {
+            ticks: AtomicU64::new(0),
+            seen: AtomicU64::new(0),
+            blocked_at: AtomicU64::new(u64::MAX),
+            tid: AtomicU32::new(0),
+        }
+    }
+
+    /// Called by the worker on its own thread when it starts.
+    pub(crate) fn record_thread(&self) {
+        if let Some(tid) = os::current_tid() {
+            self.tid.store(tid, Ordering::Relaxed);
+        }
+    }
+
+    /// Only the slot's own worker writes `ticks`, so a load and a store suffice.
+    pub(crate) fn bump(&self) {
+        let ticks = self.ticks.load(Ordering::Relaxed);
+        self.ticks.store(ticks.wrapping_add(1), Ordering::Release);
+    }
+
+    fn is_running(&self) -> bool {
+        self.ticks.load(Ordering::Acquire) & 1 == 1
+    }
+
+    /// Whether the worker is blocked: the same call has been running since the
+    /// supervisor's last look, and (where the OS tells) its thread is asleep, not running
+    /// or waiting for a CPU. Records this look.
+    fn is_blocked(&self) -> bool {
+        let ticks = self.ticks.load(Ordering::Acquire);
+        let seen = self.seen.swap(ticks, Ordering::Relaxed);
+        if ticks & 1 == 0 || ticks != seen {
+            return false;
+        }
+        if self.blocked_at.load(Ordering::Relaxed) == ticks {
+            return true;
+        }
+        // A call that keeps its thread busy (or is preempted on a loaded machine) gains
+        // nothing from more threads; one that sleeps in a system call does.
+        let tid = self.tid.load(Ordering::Relaxed);
+        if tid != 0 && os::is_on_cpu(tid) == Some(true) {
+            return false;
+        }
+        self.blocked_at.store(ticks, Ordering::Relaxed);
+        true
+    }
+}
+
+/// What the OS says about a thread, where it says anything (Linux's procfs).
+mod os {
+    /// The calling thread's id, from `/proc/thread-self` (`<pid>/task/<tid>`).
+    pub(super) fn current_tid() -> Option<u32> {
+        let link = std::fs::read_link("/proc/thread-self").ok()?;
+        link.file_name()?.to_str()?.parse().ok()
+    }
+
+    /// Whether the thread is running or waiting for a CPU (`R`), rather than asleep.
+    pub(super) fn is_on_cpu(tid: u32) -> Option<bool> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+        // `pid (comm) state ...`; `comm` may contain anything, so look after the last ')'.
+        let state = stat
+            .get(stat.rfind(')')? + 1..)?
+            .trim_start()
+            .chars()
+            .next()?;
+        Some(state == 'R')
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) queue: ConcurrentQueue<Entry>,
+    /// Callers waiting for room in a full queue.
+    not_full: Event,
+    /// How many callers are (about to be) waiting on `not_full`.
+    space_waiters: AtomicUsize,
+
+    /// Live threads, the supervisor included; at most `max_threads`.
+    threads: AtomicUsize,
+    /// Live workers.
+    pub(crate) workers: AtomicUsize,
+    /// Workers spinning for a call.
+    pub(crate) spinning: AtomicUsize,
+    /// Workers parked on `wake`; changed only under `sleep`.
+    pub(crate) parked: AtomicUsize,
+    peak_threads: AtomicUsize,
+    /// Every handle is gone: threads exit once the queue is empty instead of waiting.
+    pub(crate) closed: AtomicBool,
+    pub(crate) sleep: Mutex<()>,
+    pub(crate) wake: Condvar,
+
+    /// The workers' slots, for the supervisor and for `metrics().running`.
+    slots: Mutex<Vec<Arc<Slot>>>,
+    pub(crate) supervisor: Supervisor,
+}
+
+impl Inner {
+    pub(crate) fn new(config: Config) -> Self {
+        Self {
+            queue: ConcurrentQueue::bounded(config.queue_capacity),
+            config,
+            not_full: Event::new(),
+            space_waiters: AtomicUsize::new(0),
+            threads: AtomicUsize::new(0),
+            workers: AtomicUsize::new(0),
+            spinning: AtomicUsize::new(0),
+            parked: AtomicUsize::new(0),
+            peak_threads: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            sleep: Mutex::new(()),
+            wake: Condvar::new(),
+            slots: Mutex::new(Vec::new()),
+            supervisor: Supervisor::new(),
+        }
+    }
+
+    pub(crate) fn lock_sleep(&self) -> MutexGuard<'_, ()> {
+        self.sleep.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_slots(&self) -> MutexGuard<'_, Vec<Arc<Slot>>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `entry`, or gives it back if the queue is full.
+    pub(crate) fn try_push(self: &Arc<Self>, entry: Entry) -> Result<(), Entry> {
+        match self.queue.push(entry) {
+            Ok(()) => {
+                self.after_push();
+                Ok(())
+            }
+            Err(PushError::Full(entry) | PushError::Closed(entry)) => Err(entry),
+        }
+    }
+
+    /// Makes sure a thread will take the call just pushed.
+    fn after_push(self: &Arc<Self>) {
+        // The push was a SeqCst read-modify-write; these SeqCst loads are ordered after it,
+        // against the workers' SeqCst announcements (see the module docs).
+        if self.spinning.load(Ordering::SeqCst) == 0 {
+            if self.parked.load(Ordering::SeqCst) > 0 {
+                self.wake_one();
+            } else if self.workers.load(Ordering::SeqCst) < self.config.eager_threads {
+                self.spawn_worker();
+            }
+        }
+        self.supervisor.poke(self);
+    }
+
+    /// Takes the next call, letting one caller waiting for room know there is some.
+    pub(crate) fn pop(&self) -> Option<Entry> {
+        let entry = self.queue.pop().ok()?;
+        if self.space_waiters.load(Ordering::SeqCst) > 0 {
+            self.not_full.notify_additional(1);
+        }
+        Some(entry)
+    }
+
+    /// Registers interest in room in the queue; the caller then retries its push before it
+    /// waits on the listener.
+    pub(crate) fn listen_for_space(&self) -> event_listener::EventListener {
+        self.space_waiters.fetch_add(1, Ordering::SeqCst);
+        let listener = self.not_full.listen();
+        fence(Ordering::SeqCst);
+        listener
+    }
+
+    pub(crate) fn stop_listening_for_space(&self) {
+        self.space_waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn wake_one(&self) {
+        let _sleep = self.lock_sleep();
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn wake_all(&self) {
+        let _sleep = self.lock_sleep();
+        self.wake.notify_all();
+    }
+
+    /// Reserves room for one more thread, if the cap allows.
+    pub(crate) fn reserve_thread(&self) -> bool {
+        let mut threads = self.threads.load(Ordering::SeqCst);
+        loop {
+            if threads >= self.config.max_threads {
+                return false;
+            }
+            match self.threads.compare_exchange_weak(
+                threads,
+                threads + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    self.peak_threads.fetch_max(threads + 1, Ordering::Relaxed);
+                    return true;
+                }
+                Err(now) => threads = now,
+            }
+        }
+    }
+
+    pub(crate) fn release_thread(&self) {
+        self.threads.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn new_slot(&self) -> Arc<Slot> {
+        let slot = Arc::new(Slot::new());
+        self.lock_slots().push(slot.clone());
+        slot
+    }
+
+    pub(crate) fn drop_slot(&self, slot: &Arc<Slot>) {
+        let mut slots = self.lock_slots();
+        if let Some(i) = slots.iter().position(|s| Arc::ptr_eq(s, slot)) {
+            slots.swap_remove(i);
+        }
+    }
+
+    /// Starts one more worker if the cap allows; returns whether it did.
+    pub(crate) fn spawn_worker(self: &Arc<Self>) -> bool {
+        if !self.reserve_thread() {
+            return false;
+        }
+        self.workers.fetch_add(1, Ordering::SeqCst);
+        let slot = self.new_slot();
+        let inner = self.clone();
+        let theirs = slot.clone();
+        let spawned = thread::Builder::new()
+            .name(self.config.thread_name.clone())
+            .spawn(move || worker::run(inner, theirs));
+        match spawned {
+            // Detached: the pool never joins its threads.
+            Ok(_detached) => true,
+            Err(err) => {
+                self.drop_slot(&slot);
+                self.workers.fetch_sub(1, Ordering::SeqCst);
+                self.release_thread();
+                self.spawn_failed(&err);
+                false
+            }
+        }
+    }
+
+    /// The operating system refused a thread. If the pool has no worker left to run the
+    /// queued calls, they are cancelled so that their callers see an error instead of
+    /// waiting forever.
+    pub(crate) fn spawn_failed(&self, err: &std::io::Error) {
+        tracing::error!(
+            target: "wrangle_blocking",
+            error = %err,
+            "the blocking pool could not start a thread"
+        );
+        if self.workers.load(Ordering::SeqCst) == 0 {
+            while let Some(entry) = self.pop() {
+                drop(entry);
+            }
+        }
+    }
+
+    /// Counts, at a supervisor's tick, all workers and those blocked in their call.
+    pub(crate) fn census(&self) -> (usize, usize) {
+        let slots = self.lock_slots();
+        let blocked = slots.iter().filter(|slot| slot.is_blocked()).count();
+        (slots.len(), blocked)
+    }
+
+    pub(crate) fn threads(&self) -> usize {
+        self.threads.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn running(&self) -> usize {
+        self.lock_slots()
+            .iter()
+            .filter(|slot| slot.is_running())
+            .count()
+    }
+
+    pub(crate) fn peak_threads(&self) -> usize {
+        self.peak_threads.load(Ordering::Relaxed)
+    }
+
+    /// The last handle is gone: idle threads exit, the queue is still drained.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake_all();
+        self.supervisor.wake();
+    }
+
+    /// Waits for a call until the keep-alive runs out or the pool closes; `None` means the
+    /// worker should retire.
+    pub(crate) fn park(&self) -> Option<Entry> {
+        let deadline = Instant::now().checked_add(self.config.keep_alive);
+        let mut sleep = self.lock_sleep();
+        self.parked.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let found = loop {
+            if let Some(entry) = self.pop() {
+                break Some(entry);
+            }
+            if self.closed.load(Ordering::SeqCst) {
+                break None;
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => break None,
+                },
+            };
+            sleep = match timeout {
+                Some(timeout) => {
+                    self.wake
+                        .wait_timeout(sleep, timeout)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self
+                    .wake
+                    .wait(sleep)
+                    .unwrap_or_else(PoisonError::into_inner),
+            };
+        };
+        self.parked.fetch_sub(1, Ordering::SeqCst);
+        found
+    }
+
+    /// A worker retires; returns `false` if it must stay because a call raced in.
+    pub(crate) fn retire(&self) -> bool {
+        self.workers.fetch_sub(1, Ordering::SeqCst);
+        self.release_thread();
+        fence(Ordering::SeqCst);
+        if self.queue.is_empty() || !self.reserve_thread() {
+            return true;
+        }
+        self.workers.fetch_add(1, Ordering::SeqCst);
+        false
+    }
+}

@@ -1,0 +1,350 @@
+//! [`unblock()`], [`unblock_on()`], and their futures [`Unblock`] and [`Submit`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use event_listener::EventListener;
+use wrangle_core::{Spawn, Task};
+
+use crate::call::{self, Entry, Host, Request};
+use crate::limiter::Acquire;
+use crate::offload::Route;
+use crate::{BlockingPool, Limiter, Offload};
+
+/// Runs `f` on the process-wide [`BlockingPool`] and resolves to its result: asyncio's
+/// `to_thread`, anyio's `to_thread.run_sync`.
+///
+/// Works on any executor, with no async runtime at all. The pool (see [`BlockingPool`] for
+/// its defaults) runs at most 64 calls at once and queues at most 1024 more; beyond that the
+/// future waits for room. Nothing happens until the future is polled.
+///
+/// # Cancellation
+///
+/// Dropping the future before the call starts removes it: `f` is dropped without running.
+/// A call that has started cannot be cancelled: it runs to the end and its result is
+/// dropped.
+///
+/// # Examples
+///
+/// ```
+/// let text = futures_lite::future::block_on(wrangle_blocking::unblock(|| {
+///     std::fs::read_to_string("Cargo.toml").unwrap_or_default()
+/// }));
+/// assert!(text.contains("wrangle-blocking"));
+/// ```
+///
+/// # Panics
+///
+/// The await re-raises a panic of `f`.
+#[doc(alias = "to_thread")]
+#[doc(alias = "spawn_blocking")]
+pub fn unblock<F, T>(f: F) -> Unblock<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Unblock::new(Route::Global, None, f)
+}
+
+/// Runs `f` on `spawner`'s own blocking pool ([`Spawn::spawn_blocking`]) and resolves to
+/// its result; inside `f`, [`from_thread`](crate::from_thread()) can hand futures back to
+/// the awaiting side. A shorthand for [`Offload::runtime(spawner).unblock(f)`](Offload::runtime).
+///
+/// # Cancellation
+///
+/// As [`unblock()`]: dropping the future before the call starts means it never runs; a
+/// started call runs to the end.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// wrangle_sim::run(7, |rt| async move {
+///     let sim = rt.clone();
+///     let v = wrangle_blocking::unblock_on(&rt, move || {
+///         sim.sleep_blocking(Duration::from_secs(1)); // a slow blocking call
+///         42
+///     })
+///     .await;
+///     assert_eq!((v, rt.elapsed()), (42, Duration::from_secs(1)));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// The await re-raises a panic of `f`, and panics as a cancelled task does if the runtime
+/// has been shut down.
+pub fn unblock_on<S, F, T>(spawner: &S, f: F) -> Unblock<T>
+where
+    S: Spawn,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Offload::runtime(spawner).unblock(f)
+}
+
+/// Hands a call over: waits for a permit, then for room in the queue (or gives it to the
+/// runtime).
+struct Submission {
+    route: Route,
+    host: Arc<dyn Host>,
+    stage: Stage,
+}
+
+enum Stage {
+    Acquire(Acquire),
+    Queue {
+        entry: Option<Entry>,
+        /// Waiting for room in a full queue.
+        listener: Option<EventListener>,
+    },
+    /// Handed over; on a runtime, with the runtime's own task for the job.
+    Handed(Option<Task<()>>),
+}
+
+impl Submission {
+    fn new(route: Route, limiter: Option<Limiter>, host: Arc<dyn Host>) -> Self {
+        let stage = match limiter {
+            Some(limiter) => Stage::Acquire(limiter.acquire()),
+            None => Stage::Queue {
+                entry: Some(Entry::new(host.clone())),
+                listener: None,
+            },
+        };
+        Self { route, host, stage }
+    }
+
+    fn poll_submit(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Self { route, host, stage } = self;
+        loop {
+            match stage {
+                Stage::Acquire(acquire) => {
+                    let permit = ready!(Pin::new(acquire).poll(cx));
+                    host.set_permit(permit);
+                    *stage = Stage::Queue {
+                        entry: Some(Entry::new(host.clone())),
+                        listener: None,
+                    };
+                }
+                Stage::Queue { entry, listener } => {
+                    let inner = match route {
+                        Route::Global => BlockingPool::global().inner(),
+                        Route::Pool(inner) => &*inner,
+                        Route::Runtime(spawner) => {
+                            let handed = entry.take().and_then(|entry| {
+                                // If the runtime refuses, or later drops the closure unrun,
+                                // the entry is dropped with it: the call is discarded and
+                                // its task joins as cancelled.
+                                spawner.spawn_call(Box::new(move || entry.run())).ok()
+                            });
+                            *stage = Stage::Handed(handed);
+                            return Poll::Ready(());
+                        }
+                    };
+                    loop {
+                        let Some(queued) = entry.take() else {
+                            *stage = Stage::Handed(None);
+                            return Poll::Ready(());
+                        };
+                        match inner.try_push(queued) {
+                            Ok(()) => {
+                                if listener.take().is_some() {
+                                    inner.stop_listening_for_space();
+                                }
+                                *stage = Stage::Handed(None);
+                                return Poll::Ready(());
+                            }
+                            Err(back) => *entry = Some(back),
+                        }
+                        match listener {
+                            // Listen, then try once more before waiting.
+                            None => *listener = Some(inner.listen_for_space()),
+                            Some(waiting) => {
+                                ready!(Pin::new(waiting).poll(cx));
+                                *listener = None;
+                                inner.stop_listening_for_space();
+                            }
+                        }
+                    }
+                }
+                Stage::Handed(_) => return Poll::Ready(()),
+            }
+        }
+    }
+
+    fn take_runtime_task(&mut self) -> Option<Task<()>> {
+        match &mut self.stage {
+            Stage::Handed(task) => task.take(),
+            _ => None,
+        }
+    }
+
+    fn stage_name(&self) -> &'static str {
+        match self.stage {
+            Stage::Acquire(_) => "waiting for a permit",
+            Stage::Queue {
+                listener: Some(_), ..
+            } => "waiting for room in the queue",
+            Stage::Queue { .. } => "not yet queued",
+            Stage::Handed(_) => "handed over",
+        }
+    }
+}
+
+impl Drop for Submission {
+    fn drop(&mut self) {
+        if let Stage::Queue {
+            listener: Some(_), ..
+        } = self.stage
+        {
+            let inner = match &self.route {
+                Route::Global => BlockingPool::global().inner(),
+                Route::Pool(inner) => inner,
+                Route::Runtime(_) => return,
+            };
+            inner.stop_listening_for_space();
+        }
+    }
+}
+
+/// Future for the [`unblock()`] function (and for [`BlockingPool::unblock`],
+/// [`Offload::unblock`] and [`unblock_on()`]).
+///
+/// While the call runs, the future also runs the futures its closure hands back with
+/// [`from_thread`](crate::from_thread()).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Unblock<T> {
+    submission: Submission,
+    task: Task<T>,
+    /// A future handed back by the closure, being run here.
+    serving: Option<Request>,
+    done: bool,
+}
+
+impl<T: Send + 'static> Unblock<T> {
+    pub(crate) fn new<F>(route: Route, limiter: Option<Limiter>, f: F) -> Self
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (host, task) = call::new(f, true);
+        Self {
+            submission: Submission::new(route, limiter, host),
+            task,
+            serving: None,
+            done: false,
+        }
+    }
+}
+
+impl<T> Unblock<T> {
+    /// Runs the request the closure handed back, if any; returns once it is pending or done.
+    fn serve(&mut self, cx: &mut Context<'_>) {
+        if self.serving.is_none() {
+            self.serving = self.submission.host.portal().take();
+        }
+        let finished = match &mut self.serving {
+            Some(request) => request.as_mut().poll(cx).is_ready(),
+            None => false,
+        };
+        if finished {
+            self.serving = None;
+        }
+    }
+}
+
+impl<T> Future for Unblock<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.get_mut();
+        assert!(!this.done, "Unblock polled after it completed");
+        ready!(this.submission.poll_submit(cx));
+        loop {
+            this.serve(cx);
+            if let Poll::Ready(output) = Pin::new(&mut this.task).poll(cx) {
+                this.done = true;
+                return Poll::Ready(output);
+            }
+            let portal = this.submission.host.portal();
+            portal.register(cx.waker());
+            if !portal.has_request() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<T> Drop for Unblock<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            let host = &self.submission.host;
+            // Refuse further requests from the closure, and drop a queued call's closure now
+            // rather than when a thread reaches it.
+            host.portal().close();
+            host.discard();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Unblock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unblock")
+            .field("route", &self.submission.route.name())
+            .field("stage", &self.submission.stage_name())
+            .field("task", &self.task)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+/// Future for the [`BlockingPool::submit`] and [`Offload::submit`] methods: resolves to the
+/// call's [`Task`] once the call is handed over.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Submit<T> {
+    submission: Submission,
+    task: Option<Task<T>>,
+}
+
+impl<T: Send + 'static> Submit<T> {
+    pub(crate) fn new<F>(route: Route, limiter: Option<Limiter>, f: F) -> Self
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (host, task) = call::new(f, false);
+        Self {
+            submission: Submission::new(route, limiter, host),
+            task: Some(task),
+        }
+    }
+}
+
+impl<T> Future for Submit<T> {
+    type Output = Task<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Task<T>> {
+        let this = self.get_mut();
+        ready!(this.submission.poll_submit(cx));
+        // The call's own task decides whether it runs (it checks for cancellation when a
+        // thread reaches it), so the runtime's task for the job can be let go.
+        if let Some(job) = this.submission.take_runtime_task() {
+            job.detach();
+        }
+        match this.task.take() {
+            Some(task) => Poll::Ready(task),
+            None => panic!("Submit polled after it completed"),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Submit<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Submit")
+            .field("route", &self.submission.route.name())
+            .field("stage", &self.submission.stage_name())
+            .finish()
+    }
+}
