@@ -1,0 +1,203 @@
+//! Bounded gather against the crates people use today.
+//!
+//! ```text
+//! cargo bench --bench gather
+//! ```
+//!
+//! - 200 000 futures that each yield once, at limit 64 and 1024, on `block_on` and on every
+//!   runtime: wrangle's `gather(..).limit(n)` against `stream::iter(..).buffered(n)` and
+//!   against `buffer_unordered(n)` followed by a sort into input order. Target: ≥ 2.5× faster
+//!   than `buffered`, and faster than `buffer_unordered` + sort.
+//! - 1 000 000 futures ready at once, no limit: against `futures::future::join_all` and
+//!   futures-concurrency's `Vec::join`. Target: no slower than either.
+//! - Cost per item from N = 10 to 1 000 000 (yield-once futures, limit 64 and none).
+//!   Target: flat within ±20 %.
+//!
+//! Criterion measures each side; then paired, alternating runs print the median ratios.
+
+mod common;
+
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+
+use common::{Exec, criterion, paired};
+use criterion::BenchmarkId;
+use futures_util::StreamExt;
+
+const N: u64 = 200_000;
+const LIMITS: [usize; 2] = [64, 1024];
+
+async fn yield_once(i: u64) -> u64 {
+    wrangle_core::yield_now().await;
+    black_box(i)
+}
+
+async fn wrangle_gather(n: u64, limit: usize) -> usize {
+    let limit = NonZeroUsize::new(limit).expect("non-zero");
+    let out = wrangle_core::gather((0..n).map(yield_once))
+        .limit(limit)
+        .await;
+    assert_eq!(out.len() as u64, n);
+    out.len()
+}
+
+async fn buffered(n: u64, limit: usize) -> usize {
+    let out: Vec<u64> = futures_util::stream::iter((0..n).map(yield_once))
+        .buffered(limit)
+        .collect()
+        .await;
+    out.len()
+}
+
+async fn buffer_unordered_sorted(n: u64, limit: usize) -> usize {
+    let mut out: Vec<(u64, u64)> =
+        futures_util::stream::iter((0..n).map(|i| async move { (i, yield_once(i).await) }))
+            .buffer_unordered(limit)
+            .collect()
+            .await;
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out.len()
+}
+
+fn bench_bounded(c: &mut criterion::Criterion, execs: &[Exec]) {
+    let mut group = c.benchmark_group("gather_200k_yield_once");
+    for exec in execs {
+        for limit in LIMITS {
+            let id = |side: &str| BenchmarkId::new(side, format!("{}/limit {limit}", exec.name()));
+            group.bench_function(id("wrangle"), |b| {
+                b.iter(|| exec.run(wrangle_gather(N, limit)))
+            });
+            group.bench_function(id("buffered"), |b| b.iter(|| exec.run(buffered(N, limit))));
+            group.bench_function(id("buffer_unordered+sort"), |b| {
+                b.iter(|| exec.run(buffer_unordered_sorted(N, limit)))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_ready(c: &mut criterion::Criterion) {
+    const M: u64 = 1_000_000;
+    let mut group = c.benchmark_group("gather_1m_ready_no_limit");
+    group.bench_function("wrangle", |b| {
+        b.iter(|| {
+            futures_lite::future::block_on(wrangle_core::gather(
+                (0..M).map(|i| std::future::ready(black_box(i))),
+            ))
+        })
+    });
+    group.bench_function("join_all", |b| {
+        b.iter(|| {
+            futures_lite::future::block_on(futures_util::future::join_all(
+                (0..M).map(|i| std::future::ready(black_box(i))),
+            ))
+        })
+    });
+    group.bench_function("futures-concurrency Vec::join", |b| {
+        use futures_concurrency::prelude::*;
+        b.iter(|| {
+            let v: Vec<_> = (0..M).map(|i| std::future::ready(black_box(i))).collect();
+            futures_lite::future::block_on(v.join())
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    let execs = Exec::all();
+    let mut c = criterion();
+    bench_bounded(&mut c, &execs);
+    bench_ready(&mut c);
+    c.final_summary();
+
+    let rounds = 9;
+    println!("\ngather of {N} yield-once futures, {rounds} alternating rounds (median ns/item)");
+    println!(
+        "| executor | limit | wrangle | buffered | buffered ÷ wrangle | buffer_unordered+sort | b_u+sort ÷ wrangle |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for exec in &execs {
+        for limit in LIMITS {
+            let (w, b, r) = paired(
+                rounds,
+                N,
+                &mut || {
+                    exec.run(wrangle_gather(N, limit));
+                },
+                &mut || {
+                    exec.run(buffered(N, limit));
+                },
+            );
+            let (_, u, ru) = paired(
+                rounds,
+                N,
+                &mut || {
+                    exec.run(wrangle_gather(N, limit));
+                },
+                &mut || {
+                    exec.run(buffer_unordered_sorted(N, limit));
+                },
+            );
+            println!(
+                "| {} | {limit} | {w:.1} | {b:.1} | {r:.2}× | {u:.1} | {ru:.2}× |",
+                exec.name()
+            );
+        }
+    }
+
+    const M: u64 = 1_000_000;
+    let ready = |i: u64| std::future::ready(black_box(i));
+    let (w, j, rj) = paired(
+        rounds,
+        M,
+        &mut || {
+            black_box(futures_lite::future::block_on(wrangle_core::gather(
+                (0..M).map(ready),
+            )));
+        },
+        &mut || {
+            black_box(futures_lite::future::block_on(
+                futures_util::future::join_all((0..M).map(ready)),
+            ));
+        },
+    );
+    let (_, fc, rf) = paired(
+        rounds,
+        M,
+        &mut || {
+            black_box(futures_lite::future::block_on(wrangle_core::gather(
+                (0..M).map(ready),
+            )));
+        },
+        &mut || {
+            use futures_concurrency::prelude::*;
+            let v: Vec<_> = (0..M).map(ready).collect();
+            black_box(futures_lite::future::block_on(v.join()));
+        },
+    );
+    println!("\ngather of {M} ready futures, no limit, block_on (median ns/item)");
+    println!("| wrangle | join_all | join_all ÷ wrangle | futures-concurrency | f-c ÷ wrangle |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!("| {w:.1} | {j:.1} | {rj:.2}× | {fc:.1} | {rf:.2}× |");
+
+    println!("\ncost per item, yield-once futures, block_on (median ns/item over {rounds} runs)");
+    println!("| N | limit 64 | no limit |");
+    println!("|---:|---:|---:|");
+    for n in [10u64, 1_000, 100_000, 1_000_000] {
+        // Small N: repeat so each timing covers about a million items.
+        let reps = (1_000_000 / n).max(1);
+        let per = |limit: usize| {
+            let mut v = Vec::new();
+            for _ in 0..rounds {
+                let d = common::timed(&mut || {
+                    for _ in 0..reps {
+                        black_box(futures_lite::future::block_on(wrangle_gather(n, limit)));
+                    }
+                });
+                v.push(d.as_nanos() as f64 / (n * reps) as f64);
+            }
+            common::median(v)
+        };
+        println!("| {n} | {:.1} | {:.1} |", per(64), per(usize::MAX));
+    }
+}
