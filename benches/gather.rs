@@ -12,6 +12,11 @@
 //!   futures-concurrency's `Vec::join`. Target: no slower than either.
 //! - Cost per item from N = 10 to 1 000 000 (yield-once futures, limit 64 and none).
 //!   Target: flat within ±20 %.
+//! - Peak RSS of the streaming form (`gather_stream(..).limit(1024)`) over 10^5, 10^6 and
+//!   10^7 items, each in a fresh process. Target: grows < 10 %.
+//! - 20 000 futures sleeping 1 ms at limit 1000 on each runtime's timer: wall ÷ ideal
+//!   (ideal: 20 rounds of 1 ms). Target: ≤ 1.10 on smol and async-std; on tokio no worse
+//!   than `buffered(1000)` over tokio's own sleep.
 //!
 //! Criterion measures each side; then paired, alternating runs print the median ratios.
 
@@ -103,7 +108,149 @@ fn bench_ready(c: &mut criterion::Criterion) {
     group.finish();
 }
 
+/// Peak resident set size of this process so far, in KiB (Linux), or 0.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// In a child process: streams `items` yield-once futures through `gather_stream` at limit
+/// 1024 and prints the peak RSS.
+fn rss_child(items: u64) {
+    let source = futures_lite::stream::iter(0..items).map(yield_once);
+    let limit = NonZeroUsize::new(1024).expect("non-zero");
+    let sum = futures_lite::future::block_on(
+        wrangle_core::gather_stream(source)
+            .limit(limit)
+            .fold(0u64, |acc, v| async move { acc.wrapping_add(v) }),
+    );
+    black_box(sum);
+    println!("{}", peak_rss_kib());
+}
+
+fn rss_table() {
+    println!(
+        "
+peak RSS of gather_stream(..).limit(1024), fresh process per size"
+    );
+    println!("| items | peak RSS KiB |");
+    println!("|---:|---:|");
+    let exe = std::env::current_exe().expect("own path");
+    let mut first = None;
+    for items in [100_000u64, 1_000_000, 10_000_000] {
+        let out = std::process::Command::new(&exe)
+            .env("WRANGLE_RSS_ITEMS", items.to_string())
+            .output()
+            .expect("child runs");
+        let kib: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0.0);
+        let base = *first.get_or_insert(kib);
+        println!(
+            "| {items} | {kib:.0} ({:+.1} %) |",
+            (kib / base - 1.0) * 100.0
+        );
+    }
+}
+
+/// 20 000 futures sleeping 1 ms at limit 1000 on each runtime: wall ÷ ideal (20 ms).
+fn sleep_table() {
+    const K: u64 = 20_000;
+    let ideal = std::time::Duration::from_millis(20);
+    println!(
+        "
+{K} futures sleeping 1 ms, limit 1000: wall ÷ ideal (20 ms), median of 5"
+    );
+    println!("| runtime | wrangle gather | buffered(1000) over tokio::time::sleep |");
+    println!("|---|---:|---:|");
+    let limit = NonZeroUsize::new(1000).expect("non-zero");
+    for exec in Exec::runtimes() {
+        let mut ratios = Vec::new();
+        let mut native = Vec::new();
+        for _ in 0..5 {
+            let took = match &exec {
+                Exec::Tokio(rt) | Exec::TokioCurrentThread(rt) => {
+                    let rt2 = rt.clone();
+                    exec.run(async move {
+                        let start = std::time::Instant::now();
+                        wrangle_core::gather((0..K).map(|_| {
+                            wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
+                        }))
+                        .limit(limit)
+                        .await;
+                        start.elapsed()
+                    })
+                }
+                Exec::Smol(rt) => {
+                    let rt2 = rt.clone();
+                    exec.run(async move {
+                        let start = std::time::Instant::now();
+                        wrangle_core::gather((0..K).map(|_| {
+                            wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
+                        }))
+                        .limit(limit)
+                        .await;
+                        start.elapsed()
+                    })
+                }
+                Exec::AsyncStd(rt) => {
+                    let rt2 = rt.clone();
+                    exec.run(async move {
+                        let start = std::time::Instant::now();
+                        wrangle_core::gather((0..K).map(|_| {
+                            wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
+                        }))
+                        .limit(limit)
+                        .await;
+                        start.elapsed()
+                    })
+                }
+                Exec::BlockOn => unreachable!(),
+            };
+            ratios.push(took.as_secs_f64() / ideal.as_secs_f64());
+            if matches!(exec, Exec::Tokio(_) | Exec::TokioCurrentThread(_)) {
+                let took = exec.run(async move {
+                    let start = std::time::Instant::now();
+                    let _: Vec<()> = futures_util::stream::iter(
+                        (0..K).map(|_| tokio::time::sleep(std::time::Duration::from_millis(1))),
+                    )
+                    .buffered(1000)
+                    .collect()
+                    .await;
+                    start.elapsed()
+                });
+                native.push(took.as_secs_f64() / ideal.as_secs_f64());
+            }
+        }
+        let native = if native.is_empty() {
+            "—".to_owned()
+        } else {
+            format!("{:.2}", common::median(native))
+        };
+        println!(
+            "| {} | {:.2} | {native} |",
+            exec.name(),
+            common::median(ratios)
+        );
+    }
+}
+
 fn main() {
+    if let Some(items) = std::env::var("WRANGLE_RSS_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rss_child(items);
+        return;
+    }
     let execs = Exec::all();
     let mut c = criterion();
     bench_bounded(&mut c, &execs);
@@ -189,10 +336,13 @@ fn main() {
         let per = |limit: usize| {
             let mut v = Vec::new();
             for _ in 0..rounds {
+                // One block_on around all repetitions: the figure is the gather's alone.
                 let d = common::timed(&mut || {
-                    for _ in 0..reps {
-                        black_box(futures_lite::future::block_on(wrangle_gather(n, limit)));
-                    }
+                    futures_lite::future::block_on(async {
+                        for _ in 0..reps {
+                            black_box(wrangle_gather(n, limit).await);
+                        }
+                    })
                 });
                 v.push(d.as_nanos() as f64 / (n * reps) as f64);
             }
@@ -200,4 +350,7 @@ fn main() {
         };
         println!("| {n} | {:.1} | {:.1} |", per(64), per(usize::MAX));
     }
+
+    rss_table();
+    sleep_table();
 }

@@ -242,12 +242,7 @@ where
         );
         if driver.is_done() {
             this.finished = true;
-            Poll::Ready(
-                std::mem::take(&mut this.outputs)
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            )
+            Poll::Ready(collect_outputs(std::mem::take(&mut this.outputs)))
         } else {
             Poll::Pending
         }
@@ -262,6 +257,13 @@ where
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         debug_driver(f.debug_struct("Gather"), self.driver.as_ref(), self.limit)
     }
+}
+
+/// The outputs, every one present, in one allocation.
+pub(crate) fn collect_outputs<T>(outputs: Vec<Option<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(outputs.len());
+    all.extend(outputs.into_iter().flatten());
+    all
 }
 
 /// The fields every gather-like combinator shows in `Debug`.

@@ -209,10 +209,9 @@ where
         }
         if driver.is_done() {
             this.finished = true;
-            Poll::Ready(Ok(std::mem::take(&mut this.outputs)
-                .into_iter()
-                .flatten()
-                .collect()))
+            Poll::Ready(Ok(super::collect_outputs(std::mem::take(
+                &mut this.outputs,
+            ))))
         } else {
             Poll::Pending
         }

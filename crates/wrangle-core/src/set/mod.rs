@@ -15,6 +15,7 @@
 //!   executor per pass, not per item).
 
 mod driver;
+mod kit;
 mod pinned;
 mod ready;
 
@@ -25,8 +26,9 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 
 pub(crate) use driver::{Driver, Sink, Unordered};
+use kit::Kit;
 use pinned::PinnedSlots;
-use ready::{ChunkBits, Shared, WORD, slot_waker};
+use ready::{ChunkBits, Shared, SlotWakerRef, WORD, slot_waker};
 
 /// The tag of an empty slot, and the end of the free list.
 const NONE: usize = usize::MAX;
@@ -53,8 +55,6 @@ pin_project! {
         tag: usize,
         // The next free slot id while this one is free.
         next_free: usize,
-        // Made the first time the slot is used, then reused by every future stored here.
-        waker: Option<Waker>,
         #[pin]
         future: Option<F>,
     }
@@ -63,11 +63,16 @@ pin_project! {
 struct Chunk<F> {
     slots: PinnedSlots<Slot<F>>,
     bits: Arc<ChunkBits>,
+    /// Each slot's waker: made the first time the slot is used, then reused by every future
+    /// stored there.
+    wakers: Box<[Option<SlotWakerRef>]>,
 }
 
 /// A set of futures, each tagged with the index of its input.
 pub(crate) struct FutureSet<F> {
     shared: Arc<Shared>,
+    /// The untyped parts of the first chunk, until it is made.
+    kit: Option<Kit>,
     chunks: Vec<Chunk<F>>,
     /// The most recently freed slot id, heading a list linked through `next_free`.
     free: usize,
@@ -84,8 +89,10 @@ impl<F> FutureSet<F> {
     /// An empty set that will hold at most `want` futures at once (a hint for sizing chunks;
     /// more may be inserted).
     pub(crate) fn new(want: usize) -> Self {
+        let kit = Kit::take();
         Self {
-            shared: Arc::new(Shared::default()),
+            shared: kit.bits.shared().clone(),
+            kit: Some(kit),
             chunks: Vec::new(),
             free: NONE,
             fresh: 0,
@@ -127,11 +134,11 @@ impl<F> FutureSet<F> {
         };
         let (k, off) = locate(id);
         let chunk = &mut self.chunks[k];
+        if chunk.wakers[off].is_none() {
+            chunk.wakers[off] = Some(slot_waker(&chunk.bits, off));
+        }
         let slot = chunk.slots.get(off).project();
         *slot.tag = tag;
-        if slot.waker.is_none() {
-            *slot.waker = Some(slot_waker(&chunk.bits, off));
-        }
         let mut future_slot = slot.future;
         future_slot.set(Some(future));
         self.len += 1;
@@ -155,15 +162,23 @@ impl<F> FutureSet<F> {
         } else {
             full
         };
-        let bits = Arc::new(ChunkBits::new(self.shared.clone(), k as u32, len));
+        let (bits, wakers) = match self.kit.take() {
+            // The first chunk: its bitset and wakers come from the thread's cache, sized for
+            // a full first chunk, of which `len` slots are used.
+            Some(kit) => (kit.bits, kit.wakers),
+            None => (
+                Arc::new(ChunkBits::new(self.shared.clone(), k as u32, len)),
+                (0..len).map(|_| None).collect(),
+            ),
+        };
         self.chunks.push(Chunk {
             slots: PinnedSlots::new(len, |_| Slot {
                 tag: NONE,
                 next_free: NONE,
-                waker: None,
                 future: None,
             }),
             bits,
+            wakers,
         });
         self.allocated += len;
         let base = chunk_base(k);
@@ -188,7 +203,7 @@ impl<F> FutureSet<F> {
     pub(crate) fn clear(&mut self) {
         for k in 0..self.chunks.len() {
             let base = chunk_base(k);
-            for off in 0..self.chunks[k].bits.len() {
+            for off in 0..self.chunks[k].slots.len() {
                 if self.chunks[k].slots.get_ref(off).tag != NONE {
                     self.remove(base + off);
                 }
@@ -200,7 +215,7 @@ impl<F> FutureSet<F> {
     pub(crate) fn tags(&self) -> Vec<usize> {
         let mut tags = Vec::with_capacity(self.len);
         for chunk in &self.chunks {
-            for off in 0..chunk.bits.len() {
+            for off in 0..chunk.slots.len() {
                 let tag = chunk.slots.get_ref(off).tag;
                 if tag != NONE {
                     tags.push(tag);
@@ -211,17 +226,44 @@ impl<F> FutureSet<F> {
     }
 }
 
+impl<F> Drop for FutureSet<F> {
+    /// Drops the futures, in place, then offers the first chunk's untyped parts to the
+    /// thread's cache (see [`kit`]).
+    fn drop(&mut self) {
+        let mut chunks = std::mem::take(&mut self.chunks);
+        let kit = match (self.kit.take(), chunks.len()) {
+            (Some(kit), _) => Some(kit),
+            (None, 1) => chunks.pop().map(
+                |Chunk {
+                     slots,
+                     bits,
+                     wakers,
+                 }| {
+                    drop(slots);
+                    Kit { bits, wakers }
+                },
+            ),
+            (None, _) => None,
+        };
+        drop(chunks);
+        if let Some(kit) = kit {
+            kit.recycle();
+        }
+    }
+}
+
 impl<F: Future> FutureSet<F> {
     /// Polls the future in slot `id`, if any, with the slot's own waker; when it completes
     /// it is dropped in place and its slot freed, and its tag is returned with its output.
     pub(crate) fn poll_slot(&mut self, id: usize) -> Poll<(usize, F::Output)> {
         let (k, off) = locate(id);
-        let slot = self.chunks[k].slots.get(off).project();
-        let (Some(future), Some(waker)) = (slot.future.as_pin_mut(), slot.waker.as_ref()) else {
+        let chunk = &mut self.chunks[k];
+        let slot = chunk.slots.get(off).project();
+        let (Some(future), Some(waker)) = (slot.future.as_pin_mut(), &chunk.wakers[off]) else {
             // A stale wake for a slot emptied since.
             return Poll::Pending;
         };
-        match future.poll(&mut Context::from_waker(waker)) {
+        match future.poll(&mut Context::from_waker(&waker.waker)) {
             Poll::Ready(output) => Poll::Ready((self.remove(id), output)),
             Poll::Pending => Poll::Pending,
         }

@@ -38,7 +38,6 @@ impl<T> PinnedSlots<T> {
     }
 
     /// The number of slots.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }

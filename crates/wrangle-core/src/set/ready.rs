@@ -36,6 +36,12 @@ impl Shared {
         self.parent.register(waker);
     }
 
+    /// Forgets every wake and the registered waker, for reuse by another set.
+    pub(crate) fn reset(&self) {
+        self.chunks.store(0, Ordering::Relaxed);
+        drop(self.parent.take());
+    }
+
     /// Takes the bitmap of chunks with woken slots, leaving it empty.
     pub(crate) fn take_chunks(&self) -> usize {
         if self.chunks.load(Ordering::Relaxed) == 0 {
@@ -55,7 +61,6 @@ pub(crate) struct ChunkBits {
     /// Where each level starts in `words`.
     starts: [usize; MAX_LEVELS],
     levels: usize,
-    len: usize,
 }
 
 impl ChunkBits {
@@ -82,13 +87,19 @@ impl ChunkBits {
             words,
             starts,
             levels,
-            len,
         }
     }
 
-    /// The number of slots.
-    pub(crate) fn len(&self) -> usize {
-        self.len
+    /// The set's shared state.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Forgets every wake, for reuse by another set.
+    pub(crate) fn reset(&self) {
+        for word in &self.words {
+            word.store(0, Ordering::Relaxed);
+        }
     }
 
     /// Marks slot `offset` of this chunk woken, waking the parent if it may be asleep.
@@ -135,7 +146,7 @@ impl ChunkBits {
 
 /// The waker of one slot: marks the slot woken.
 #[derive(Debug)]
-struct SlotWaker {
+pub(crate) struct SlotWaker {
     bits: Arc<ChunkBits>,
     offset: usize,
 }
@@ -150,12 +161,31 @@ impl Wake for SlotWaker {
     }
 }
 
+/// A slot's waker, and the `Arc` behind it, kept to tell whether anyone else holds a clone.
+#[derive(Debug)]
+pub(crate) struct SlotWakerRef {
+    pub(crate) waker: Waker,
+    arc: Arc<SlotWaker>,
+}
+
+impl SlotWakerRef {
+    /// Whether no clone of the waker exists outside this handle.
+    pub(crate) fn is_unique(&self) -> bool {
+        // One count for `arc`, one for `waker`.
+        Arc::strong_count(&self.arc) == 2
+    }
+}
+
 /// The waker of slot `offset` of the chunk whose bitset is `bits`.
-pub(crate) fn slot_waker(bits: &Arc<ChunkBits>, offset: usize) -> Waker {
-    Waker::from(Arc::new(SlotWaker {
+pub(crate) fn slot_waker(bits: &Arc<ChunkBits>, offset: usize) -> SlotWakerRef {
+    let arc = Arc::new(SlotWaker {
         bits: bits.clone(),
         offset,
-    }))
+    });
+    SlotWakerRef {
+        waker: Waker::from(arc.clone()),
+        arc,
+    }
 }
 
 #[cfg(test)]
@@ -214,7 +244,7 @@ mod tests {
         let shared = Arc::new(Shared::default());
         shared.register(&Waker::from(count.clone()));
         let bits = Arc::new(ChunkBits::new(shared.clone(), 0, 100));
-        let wakers: Vec<Waker> = (0..100).map(|i| slot_waker(&bits, i)).collect();
+        let wakers: Vec<Waker> = (0..100).map(|i| slot_waker(&bits, i).waker).collect();
         for w in &wakers {
             w.wake_by_ref();
         }
