@@ -14,6 +14,9 @@
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
+//! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
+//! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
+//! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future |
 //! | `tokio::Tokio`, `smol::Smol`, `async_std::AsyncStd`, `sim::Sim` | the runtimes, one feature each |
 //!
 //! # Quick start
@@ -72,6 +75,12 @@ pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, JoinError, Runtime, Spawn,
     SpawnError, Task, Timer, context, interval, interval_at, sleep, sleep_until, task, time,
     yield_now,
+};
+// The in-task combinators; each name brings its function and, where there is one, its module
+// of types (`wrangle::gather::Gather`, `wrangle::timeout::Elapsed`, …).
+pub use wrangle_core::{
+    AggregateError, Elapsed, FutureExt, Progress, Race, as_completed, gather, gather_stream, race,
+    race_ok, timeout, timeout_at, try_gather, wait,
 };
 
 /// The tokio adapter (feature `tokio`): see [`wrangle_tokio`].
