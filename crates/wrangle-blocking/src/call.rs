@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Waker;
+use std::task::{Wake, Waker};
 
 use atomic_waker::AtomicWaker;
 use wrangle_core::Task;
@@ -31,6 +31,9 @@ pub(crate) trait Host: Send + Sync + 'static {
     /// Gives the call the permit it runs under; dropped as soon as the closure returns.
     fn set_permit(&self, permit: Permit);
     fn portal(&self) -> &Portal;
+    /// The waker the awaiting future polls the call's task with: it wakes the awaiting
+    /// future through the portal, at once or, on a pool worker, batched with its siblings.
+    fn waker(self: Arc<Self>) -> Waker;
 }
 
 struct Pending<J> {
@@ -116,6 +119,52 @@ where
     fn portal(&self) -> &Portal {
         &self.portal
     }
+
+    fn waker(self: Arc<Self>) -> Waker {
+        Waker::from(self)
+    }
+}
+
+impl<F, T> Wake for Call<BlockingJob<F, T>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let deferred = SINK.with(|sink| match &*sink.borrow() {
+            Some(sink) => sink.defer(self.clone()).is_ok(),
+            None => false,
+        });
+        if !deferred {
+            self.portal.waker.wake();
+        }
+    }
+}
+
+/// Where a pool worker holds back the wake-ups of the calls it completes, to deliver them
+/// in a batch.
+pub(crate) trait WakeSink: Send + Sync {
+    /// Holds back `host`'s wake-up, or gives it back to be delivered now.
+    fn defer(&self, host: Arc<dyn Host>) -> Result<(), Arc<dyn Host>>;
+}
+
+thread_local! {
+    static SINK: RefCell<Option<Arc<dyn WakeSink>>> = const { RefCell::new(None) };
+}
+
+/// Sets (or clears) the current thread's wake sink.
+pub(crate) fn set_wake_sink(sink: Option<Arc<dyn WakeSink>>) {
+    let previous = SINK.with(|s| s.replace(sink));
+    drop(previous);
+}
+
+/// Delivers a held-back wake-up.
+pub(crate) fn wake_awaiting(host: &Arc<dyn Host>) {
+    host.portal().waker.wake();
 }
 
 /// What the current thread is running, for `from_thread` and for giving the permit back.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use event_listener::EventListener;
 use wrangle_core::{Spawn, Task};
@@ -222,6 +222,8 @@ pub struct Unblock<T> {
     task: Task<T>,
     /// A future handed back by the closure, being run here.
     serving: Option<Request>,
+    /// What the task is polled with: wakes this future through the call's portal.
+    waker: Option<Waker>,
     done: bool,
 }
 
@@ -235,24 +237,23 @@ impl<T: Send + 'static> Unblock<T> {
             submission: Submission::new(route, limiter, host),
             task,
             serving: None,
+            waker: None,
             done: false,
         }
     }
 }
 
-impl<T> Unblock<T> {
-    /// Runs the request the closure handed back, if any; returns once it is pending or done.
-    fn serve(&mut self, cx: &mut Context<'_>) {
-        if self.serving.is_none() {
-            self.serving = self.submission.host.portal().take();
-        }
-        let finished = match &mut self.serving {
-            Some(request) => request.as_mut().poll(cx).is_ready(),
-            None => false,
-        };
-        if finished {
-            self.serving = None;
-        }
+/// Runs the request the closure handed back, if any, until it is pending or done.
+fn serve(serving: &mut Option<Request>, portal: &call::Portal, cx: &mut Context<'_>) {
+    if serving.is_none() {
+        *serving = portal.take();
+    }
+    let finished = match serving {
+        Some(request) => request.as_mut().poll(cx).is_ready(),
+        None => false,
+    };
+    if finished {
+        *serving = None;
     }
 }
 
@@ -263,15 +264,17 @@ impl<T> Future for Unblock<T> {
         let this = self.get_mut();
         assert!(!this.done, "Unblock polled after it completed");
         ready!(this.submission.poll_submit(cx));
+        let host = &this.submission.host;
+        let waker = this.waker.get_or_insert_with(|| host.clone().waker());
         loop {
-            this.serve(cx);
-            if let Poll::Ready(output) = Pin::new(&mut this.task).poll(cx) {
+            host.portal().register(cx.waker());
+            serve(&mut this.serving, host.portal(), cx);
+            let mut task_cx = Context::from_waker(waker);
+            if let Poll::Ready(output) = Pin::new(&mut this.task).poll(&mut task_cx) {
                 this.done = true;
                 return Poll::Ready(output);
             }
-            let portal = this.submission.host.portal();
-            portal.register(cx.waker());
-            if !portal.has_request() {
+            if !host.portal().has_request() {
                 return Poll::Pending;
             }
         }

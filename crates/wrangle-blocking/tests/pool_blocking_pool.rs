@@ -379,3 +379,53 @@ fn debug() {
     let submit = pool.submit(|| ());
     assert!(format!("{submit:?}").starts_with("Submit"));
 }
+
+#[test]
+fn a_held_back_wake_up_is_not_held_behind_a_blocking_call() {
+    // One worker runs a quick call, then a call that blocks for 600 ms, with more queued:
+    // the quick call's wake-up is batched, but the supervisor delivers it within two ticks
+    // instead of after the blocking call.
+    let pool = BlockingPool::builder()
+        .eager_threads(1)
+        .max_threads(4)
+        .build()
+        .unwrap();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel::<()>();
+    let mut gate = pool.unblock(move || {
+        let _ = started_tx.send(());
+        let _ = release_rx.recv();
+    });
+    assert!(poll_once(&mut gate).is_pending());
+    started_rx.recv().unwrap();
+    let mut quick = pool.unblock(Instant::now);
+    let mut slow = pool.unblock(|| std::thread::sleep(Duration::from_millis(600)));
+    let mut after = pool.unblock(|| ());
+    for f in [&mut slow, &mut after] {
+        assert!(poll_once(f).is_pending());
+    }
+    assert!(poll_once(&mut quick).is_pending());
+    release_tx.send(()).unwrap();
+    block_on(gate);
+    let finished = block_on(quick);
+    let seen = Instant::now();
+    assert!(
+        seen - finished < Duration::from_millis(300),
+        "the quick call's result was delivered {:?} after it finished",
+        seen - finished
+    );
+    block_on(slow);
+    block_on(after);
+}
+
+#[test]
+fn without_batching_every_wake_up_is_immediate() {
+    let pool = BlockingPool::builder()
+        .batch_wakeups(false)
+        .build()
+        .unwrap();
+    let limit = std::num::NonZeroUsize::new(64).unwrap();
+    let out =
+        block_on(wrangle_core::gather((0..5_000u32).map(|i| pool.unblock(move || i))).limit(limit));
+    assert_eq!(out.len(), 5_000);
+}

@@ -23,6 +23,7 @@ pub(crate) struct Config {
     pub(crate) eager_threads: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) grow_after: Duration,
+    pub(crate) batch_wakeups: bool,
     pub(crate) thread_name: String,
 }
 
@@ -35,6 +36,7 @@ pub(crate) struct Config {
 /// | [`eager_threads`](Builder::eager_threads) | the number of CPUs | threads started as soon as a call finds none idle |
 /// | [`grow_after`](Builder::grow_after) | 1 ms | how long a call runs before it counts as blocking |
 /// | [`keep_alive`](Builder::keep_alive) | 10 s | how long an idle thread waits for work before it exits |
+/// | [`batch_wakeups`](Builder::batch_wakeups) | on | deliver completions to awaiting futures in batches while calls are queued |
 /// | [`thread_name`](Builder::thread_name) | `wrangle-block` | the threads' name |
 ///
 /// See [`BlockingPool`] for how threads are started and why.
@@ -61,6 +63,7 @@ pub struct Builder {
     eager_threads: Option<usize>,
     keep_alive: Duration,
     grow_after: Duration,
+    batch_wakeups: bool,
     thread_name: String,
 }
 
@@ -72,6 +75,7 @@ impl Default for Builder {
             eager_threads: None,
             keep_alive: DEFAULT_KEEP_ALIVE,
             grow_after: DEFAULT_GROW_AFTER,
+            batch_wakeups: true,
             thread_name: "wrangle-block".to_owned(),
         }
     }
@@ -175,6 +179,29 @@ impl Builder {
         self
     }
 
+    /// Whether a thread that completes calls back to back, with more queued, wakes their
+    /// awaiting futures in batches of up to 16 rather than one by one (default on).
+    ///
+    /// Waking an executor thread that has parked costs a system call and two context
+    /// switches; for short calls that is most of the cost of a call, and batching it
+    /// divides it by up to 16 (BENCHMARKS.md). A held-back wake-up is delivered as soon as
+    /// the queue runs empty or 16 are held back; if the thread's next call blocks, the
+    /// supervisor delivers it within two [`grow_after`](Builder::grow_after) ticks (2 ms by
+    /// default): the worst case added to one call's latency. Nothing is held back while the
+    /// pool has no supervisor (at its cap, or below its eager threads). Turn it off for
+    /// calls whose callers cannot afford that worst case.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wrangle_blocking::BlockingPool::builder().batch_wakeups(false).build().unwrap();
+    /// # drop(pool);
+    /// ```
+    pub fn batch_wakeups(mut self, batch: bool) -> Self {
+        self.batch_wakeups = batch;
+        self
+    }
+
     /// The name of the pool's threads (default `wrangle-block`; Linux shows 15 bytes of it).
     ///
     /// # Examples
@@ -227,6 +254,7 @@ impl Builder {
             eager_threads: eager.min(self.max_threads),
             keep_alive: self.keep_alive,
             grow_after: self.grow_after,
+            batch_wakeups: self.batch_wakeups,
             thread_name: self.thread_name,
         })
     }
@@ -240,6 +268,7 @@ impl fmt::Debug for Builder {
             .field("eager_threads", &self.eager_threads)
             .field("keep_alive", &self.keep_alive)
             .field("grow_after", &self.grow_after)
+            .field("batch_wakeups", &self.batch_wakeups)
             .field("thread_name", &self.thread_name)
             .finish()
     }

@@ -22,7 +22,7 @@ use event_listener::Event;
 use super::builder::Config;
 use super::supervisor::Supervisor;
 use super::worker;
-use crate::call::Entry;
+use crate::call::{Entry, Host};
 
 /// One worker's progress, read by the supervisor to tell a blocked thread from a busy one.
 ///
@@ -37,6 +37,11 @@ pub(crate) struct Slot {
     blocked_at: AtomicU64,
     /// The worker's thread id as the OS knows it (Linux), 0 when unknown.
     tid: AtomicU32,
+    /// Wake-ups of completed calls the worker holds back, to deliver in a batch.
+    deferred: Mutex<Vec<Arc<dyn Host>>>,
+    deferred_len: AtomicUsize,
+    /// `ticks` when the supervisor last checked the held-back wake-ups.
+    rescue_seen: AtomicU64,
 }
 
 impl Slot {
@@ -46,6 +51,46 @@ impl Slot {
             seen: AtomicU64::new(0),
             blocked_at: AtomicU64::new(u64::MAX),
             tid: AtomicU32::new(0),
+            deferred: Mutex::new(Vec::new()),
+            deferred_len: AtomicUsize::new(0),
+            rescue_seen: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// Holds back a completed call's wake-up.
+    pub(crate) fn defer(&self, host: Arc<dyn Host>) {
+        let mut deferred = self.deferred.lock().unwrap_or_else(PoisonError::into_inner);
+        deferred.push(host);
+        self.deferred_len.store(deferred.len(), Ordering::SeqCst);
+    }
+
+    pub(crate) fn deferred(&self) -> usize {
+        self.deferred_len.load(Ordering::SeqCst)
+    }
+
+    /// Delivers every held-back wake-up.
+    pub(crate) fn flush(&self) {
+        if self.deferred() == 0 {
+            return;
+        }
+        let list = {
+            let mut deferred = self.deferred.lock().unwrap_or_else(PoisonError::into_inner);
+            self.deferred_len.store(0, Ordering::SeqCst);
+            std::mem::take(&mut *deferred)
+        };
+        // Outside the lock: a wake-up may run arbitrary code.
+        for host in &list {
+            crate::call::wake_awaiting(host);
+        }
+    }
+
+    /// The supervisor's check: a worker holding back wake-ups that is still on the same
+    /// call as at the last check (it may be blocked) has them delivered by the supervisor.
+    fn rescue(&self) {
+        let ticks = self.ticks.load(Ordering::Acquire);
+        let seen = self.rescue_seen.swap(ticks, Ordering::Relaxed);
+        if self.deferred() > 0 && ticks == seen {
+            self.flush();
         }
     }
 
@@ -307,6 +352,21 @@ impl Inner {
         let slots = self.lock_slots();
         let blocked = slots.iter().filter(|slot| slot.is_blocked()).count();
         (slots.len(), blocked)
+    }
+
+    /// Delivers the wake-ups held back by workers stuck on a call; returns whether any
+    /// worker still holds some back.
+    pub(crate) fn rescue_wakes(&self) -> bool {
+        // Not under the lock: delivering a wake-up may run arbitrary code.
+        let slots: Vec<_> = self.lock_slots().clone();
+        slots.iter().for_each(|slot| slot.rescue());
+        slots.iter().any(|slot| slot.deferred() > 0)
+    }
+
+    /// Delivers every held-back wake-up, now.
+    pub(crate) fn flush_all_wakes(&self) {
+        let slots: Vec<_> = self.lock_slots().clone();
+        slots.iter().for_each(|slot| slot.flush());
     }
 
     pub(crate) fn threads(&self) -> usize {

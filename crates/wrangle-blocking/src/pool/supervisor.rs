@@ -95,10 +95,12 @@ fn supervise(inner: Arc<Inner>) {
     let mut quiet = 0;
     loop {
         thread::sleep(inner.config.grow_after);
+        let holding = inner.rescue_wakes();
         let queued = inner.queue.len();
         if queued == 0 {
             quiet += 1;
-            if inner.closed.load(Ordering::SeqCst) || quiet >= QUIET_TICKS {
+            let done = inner.closed.load(Ordering::SeqCst) || quiet >= QUIET_TICKS;
+            if done && !holding {
                 quiet = 0;
                 if !park(&inner) && retire(&inner) {
                     return;
@@ -111,6 +113,8 @@ fn supervise(inner: Arc<Inner>) {
             // No room left for the worker the calls need: become it.
             inner.workers.fetch_add(1, Ordering::SeqCst);
             inner.supervisor.alive.store(false, Ordering::SeqCst);
+            // Workers hold back wake-ups only while a supervisor can deliver them.
+            inner.flush_all_wakes();
             let slot = inner.new_slot();
             worker::run(inner, slot);
             return;
@@ -185,6 +189,7 @@ fn park(inner: &Inner) -> bool {
 fn retire(inner: &Inner) -> bool {
     let sup = &inner.supervisor;
     sup.alive.store(false, Ordering::SeqCst);
+    inner.flush_all_wakes();
     inner.release_thread();
     fence(Ordering::SeqCst);
     if inner.queue.is_empty() {

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 
 use super::inner::{Inner, Slot};
-use crate::call::Entry;
+use crate::call::{Entry, Host, WakeSink};
 
 /// Rounds of polling the queue before parking: a few busy-wait rounds, then a few yields,
 /// about 10 µs in all. Enough to catch the next call of a steady stream without a wake-up,
@@ -15,12 +15,25 @@ use crate::call::Entry;
 const SPIN_ROUNDS: u32 = 16;
 const BUSY_ROUNDS: u32 = 6;
 
+/// Completed calls whose wake-ups a worker holds back at most, before delivering them.
+const BATCH: usize = 16;
+
 pub(crate) fn run(inner: Arc<Inner>, slot: Arc<Slot>) {
     slot.record_thread();
+    if inner.config.batch_wakeups {
+        crate::call::set_wake_sink(Some(Arc::new(Batch {
+            inner: inner.clone(),
+            slot: slot.clone(),
+        })));
+    }
     loop {
         while let Some(entry) = inner.pop() {
             run_one(&slot, entry);
+            if slot.deferred() >= BATCH {
+                slot.flush();
+            }
         }
+        slot.flush();
         if let Some(entry) = spin(&inner) {
             wake_sibling(&inner);
             run_one(&slot, entry);
@@ -35,7 +48,36 @@ pub(crate) fn run(inner: Arc<Inner>, slot: Arc<Slot>) {
             break;
         }
     }
+    crate::call::set_wake_sink(None);
+    slot.flush();
     inner.drop_slot(&slot);
+}
+
+/// Holds back the wake-ups of a worker's completed calls while more calls are queued, so
+/// the awaiting side is woken once per batch rather than once per call.
+///
+/// A held-back wake-up is delivered when the worker has held back `BATCH` of them, when the
+/// queue runs empty, or, if the worker's next call blocks, by the supervisor within two of
+/// its ticks. Without a supervisor nothing is held back.
+struct Batch {
+    inner: Arc<Inner>,
+    slot: Arc<Slot>,
+}
+
+impl WakeSink for Batch {
+    fn defer(&self, host: Arc<dyn Host>) -> Result<(), Arc<dyn Host>> {
+        let sup = &self.inner.supervisor;
+        if !sup.is_alive() || self.inner.queue.is_empty() {
+            return Err(host);
+        }
+        self.slot.defer(host);
+        // The supervisor may have stopped meanwhile (it flushes every slot when it does):
+        // if so, deliver now rather than rely on it.
+        if !sup.is_alive() {
+            self.slot.flush();
+        }
+        Ok(())
+    }
 }
 
 fn run_one(slot: &Slot, entry: Entry) {
