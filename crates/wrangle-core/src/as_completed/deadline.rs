@@ -100,3 +100,32 @@ where
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_lite::StreamExt;
+    use futures_lite::future::block_on;
+
+    use crate::doctest::ThreadPerTask;
+
+    #[test]
+    fn ready_items_come_before_a_passed_deadline() {
+        let rt = ThreadPerTask;
+        let s = crate::as_completed([std::future::ready(1), std::future::ready(2)])
+            .timeout(&rt, Duration::ZERO);
+        assert!(format!("{s:?}").starts_with("AsCompletedDeadline"));
+        let items: Vec<_> = block_on(s.collect());
+        assert_eq!(items, [Ok((0, 1)), Ok((1, 2))]);
+    }
+
+    #[test]
+    fn zero_timeout_on_pending_inputs_elapses_once() {
+        let rt = ThreadPerTask;
+        let s = crate::as_completed([std::future::pending::<()>()]).timeout(&rt, Duration::ZERO);
+        let items: Vec<_> = block_on(s.collect());
+        assert_eq!(items.len(), 1);
+        assert!(items[0].is_err());
+    }
+}

@@ -110,3 +110,29 @@ impl<E> IntoIterator for AggregateError<E> {
         self.errors.into_iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_source_and_io() {
+        let err = AggregateError::new(vec![io::Error::other("a down"), io::Error::other("b down")]);
+        assert_eq!(err.to_string(), "all 2 futures failed; the first: a down");
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("a down")
+        );
+        let io: io::Error = err.into();
+        assert_eq!(io.kind(), io::ErrorKind::Other);
+        let empty = AggregateError::<io::Error>::new(Vec::new());
+        assert_eq!(empty.to_string(), "no futures to run");
+        assert!(empty.source().is_none());
+    }
+
+    #[test]
+    fn into_iter_keeps_order() {
+        let err = AggregateError::new(vec![3, 1, 2]);
+        assert_eq!(err.into_iter().collect::<Vec<_>>(), [3, 1, 2]);
+    }
+}

@@ -41,3 +41,17 @@ impl From<Elapsed> for io::Error {
         io::Error::new(io::ErrorKind::TimedOut, err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_io_kind() {
+        let err = Elapsed::new();
+        assert_eq!(err.to_string(), "deadline has elapsed");
+        assert_eq!(format!("{err:?}"), "Elapsed(())");
+        let io: io::Error = err.into();
+        assert_eq!(io.kind(), io::ErrorKind::TimedOut);
+    }
+}

@@ -132,3 +132,30 @@ impl<F: Future> fmt::Debug for Pending<F> {
         f.debug_struct("Pending").field("len", &self.len()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_core::Stream as _;
+    use futures_lite::StreamExt;
+    use futures_lite::future::block_on;
+
+    use crate::yield_now;
+
+    async fn yields(n: u32) -> u32 {
+        for _ in 0..n {
+            yield_now().await;
+        }
+        n
+    }
+
+    #[test]
+    fn debug_len_and_stream() {
+        let w = block_on(crate::wait([yields(0), yields(3), yields(2)]).first_completed());
+        assert_eq!(w.done, [(0, 0)]);
+        let pending = w.pending;
+        assert_eq!(format!("{pending:?}"), "Pending { len: 2 }");
+        assert_eq!(pending.size_hint(), (0, Some(2)));
+        let rest: Vec<_> = block_on(pending.collect());
+        assert_eq!(rest, [(2, 2), (1, 3)]);
+    }
+}
