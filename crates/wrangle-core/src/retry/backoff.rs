@@ -193,21 +193,33 @@ mod tests {
     #[test]
     fn formulas() {
         assert_eq!(Backoff::Constant(MS).base(9), MS);
-        let lin = Backoff::Linear { initial: MS, step: MS * 2 };
+        let lin = Backoff::Linear {
+            initial: MS,
+            step: MS * 2,
+        };
         assert_eq!(lin.base(3), MS * 7);
         let fib = Backoff::Fibonacci { initial: MS };
         let seq: Vec<u32> = (0..7).map(|k| (fib.base(k).as_millis()) as u32).collect();
         assert_eq!(seq, [1, 1, 2, 3, 5, 8, 13]);
         assert_eq!(fib.base(u32::MAX), MS * u32::MAX);
-        let exp = Backoff::Exponential { initial: MS * 100, factor: 2.0 };
+        let exp = Backoff::Exponential {
+            initial: MS * 100,
+            factor: 2.0,
+        };
         assert_eq!(exp.base(3), MS * 800);
     }
 
     #[test]
     fn saturation() {
-        let lin = Backoff::Linear { initial: Duration::MAX, step: Duration::MAX };
+        let lin = Backoff::Linear {
+            initial: Duration::MAX,
+            step: Duration::MAX,
+        };
         assert_eq!(lin.base(u32::MAX), Duration::MAX);
-        let exp = Backoff::Exponential { initial: Duration::MAX, factor: 10.0 };
+        let exp = Backoff::Exponential {
+            initial: Duration::MAX,
+            factor: 10.0,
+        };
         assert_eq!(exp.base(u32::MAX), Duration::MAX);
         assert_eq!(mul_f64_saturating(MS, f64::NAN), Duration::MAX);
     }
@@ -224,7 +236,10 @@ mod tests {
 
     #[test]
     fn jitter_bounds_at_extremes() {
-        let b = Backoff::Exponential { initial: MS * 100, factor: 2.0 };
+        let b = Backoff::Exponential {
+            initial: MS * 100,
+            factor: 2.0,
+        };
         let cap = MS * 300;
         for r in [0, u64::MAX / 2, u64::MAX] {
             assert!(delay(&b, Jitter::Full, cap, 5, None, r) <= cap);

@@ -42,7 +42,11 @@ pub fn retry_blocking<R, E>(
     let mut previous = None;
     let mut number: u32 = 1;
     loop {
-        let attempt = Attempt { number, elapsed: start.elapsed(), previous_delay: previous };
+        let attempt = Attempt {
+            number,
+            elapsed: start.elapsed(),
+            previous_delay: previous,
+        };
         let error = match call(attempt) {
             Ok(value) => {
                 if let Some(budget) = &policy.budget {
@@ -57,15 +61,30 @@ pub fn retry_blocking<R, E>(
         let stop = |reason| RetryError {
             failure: Failure::Error(error),
             reason,
-            stats: super::RetryStats { attempts: number, total_delay, elapsed: start.elapsed() },
+            stats: super::RetryStats {
+                attempts: number,
+                total_delay,
+                elapsed: start.elapsed(),
+            },
         };
         let wait = match classification {
             Classification::Permanent => return Err(stop(StopReason::Permanent)),
             _ if retries_so_far >= policy.max_retries => return Err(stop(StopReason::Exhausted)),
             Classification::RetryAfter(hint) => hint.min(policy.max_delay),
             Classification::Transient => {
-                let random = if policy.jitter == Jitter::None { 0 } else { fastrand::u64(..) };
-                delay(&policy.backoff, policy.jitter, policy.max_delay, retries_so_far, previous, random)
+                let random = if policy.jitter == Jitter::None {
+                    0
+                } else {
+                    fastrand::u64(..)
+                };
+                delay(
+                    &policy.backoff,
+                    policy.jitter,
+                    policy.max_delay,
+                    retries_so_far,
+                    previous,
+                    random,
+                )
             }
         };
         let now = Instant::now();

@@ -56,14 +56,22 @@ impl RetryBudget {
         } else {
             0
         };
-        Self { inner: Arc::new(Inner { balance: AtomicU64::new(max), max, earn }) }
+        Self {
+            inner: Arc::new(Inner {
+                balance: AtomicU64::new(max),
+                max,
+                earn,
+            }),
+        }
     }
 
     /// Takes one retry from the budget, if it holds one.
     pub fn try_spend(&self) -> bool {
         self.inner
             .balance
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| b.checked_sub(MILLI))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
+                b.checked_sub(MILLI)
+            })
             .is_ok()
     }
 
@@ -71,9 +79,12 @@ impl RetryBudget {
     pub fn deposit(&self) {
         let max = self.inner.max;
         let earn = self.inner.earn;
-        let _ = self.inner.balance.fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
-            (b < max).then(|| b.saturating_add(earn).min(max))
-        });
+        let _ = self
+            .inner
+            .balance
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
+                (b < max).then(|| b.saturating_add(earn).min(max))
+            });
     }
 
     /// How many whole retries the budget holds now.

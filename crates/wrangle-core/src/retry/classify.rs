@@ -80,7 +80,11 @@ pub struct When<P>(pub(crate) P);
 
 impl<E, P: FnMut(&E) -> bool> Classify<E> for When<P> {
     fn classify(&mut self, error: &E) -> Classification {
-        if (self.0)(error) { Classification::Transient } else { Classification::Permanent }
+        if (self.0)(error) {
+            Classification::Transient
+        } else {
+            Classification::Permanent
+        }
     }
 }
 

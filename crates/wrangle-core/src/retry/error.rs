@@ -174,6 +174,7 @@ impl<E: fmt::Display> fmt::Display for RetryError<E> {
 
 impl<E: std::error::Error + 'static> std::error::Error for RetryError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.last_error().map(|e| e as &(dyn std::error::Error + 'static))
+        self.last_error()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }

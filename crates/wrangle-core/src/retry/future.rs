@@ -134,13 +134,13 @@ pin_project! {
         Attempting {
             #[pin]
             future: Fut,
-            #[pin]
-            timeout: Option<Sleep<S>>,
+            // Boxed, like the sleep below: a runtime's sleep can be large (tokio's is), and
+            // is needed only when a timeout or a delay is, so the common path stays small.
+            timeout: Option<Pin<Box<Sleep<S>>>>,
             attempt: Attempt,
         },
         Sleeping {
-            #[pin]
-            sleep: Sleep<S>,
+            sleep: Pin<Box<Sleep<S>>>,
             started_at: Instant,
         },
         Done,
@@ -249,11 +249,27 @@ where
                         *this.start = Some(now);
                         *this.deadline = p.deadline.and_then(|d| now.checked_add(d));
                     }
-                    let attempt = Attempt { number: 1, elapsed: Duration::ZERO, previous_delay: None };
-                    start_attempt(*this.timer, p, this.factory, *this.deadline, attempt, now, this.state.as_mut());
+                    let attempt = Attempt {
+                        number: 1,
+                        elapsed: Duration::ZERO,
+                        previous_delay: None,
+                    };
+                    start_attempt(
+                        *this.timer,
+                        p,
+                        this.factory,
+                        *this.deadline,
+                        attempt,
+                        now,
+                        this.state.as_mut(),
+                    );
                     this.stats.attempts = 1;
                 }
-                StateProj::Attempting { future, timeout, attempt } => {
+                StateProj::Attempting {
+                    future,
+                    timeout,
+                    attempt,
+                } => {
                     let attempt = *attempt;
                     let failure = match future.poll(cx) {
                         Poll::Ready(Ok(value)) => {
@@ -262,12 +278,13 @@ where
                                 budget.deposit();
                             }
                             if let Some(start) = *this.start {
-                                this.stats.elapsed = this.timer.now().saturating_duration_since(start);
+                                this.stats.elapsed =
+                                    this.timer.now().saturating_duration_since(start);
                             }
                             return Poll::Ready(Ok((value, *this.stats)));
                         }
                         Poll::Ready(Err(e)) => Failure::Error(e),
-                        Poll::Pending => match timeout.as_pin_mut() {
+                        Poll::Pending => match timeout.as_mut().map(Pin::as_mut) {
                             // The clock is checked as well as the sleep: a runtime's
                             // cooperative budget can keep the sleep pending past its deadline.
                             Some(t) => {
@@ -288,7 +305,15 @@ where
                         Failure::Error(e) => this.classify.classify(e),
                         Failure::TimedOut => Classification::Transient,
                     };
-                    match next_delay(*this.timer, this.policy, *this.previous_delay, &mut *this.start, *this.deadline, attempt, classification) {
+                    match next_delay(
+                        *this.timer,
+                        this.policy,
+                        *this.previous_delay,
+                        &mut *this.start,
+                        *this.deadline,
+                        attempt,
+                        classification,
+                    ) {
                         Ok((now, delay)) => {
                             this.hook.before_sleep(&failure, &attempt, delay);
                             tracing::debug!(
@@ -300,7 +325,28 @@ where
                             );
                             this.stats.total_delay = this.stats.total_delay.saturating_add(delay);
                             *this.previous_delay = Some(delay);
-                            this.state.set(State::Sleeping { sleep: sleep(*this.timer, delay), started_at: now });
+                            if delay.is_zero() {
+                                // Retry at once: a runtime's timer would round a zero sleep up
+                                // to its next tick (a whole millisecond on tokio).
+                                next_attempt(
+                                    *this.timer,
+                                    this.policy,
+                                    this.factory,
+                                    *this.start,
+                                    *this.deadline,
+                                    *this.previous_delay,
+                                    this.last,
+                                    this.stats,
+                                    now,
+                                    this.state.as_mut(),
+                                );
+                            } else {
+                                let now = now.unwrap_or_else(|| this.timer.now());
+                                this.state.set(State::Sleeping {
+                                    sleep: Box::pin(sleep_until_or_never(*this.timer, now, delay)),
+                                    started_at: now,
+                                });
+                            }
                         }
                         Err(reason) => {
                             tracing::debug!(
@@ -310,33 +356,82 @@ where
                                 "giving up"
                             );
                             if let Some(start) = *this.start {
-                                this.stats.elapsed = this.timer.now().saturating_duration_since(start);
+                                this.stats.elapsed =
+                                    this.timer.now().saturating_duration_since(start);
                             }
-                            return Poll::Ready(Err(RetryError { failure, reason, stats: *this.stats }));
+                            return Poll::Ready(Err(RetryError {
+                                failure,
+                                reason,
+                                stats: *this.stats,
+                            }));
                         }
                     }
                 }
-                StateProj::Sleeping { mut sleep, started_at } => {
+                StateProj::Sleeping {
+                    sleep,
+                    started_at,
+                } => {
                     if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }
                     // The sleep's deadline is "now" as far as the attempt needs to know; a
                     // clock read is needed only for a per-attempt timeout.
-                    let woke = sleep.deadline().unwrap_or(*started_at);
-                    let number = this.last.map_or(1, |a| a.number.saturating_add(1));
-                    let attempt = Attempt {
-                        number,
-                        elapsed: this.start.map_or(Duration::ZERO, |s| woke.saturating_duration_since(s)),
-                        previous_delay: *this.previous_delay,
-                    };
-                    let now = this.policy.attempt_timeout.map(|_| this.timer.now());
-                    start_attempt(*this.timer, this.policy, this.factory, *this.deadline, attempt, now, this.state.as_mut());
-                    this.stats.attempts = number;
+                    let woke = Some(sleep.deadline().unwrap_or(*started_at));
+                    next_attempt(
+                        *this.timer,
+                        this.policy,
+                        this.factory,
+                        *this.start,
+                        *this.deadline,
+                        *this.previous_delay,
+                        this.last,
+                        this.stats,
+                        woke,
+                        this.state.as_mut(),
+                    );
                 }
                 StateProj::Done => panic!("Retry polled after it completed"),
             }
         }
     }
+}
+
+/// A sleep of `delay` from `now`; one too long to represent never ends.
+fn sleep_until_or_never<T: Timer>(timer: &T, now: Instant, delay: Duration) -> Sleep<T> {
+    match now.checked_add(delay) {
+        Some(deadline) => sleep_until(timer, deadline),
+        None => sleep(timer, Duration::MAX),
+    }
+}
+
+/// Starts the attempt after `last`, at `now` (the end of the delay).
+#[allow(clippy::too_many_arguments)]
+fn next_attempt<T: Timer, F, Fut>(
+    timer: &T,
+    policy: &RetryPolicy,
+    factory: &mut F,
+    start: Option<Instant>,
+    deadline: Option<Instant>,
+    previous_delay: Option<Duration>,
+    last: &Option<Attempt>,
+    stats: &mut RetryStats,
+    now: Option<Instant>,
+    state: Pin<&mut State<Fut, T>>,
+) where
+    F: MakeAttempt<Fut>,
+{
+    let number = last.map_or(1, |a| a.number.saturating_add(1));
+    let attempt = Attempt {
+        number,
+        elapsed: match (start, now) {
+            (Some(start), Some(now)) => now.saturating_duration_since(start),
+            _ => Duration::ZERO,
+        },
+        previous_delay,
+    };
+    let clock = policy.attempt_timeout.map(|_| timer.now());
+    start_attempt(timer, policy, factory, deadline, attempt, clock, state);
+    stats.attempts = number;
 }
 
 /// Makes the attempt's future and arms its timeout: the sooner of the per-attempt timeout
@@ -363,7 +458,7 @@ fn start_attempt<T: Timer, F, Fut>(
     let future = factory.make(attempt);
     state.set(State::Attempting {
         future,
-        timeout: cut.map(|at| sleep_until(timer, at)),
+        timeout: cut.map(|at| Box::pin(sleep_until(timer, at))),
         attempt,
     });
 }
@@ -377,24 +472,39 @@ fn next_delay<T: Timer>(
     deadline: Option<Instant>,
     attempt: Attempt,
     classification: Classification,
-) -> Result<(Instant, Duration), StopReason> {
+) -> Result<(Option<Instant>, Duration), StopReason> {
     let retries_so_far = attempt.number.saturating_sub(1);
     match classification {
         Classification::Permanent => return Err(StopReason::Permanent),
         _ if retries_so_far >= policy.max_retries => return Err(StopReason::Exhausted),
         _ => {}
     }
-    let now = timer.now();
-    // With no deadline, no timeout and no statistics asked for, the clock starts here.
-    start.get_or_insert(now);
     let delay = match classification {
         Classification::RetryAfter(hint) => hint.min(policy.max_delay),
         _ => {
-            let random = if policy.jitter == Jitter::None { 0 } else { timer.random_u64() };
-            delay(&policy.backoff, policy.jitter, policy.max_delay, retries_so_far, previous, random)
+            let random = if policy.jitter == Jitter::None {
+                0
+            } else {
+                timer.random_u64()
+            };
+            delay(
+                &policy.backoff,
+                policy.jitter,
+                policy.max_delay,
+                retries_so_far,
+                previous,
+                random,
+            )
         }
     };
-    if let Some(deadline) = deadline {
+    // The clock is read only when something needs it: a deadline, a delay to sleep, or
+    // timing that was asked for when the call started. Otherwise (an immediate retry) the
+    // clock starts later, at the first read.
+    let now = (deadline.is_some() || !delay.is_zero() || start.is_some()).then(|| timer.now());
+    if let Some(now) = now {
+        start.get_or_insert(now);
+    }
+    if let (Some(deadline), Some(now)) = (deadline, now) {
         // No point sleeping to wake at (or past) the deadline with no time for an attempt.
         if now.checked_add(delay).is_none_or(|wake| wake >= deadline) {
             return Err(StopReason::Deadline);
@@ -458,6 +568,8 @@ where
 
 impl<T: Timer, F, Fut, C, H> fmt::Debug for WithStats<'_, T, F, Fut, C, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WithStats").field("inner", &self.inner).finish()
+        f.debug_struct("WithStats")
+            .field("inner", &self.inner)
+            .finish()
     }
 }

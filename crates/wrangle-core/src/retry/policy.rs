@@ -11,8 +11,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// The default cap on a single delay: 30 seconds.
 pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
 /// The default backoff: exponential from 100 ms, doubling.
-pub const DEFAULT_BACKOFF: Backoff =
-    Backoff::Exponential { initial: Duration::from_millis(100), factor: 2.0 };
+pub const DEFAULT_BACKOFF: Backoff = Backoff::Exponential {
+    initial: Duration::from_millis(100),
+    factor: 2.0,
+};
 
 /// What a retry does: the backoff, the jitter, and when to stop.
 ///
@@ -74,7 +76,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A builder starting from the defaults.
     pub fn builder() -> RetryPolicyBuilder {
-        RetryPolicyBuilder { policy: Self::default() }
+        RetryPolicyBuilder {
+            policy: Self::default(),
+        }
     }
 
     /// The backoff.
@@ -150,7 +154,8 @@ pub struct RetryPolicyBuilder {
 }
 
 impl RetryPolicyBuilder {
-    /// The same delay before every retry.
+    /// The same delay before every retry. A zero delay retries at once, without arming a timer
+    /// (and without yielding to the executor in between).
     pub fn constant(mut self, delay: Duration) -> Self {
         self.policy.backoff = Backoff::Constant(delay);
         self
@@ -235,7 +240,10 @@ impl RetryPolicyBuilder {
         }
         let initial = p.backoff.initial();
         if initial > p.max_delay {
-            return Err(InvalidPolicy::InitialAboveCap { initial, max_delay: p.max_delay });
+            return Err(InvalidPolicy::InitialAboveCap {
+                initial,
+                max_delay: p.max_delay,
+            });
         }
         if p.deadline == Some(Duration::ZERO) {
             return Err(InvalidPolicy::ZeroDeadline);

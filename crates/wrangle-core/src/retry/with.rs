@@ -60,7 +60,10 @@ where
     Fut: Future<Output = (Ctx, Result<R, E>)>,
 {
     let slot = Arc::new(Mutex::new(Some(context)));
-    let threaded = Threaded { factory, slot: slot.clone() };
+    let threaded = Threaded {
+        factory,
+        slot: slot.clone(),
+    };
     RetryWith {
         inner: Retry::new(timer, policy, threaded).classify(Lift(AlwaysTransient)),
         slot,
@@ -85,7 +88,10 @@ impl<'a, T: Timer, Ctx, F, Fut, C> RetryWith<'a, T, Ctx, F, Fut, C> {
 
     /// Lets `classifier` decide, error by error, as [`Retry::classify`].
     pub fn classify<C2>(self, classifier: C2) -> RetryWith<'a, T, Ctx, F, Fut, C2> {
-        RetryWith { inner: self.inner.classify(Lift(classifier)), slot: self.slot }
+        RetryWith {
+            inner: self.inner.classify(Lift(classifier)),
+            slot: self.slot,
+        }
     }
 }
 
@@ -104,7 +110,11 @@ where
             Poll::Pending => return Poll::Pending,
             Poll::Ready(outcome) => outcome,
         };
-        let context = this.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let context = this
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         let outcome = outcome.map_err(|err| RetryError {
             failure: match err.failure {
                 Failure::Error(Some(e)) => Failure::Error(e),
@@ -120,7 +130,9 @@ where
 
 impl<T: Timer, Ctx, F, Fut, C> fmt::Debug for RetryWith<'_, T, Ctx, F, Fut, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RetryWith").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("RetryWith")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
@@ -136,7 +148,11 @@ where
     F: FnMut(Ctx, Attempt) -> Fut,
 {
     fn make(&mut self, attempt: Attempt) -> Attempted<Fut, Ctx> {
-        let context = self.slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let context = self
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         Attempted {
             future: context.map(|c| (self.factory)(c, attempt)),
             slot: self.slot.clone(),
@@ -163,7 +179,9 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Some(future) = this.future.as_pin_mut() else { return Poll::Ready(Err(None)) };
+        let Some(future) = this.future.as_pin_mut() else {
+            return Poll::Ready(Err(None));
+        };
         let (context, outcome) = match future.poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(done) => done,
