@@ -36,7 +36,10 @@ fn s9_always_failing() {
         .await
         .unwrap_err();
         assert_eq!(delays.into_inner(), [MS * 100, MS * 200, MS * 400]);
-        assert_eq!(starts.into_inner(), [Duration::ZERO, MS * 100, MS * 300, MS * 700]);
+        assert_eq!(
+            starts.into_inner(),
+            [Duration::ZERO, MS * 100, MS * 300, MS * 700]
+        );
         assert_eq!(err.attempts(), 4);
         assert_eq!(err.reason(), StopReason::Exhausted);
         assert_eq!(err.last_error().map(String::as_str), Some("failure 4"));
