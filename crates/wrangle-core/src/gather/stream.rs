@@ -180,24 +180,28 @@ where
                 .insert(Driver::new(*this.limit, this.inputs.size_hint())),
         };
         let inputs = &mut this.inputs;
-        driver.pass(
-            cx,
-            &mut |cx| inputs.as_mut().poll_next(cx),
-            &mut WindowSink {
+        let mut pull = |cx: &mut Context<'_>| inputs.as_mut().poll_next(cx);
+        // As `Unordered::poll_next`: register the waker only when about to return `Pending`.
+        for registered in [false, true] {
+            let mut sink = WindowSink {
                 window: this.window,
                 head: *this.head,
                 limit: *this.limit,
-            },
-        );
-        if let Some(Some(_)) = this.window.front() {
-            *this.head += 1;
-            return Poll::Ready(this.window.pop_front().flatten());
+            };
+            if registered {
+                driver.pass(cx, &mut pull, &mut sink);
+            } else {
+                driver.pass_unregistered(cx, &mut pull, &mut sink);
+            }
+            if let Some(Some(_)) = this.window.front() {
+                *this.head += 1;
+                return Poll::Ready(this.window.pop_front().flatten());
+            }
+            if driver.is_done() && this.window.is_empty() {
+                return Poll::Ready(None);
+            }
         }
-        if driver.is_done() && this.window.is_empty() {
-            Poll::Ready(None)
-        } else {
-            Poll::Pending
-        }
+        Poll::Pending
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

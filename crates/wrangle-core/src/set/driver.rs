@@ -99,6 +99,19 @@ impl<F: Future> Driver<F> {
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         sink: &mut S,
     ) {
+        self.set.register(cx.waker());
+        self.pass_unregistered(cx, pull, sink);
+    }
+
+    /// A pass that leaves the registered waker alone: for a caller that will return `Ready`
+    /// if the pass produces something, and otherwise registers and passes again before it
+    /// returns `Pending` (so no wake is lost, and no wake is asked for when none is needed).
+    pub(crate) fn pass_unregistered<S: Sink<F::Output>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
+        sink: &mut S,
+    ) {
         let mut guard = StopOnUnwind {
             driver: self,
             finished: false,
@@ -113,7 +126,6 @@ impl<F: Future> Driver<F> {
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         sink: &mut S,
     ) {
-        self.set.register(cx.waker());
         let mut go_on = true;
         let (done, total) = (&mut self.done, self.total);
         self.set.poll_woken(|index, value| {
@@ -201,8 +213,18 @@ impl<F: Future> Unordered<F> {
         }
     }
 
-    /// Runs a pass, queueing every output it produces.
+    /// Registers `cx`'s waker, then runs a pass, queueing every output it produces.
     pub(crate) fn pass<P: FnMut(Progress)>(
+        &mut self,
+        cx: &mut Context<'_>,
+        pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
+        progress: &mut Option<P>,
+    ) {
+        self.driver.set.register(cx.waker());
+        self.pass_unregistered(cx, pull, progress);
+    }
+
+    fn pass_unregistered<P: FnMut(Progress)>(
         &mut self,
         cx: &mut Context<'_>,
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
@@ -213,18 +235,29 @@ impl<F: Future> Unordered<F> {
             limit: self.limit,
             progress,
         };
-        self.driver.pass(cx, pull, &mut sink);
+        self.driver.pass_unregistered(cx, pull, &mut sink);
     }
 
-    /// Runs a pass and returns the next output in completion order; `None` once every input
-    /// has been pulled and every output handed out.
+    /// Returns the next output in completion order, running a pass first; `None` once every
+    /// input has been pulled and every output handed out.
+    ///
+    /// The waker is registered only when the first pass produced nothing: a stream that
+    /// returns an item owes its consumer no wake, so children that wake while items are
+    /// flowing do not wake the consumer's task each time. Before returning `Pending` it
+    /// registers and runs a second pass, so a wake that came in between is not lost.
     pub(crate) fn poll_next<P: FnMut(Progress)>(
         &mut self,
         cx: &mut Context<'_>,
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         progress: &mut Option<P>,
     ) -> Poll<Option<(usize, F::Output)>> {
-        self.pass(cx, pull, progress);
+        self.pass_unregistered(cx, pull, progress);
+        if let Some(item) = self.queue.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if !self.driver.is_done() {
+            self.pass(cx, pull, progress);
+        }
         match self.queue.pop_front() {
             Some(item) => Poll::Ready(Some(item)),
             None if self.driver.is_done() => Poll::Ready(None),
