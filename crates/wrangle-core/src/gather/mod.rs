@@ -26,8 +26,10 @@ use crate::set::{Driver, Sink};
 /// is pulled only when a running one completes — and memory for the running futures is
 /// O(n), however many inputs there are. Each child has a waker of its own: a wake polls only
 /// that child, and every poll of the gather polls every child woken since the last one, so
-/// no child is starved by its siblings and the cost per item stays flat from ten futures to
-/// millions. A child that completes is dropped at once. An empty input completes at the
+/// no child is starved by its siblings and a poll costs O(children woken), not O(children):
+/// the cost per item does not grow with the number of inputs (a gather does have a fixed
+/// cost of a few allocations, felt per item only by very small gathers). A child that
+/// completes is dropped at once. An empty input completes at the
 /// first poll with an empty `Vec`.
 ///
 /// Concurrency here is not parallelism: the children run on the thread polling the gather,
