@@ -19,6 +19,8 @@
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
 //! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
+//! | [`limit`] | rate limits: [`limit::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`limit::KeyedRateLimiter`] (per host, idle keys evicted) |
+//! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
 //! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code |
 //!
 //! # In-task combinators
@@ -59,6 +61,7 @@
 #![deny(unsafe_code)]
 
 pub mod as_completed;
+pub mod breaker;
 pub mod context;
 #[doc(hidden)]
 pub mod doctest;
@@ -66,6 +69,7 @@ mod dyn_runtime;
 mod error;
 mod future_ext;
 pub mod gather;
+pub mod limit;
 mod progress;
 mod race;
 pub mod race_ok;

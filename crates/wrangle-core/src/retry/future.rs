@@ -367,10 +367,7 @@ where
                         }
                     }
                 }
-                StateProj::Sleeping {
-                    sleep,
-                    started_at,
-                } => {
+                StateProj::Sleeping { sleep, started_at } => {
                     if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }

@@ -1,0 +1,489 @@
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use super::{BreakerError, CircuitOpen, InvalidBreaker, Trip};
+use crate::Timer;
+
+/// The state of a [`CircuitBreaker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerState {
+    /// Calls go through; failures are counted.
+    Closed,
+    /// Calls fail at once, without reaching the service, until the cooldown ends.
+    Open,
+    /// The cooldown ended: a limited number of trial calls go through. A success closes the
+    /// breaker, a failure opens it again.
+    HalfOpen,
+}
+
+type Hook = Arc<dyn Fn(BreakerState, BreakerState) + Send + Sync>;
+
+/// A circuit breaker: stops calling a service that keeps failing, and tries it again after a
+/// cooldown.
+///
+/// **Closed** → (the [`Trip`] rule: N failures in a row, or a failure rate over a window) →
+/// **Open** for the cooldown: calls fail at once with [`CircuitOpen`] and never reach the
+/// service → **Half-open**: up to `half_open_trials` trial calls go through; a success closes
+/// the breaker, a failure opens it for another cooldown. Which errors count as failures is the
+/// caller's choice ([`Call::count_if`]); an error that does not count is a sign of life and
+/// counts as a success. State changes are reported to the hook given to
+/// [`on_state_change`](CircuitBreakerBuilder::on_state_change).
+///
+/// Time comes from the [`Timer`], so under wrangle-sim the cooldown is exact. Cheap to clone:
+/// clones share the state.
+///
+/// # Examples
+///
+/// SCENARIOS.md S10: three failures in a row open it for 5 s; after that one trial call goes
+/// through.
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::breaker::{BreakerState, CircuitBreaker};
+///
+/// wrangle_sim::run(1, |rt| async move {
+///     let breaker = CircuitBreaker::builder()
+///         .consecutive_failures(3)
+///         .cooldown(Duration::from_secs(5))
+///         .build(rt.clone())
+///         .unwrap();
+///     for _ in 0..3 {
+///         let _ = breaker.call(async { Err::<(), _>("503") }).await;
+///     }
+///     assert_eq!(breaker.state(), BreakerState::Open);
+///     assert!(breaker.call(async { Ok::<_, ()>(1) }).await.unwrap_err().is_open());
+///     wrangle_core::sleep(&rt, Duration::from_secs(5)).await;
+///     assert_eq!(breaker.call(async { Ok::<_, ()>(2) }).await.unwrap(), 2);
+///     assert_eq!(breaker.state(), BreakerState::Closed);
+/// });
+/// ```
+pub struct CircuitBreaker<T: Timer> {
+    inner: Arc<Inner<T>>,
+}
+
+struct Inner<T> {
+    timer: T,
+    trip: Trip,
+    cooldown: Duration,
+    trials: u32,
+    hook: Option<Hook>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+enum State {
+    Closed {
+        consecutive: u32,
+        window: VecDeque<(Instant, bool)>,
+    },
+    Open {
+        until: Instant,
+    },
+    HalfOpen {
+        in_flight: u32,
+    },
+}
+
+impl<T: Timer> Clone for CircuitBreaker<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl CircuitBreaker<crate::AnyRuntime> {
+    /// A builder: three consecutive failures, a 5 s cooldown, one trial call.
+    pub fn builder() -> CircuitBreakerBuilder {
+        CircuitBreakerBuilder {
+            trip: Trip::ConsecutiveFailures(3),
+            cooldown: Duration::from_secs(5),
+            trials: 1,
+            hook: None,
+        }
+    }
+}
+
+impl<T: Timer> CircuitBreaker<T> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current state (an open breaker whose cooldown has ended reads as half-open).
+    pub fn state(&self) -> BreakerState {
+        match &*self.lock() {
+            State::Closed { .. } => BreakerState::Closed,
+            State::Open { until } if self.inner.timer.now() >= *until => BreakerState::HalfOpen,
+            State::Open { .. } => BreakerState::Open,
+            State::HalfOpen { .. } => BreakerState::HalfOpen,
+        }
+    }
+
+    /// Asks to make one call. The [`Permit`] reports the outcome; dropped without a report
+    /// (the call was cancelled), it records nothing and frees its trial slot.
+    ///
+    /// # Errors
+    ///
+    /// [`CircuitOpen`] while the breaker is open, or half-open with every trial taken.
+    pub fn try_enter(&self) -> Result<Permit<T>, CircuitOpen> {
+        let mut changed = None;
+        let admitted = {
+            let mut state = self.lock();
+            match &mut *state {
+                State::Closed { .. } => Ok(false),
+                State::Open { until } => {
+                    let now = self.inner.timer.now();
+                    if now >= *until {
+                        *state = State::HalfOpen { in_flight: 1 };
+                        changed = Some((BreakerState::Open, BreakerState::HalfOpen));
+                        Ok(true)
+                    } else {
+                        Err(CircuitOpen {
+                            retry_after: *until - now,
+                        })
+                    }
+                }
+                State::HalfOpen { in_flight } if *in_flight < self.inner.trials => {
+                    *in_flight += 1;
+                    Ok(true)
+                }
+                State::HalfOpen { .. } => Err(CircuitOpen {
+                    retry_after: Duration::ZERO,
+                }),
+            }
+        };
+        self.notify(changed);
+        admitted.map(|trial| Permit {
+            breaker: self.clone(),
+            trial,
+            reported: false,
+        })
+    }
+
+    /// Runs `future` through the breaker: rejected at once while open, its outcome recorded
+    /// when it ends. By default every `Err` counts as a failure; see [`Call::count_if`].
+    pub fn call<F, R, E>(&self, future: F) -> Call<'_, T, F, fn(&E) -> bool>
+    where
+        F: Future<Output = Result<R, E>>,
+    {
+        Call {
+            breaker: self,
+            future,
+            counts: |_| true,
+            permit: None,
+        }
+    }
+
+    fn record(&self, trial: bool, failed: bool) {
+        let now = self.inner.timer.now();
+        let mut changed = None;
+        {
+            let mut state = self.lock();
+            let open = State::Open {
+                until: now.checked_add(self.inner.cooldown).unwrap_or(now),
+            };
+            match &mut *state {
+                State::HalfOpen { in_flight } if trial => {
+                    *in_flight = in_flight.saturating_sub(1);
+                    if failed {
+                        *state = open;
+                        changed = Some((BreakerState::HalfOpen, BreakerState::Open));
+                    } else {
+                        *state = State::Closed {
+                            consecutive: 0,
+                            window: VecDeque::new(),
+                        };
+                        changed = Some((BreakerState::HalfOpen, BreakerState::Closed));
+                    }
+                }
+                State::Closed {
+                    consecutive,
+                    window,
+                } => {
+                    let trips = match self.inner.trip {
+                        Trip::ConsecutiveFailures(n) => {
+                            *consecutive = if failed { *consecutive + 1 } else { 0 };
+                            *consecutive >= n
+                        }
+                        Trip::FailureRate {
+                            threshold,
+                            window: span,
+                            min_calls,
+                        } => {
+                            window.push_back((now, failed));
+                            while window
+                                .front()
+                                .is_some_and(|(t, _)| now.saturating_duration_since(*t) > span)
+                            {
+                                window.pop_front();
+                            }
+                            let failures = window.iter().filter(|(_, f)| *f).count();
+                            window.len() >= min_calls as usize
+                                && failures as f64 >= threshold * window.len() as f64
+                        }
+                    };
+                    if failed && trips {
+                        *state = open;
+                        changed = Some((BreakerState::Closed, BreakerState::Open));
+                    }
+                }
+                // A call admitted while closed that ends after the breaker opened, or a
+                // trial's late sibling: its outcome no longer matters.
+                State::Open { .. } | State::HalfOpen { .. } => {}
+            }
+        }
+        self.notify(changed);
+    }
+
+    fn release_trial(&self) {
+        if let State::HalfOpen { in_flight } = &mut *self.lock() {
+            *in_flight = in_flight.saturating_sub(1);
+        }
+    }
+
+    fn notify(&self, changed: Option<(BreakerState, BreakerState)>) {
+        if let (Some((from, to)), Some(hook)) = (changed, &self.inner.hook) {
+            tracing::debug!(target: "wrangle::breaker", ?from, ?to, "circuit breaker state change");
+            hook(from, to);
+        }
+    }
+}
+
+impl<T: Timer> fmt::Debug for CircuitBreaker<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("trip", &self.inner.trip)
+            .field("cooldown", &self.inner.cooldown)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`CircuitBreaker`]; [`build`](CircuitBreakerBuilder::build) rejects settings that
+/// make no sense, saying why.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::breaker::CircuitBreaker;
+///
+/// let breaker = CircuitBreaker::builder()
+///     .failure_rate(0.5, Duration::from_secs(10), 20)
+///     .cooldown(Duration::from_secs(30))
+///     .half_open_trials(3)
+///     .on_state_change(|from, to| eprintln!("breaker: {from:?} -> {to:?}"))
+///     .build(wrangle_core::doctest::ThreadPerTask)?;
+/// # Ok::<(), wrangle_core::breaker::InvalidBreaker>(())
+/// ```
+#[must_use = "a builder does nothing until .build() is called"]
+pub struct CircuitBreakerBuilder {
+    trip: Trip,
+    cooldown: Duration,
+    trials: u32,
+    hook: Option<Hook>,
+}
+
+impl CircuitBreakerBuilder {
+    /// Opens after `n` failures in a row (default 3).
+    pub fn consecutive_failures(mut self, n: u32) -> Self {
+        self.trip = Trip::ConsecutiveFailures(n);
+        self
+    }
+
+    /// Opens when at least `threshold` of the calls that ended within `window` failed, once at
+    /// least `min_calls` ended within it.
+    pub fn failure_rate(mut self, threshold: f64, window: Duration, min_calls: u32) -> Self {
+        self.trip = Trip::FailureRate {
+            threshold,
+            window,
+            min_calls,
+        };
+        self
+    }
+
+    /// How long the breaker stays open before trial calls (default 5 s).
+    pub fn cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// How many trial calls may run at once while half-open (default 1).
+    pub fn half_open_trials(mut self, n: u32) -> Self {
+        self.trials = n;
+        self
+    }
+
+    /// Called with `(from, to)` on every state change, outside the breaker's lock.
+    pub fn on_state_change(
+        mut self,
+        hook: impl Fn(BreakerState, BreakerState) + Send + Sync + 'static,
+    ) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Builds the breaker on `timer`'s clock.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidBreaker`], saying why, for a threshold of 0, a failure rate outside (0, 1], a
+    /// zero window, a zero cooldown, or zero half-open trials.
+    pub fn build<T: Timer>(self, timer: T) -> Result<CircuitBreaker<T>, InvalidBreaker> {
+        match self.trip {
+            Trip::ConsecutiveFailures(0) => return Err(InvalidBreaker::ZeroThreshold),
+            Trip::FailureRate { threshold, .. } if !(threshold > 0.0 && threshold <= 1.0) => {
+                return Err(InvalidBreaker::RateOutOfRange(threshold));
+            }
+            Trip::FailureRate { window, .. } if window.is_zero() => {
+                return Err(InvalidBreaker::ZeroWindow);
+            }
+            _ => {}
+        }
+        if self.cooldown.is_zero() {
+            return Err(InvalidBreaker::ZeroCooldown);
+        }
+        if self.trials == 0 {
+            return Err(InvalidBreaker::ZeroTrials);
+        }
+        Ok(CircuitBreaker {
+            inner: Arc::new(Inner {
+                timer,
+                trip: self.trip,
+                cooldown: self.cooldown,
+                trials: self.trials,
+                hook: self.hook,
+                state: Mutex::new(State::Closed {
+                    consecutive: 0,
+                    window: VecDeque::new(),
+                }),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for CircuitBreakerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreakerBuilder")
+            .field("trip", &self.trip)
+            .field("cooldown", &self.cooldown)
+            .field("trials", &self.trials)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Leave to make one call through a [`CircuitBreaker`]; report how it went.
+#[must_use = "a permit records nothing unless its outcome is reported"]
+pub struct Permit<T: Timer> {
+    breaker: CircuitBreaker<T>,
+    trial: bool,
+    reported: bool,
+}
+
+impl<T: Timer> Permit<T> {
+    /// The call succeeded (or failed in a way that does not count).
+    pub fn success(mut self) {
+        self.reported = true;
+        self.breaker.record(self.trial, false);
+    }
+
+    /// The call failed.
+    pub fn failure(mut self) {
+        self.reported = true;
+        self.breaker.record(self.trial, true);
+    }
+
+    /// Whether this is a half-open trial call.
+    pub fn is_trial(&self) -> bool {
+        self.trial
+    }
+}
+
+impl<T: Timer> Drop for Permit<T> {
+    fn drop(&mut self) {
+        if !self.reported && self.trial {
+            self.breaker.release_trial();
+        }
+    }
+}
+
+impl<T: Timer> fmt::Debug for Permit<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit")
+            .field("trial", &self.trial)
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// Future for the [`CircuitBreaker::call`] method.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Call<'a, T: Timer, F, P> {
+        breaker: &'a CircuitBreaker<T>,
+        #[pin]
+        future: F,
+        counts: P,
+        permit: Option<Permit<T>>,
+    }
+}
+
+impl<'a, T: Timer, F, P> Call<'a, T, F, P> {
+    /// Counts only the errors for which `counts` returns `true` as failures; others are a
+    /// sign of life and count as successes (a 404 from a healthy server, say).
+    pub fn count_if<E, P2: FnMut(&E) -> bool>(self, counts: P2) -> Call<'a, T, F, P2> {
+        Call {
+            breaker: self.breaker,
+            future: self.future,
+            counts,
+            permit: self.permit,
+        }
+    }
+}
+
+impl<T, F, R, E, P> Future for Call<'_, T, F, P>
+where
+    T: Timer,
+    F: Future<Output = Result<R, E>>,
+    P: FnMut(&E) -> bool,
+{
+    type Output = Result<R, BreakerError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.permit.is_none() {
+            match this.breaker.try_enter() {
+                Ok(permit) => *this.permit = Some(permit),
+                Err(open) => return Poll::Ready(Err(BreakerError::Open(open))),
+            }
+        }
+        let outcome = match this.future.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(outcome) => outcome,
+        };
+        if let Some(permit) = this.permit.take() {
+            match &outcome {
+                Err(e) if (this.counts)(e) => permit.failure(),
+                _ => permit.success(),
+            }
+        }
+        Poll::Ready(outcome.map_err(BreakerError::Inner))
+    }
+}
+
+impl<T: Timer, F, P> fmt::Debug for Call<'_, T, F, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("admitted", &self.permit.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,85 @@
+use std::fmt;
+use std::time::Duration;
+
+/// The breaker is open: the call failed at once, without reaching the service.
+///
+/// # Examples
+///
+/// ```
+/// # use std::time::Duration;
+/// use wrangle_core::breaker::CircuitBreaker;
+///
+/// wrangle_sim::run(0, |rt| async move {
+///     let breaker = CircuitBreaker::builder().consecutive_failures(1).build(rt).unwrap();
+///     let _ = breaker.call(async { Err::<(), _>("boom") }).await;
+///     let open = breaker.try_enter().unwrap_err();
+///     assert_eq!(open.retry_after(), Duration::from_secs(5));
+///     assert!(open.to_string().contains("circuit open"));
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CircuitOpen {
+    pub(crate) retry_after: Duration,
+}
+
+impl CircuitOpen {
+    /// How long until the breaker lets a trial call through (zero while it is half-open and
+    /// its trial calls are all taken).
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for CircuitOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "circuit open: calls fail fast for another {:?}",
+            self.retry_after
+        )
+    }
+}
+
+impl std::error::Error for CircuitOpen {}
+
+/// The outcome of a call through a breaker that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreakerError<E> {
+    /// The breaker was open; the call never started.
+    Open(CircuitOpen),
+    /// The call ran and failed with this error.
+    Inner(E),
+}
+
+impl<E> BreakerError<E> {
+    /// Whether the breaker rejected the call.
+    pub fn is_open(&self) -> bool {
+        matches!(self, Self::Open(_))
+    }
+
+    /// The call's own error, if it ran.
+    pub fn into_inner(self) -> Option<E> {
+        match self {
+            Self::Inner(e) => Some(e),
+            Self::Open(_) => None,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for BreakerError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Open(open) => open.fmt(f),
+            Self::Inner(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for BreakerError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Open(open) => Some(open),
+            Self::Inner(e) => Some(e),
+        }
+    }
+}

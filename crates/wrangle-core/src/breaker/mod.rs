@@ -1,0 +1,18 @@
+//! Circuit breakers on any [`Timer`](crate::Timer): stop calling a service that keeps
+//! failing, and try it again after a cooldown.
+//!
+//! | Item | What it is |
+//! |---|---|
+//! | [`CircuitBreaker`] | closed → open → half-open → closed; `call(fut)`, `try_enter()` |
+//! | [`Trip`] | consecutive failures, or a failure rate over a window |
+//! | [`CircuitOpen`], [`BreakerError`] | a call rejected while open; a call's outcome |
+//! | [`InvalidBreaker`] | settings rejected where the breaker is built |
+
+#[allow(clippy::module_inception)]
+mod breaker;
+mod error;
+mod policy;
+
+pub use breaker::{BreakerState, Call, CircuitBreaker, CircuitBreakerBuilder, Permit};
+pub use error::{BreakerError, CircuitOpen};
+pub use policy::{InvalidBreaker, Trip};

@@ -1,0 +1,24 @@
+//! Rate limits on any [`Timer`](crate::Timer): one schedule, or one per key.
+//!
+//! | Item | What it is |
+//! |---|---|
+//! | [`Quota`] | a rate and a burst, validated where it is built |
+//! | [`RateLimiter`] | GCRA: `acquire().await` in arrival order, `try_acquire()`, `throttle(fut)` |
+//! | [`KeyedRateLimiter`] | a schedule per key (host, user), idle keys evicted, quotas changeable |
+//! | [`RateLimited`] | the error of `try_acquire`, with the time to wait |
+//!
+//! Concurrency and rate together (aiometer's `max_at_once` and `max_per_second`) are a
+//! [`gather`](crate::gather()) with a limit over throttled futures:
+//! `gather(calls.map(|c| limiter.throttle(c))).limit(n)`. For a circuit breaker see
+//! [`breaker`](crate::breaker); for bounded producer/consumer queues, use `async-channel`'s
+//! `bounded` channel, whose `send` waits while the queue is full (SCENARIOS.md S12 is tested
+//! that way).
+
+mod gcra;
+mod keyed;
+mod quota;
+mod rate;
+
+pub use keyed::{KeyedAcquire, KeyedRateLimiter};
+pub use quota::{InvalidQuota, Quota};
+pub use rate::{Acquire, RateLimited, RateLimiter, Throttle};

@@ -1,0 +1,336 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use super::Quota;
+use super::gcra::{Booking, Gcra};
+use crate::Timer;
+use crate::time::{Sleep, sleep_until};
+
+/// A rate limiter: admits calls at the rate of a [`Quota`], on a [`Timer`]'s clock.
+///
+/// The algorithm is GCRA (the generic cell rate algorithm, a token bucket kept as one
+/// timestamp): in any window of time `w` it admits at most `w / interval + burst` calls.
+///
+/// - [`acquire`](RateLimiter::acquire) waits for an admission. Waiters are served in the order
+///   they first polled (**FIFO**): each books the next free place in the schedule, so a
+///   later caller can never overtake an earlier one, and [`try_acquire`] cannot barge in
+///   ahead of waiters either.
+/// - [`try_acquire`](RateLimiter::try_acquire) admits now or says how long to wait.
+/// - [`throttle`](RateLimiter::throttle) wraps a future so it starts only once admitted;
+///   with [`gather`](crate::gather()) this gives concurrency and rate limits together.
+///
+/// Cheap to clone: clones share the schedule. Under wrangle-sim every admission is exact.
+///
+/// # Cancellation
+///
+/// An `acquire` dropped before its turn gives its place back if nobody booked after it;
+/// otherwise the place goes unused (the limiter errs on the side of admitting fewer).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::limit::{Quota, RateLimiter};
+///
+/// wrangle_sim::run(1, |rt| async move {
+///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2)?);
+///     for _ in 0..5 {
+///         limiter.acquire().await;
+///     }
+///     // 5 admissions at 2 per second: at 0, 0.5, 1, 1.5 and 2 s.
+///     assert_eq!(rt.elapsed(), Duration::from_secs(2));
+///     Ok::<(), wrangle_core::limit::InvalidQuota>(())
+/// })?;
+/// # Ok::<(), wrangle_core::limit::InvalidQuota>(())
+/// ```
+///
+/// [`try_acquire`]: RateLimiter::try_acquire
+pub struct RateLimiter<T: Timer> {
+    inner: Arc<Inner<T>>,
+}
+
+struct Inner<T> {
+    timer: T,
+    base: Instant,
+    gcra: Mutex<Gcra>,
+}
+
+impl<T: Timer> Clone for RateLimiter<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: Timer> RateLimiter<T> {
+    /// A limiter for `quota` on `timer`'s clock.
+    pub fn new(timer: T, quota: Quota) -> Self {
+        let base = timer.now();
+        Self {
+            inner: Arc::new(Inner {
+                timer,
+                base,
+                gcra: Mutex::new(Gcra::new(quota)),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Gcra> {
+        self.inner
+            .gcra
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now_nanos(&self) -> u64 {
+        nanos_since(self.inner.base, self.inner.timer.now())
+    }
+
+    /// Admits a call now, or says how long until one would be admitted. Never waits and never
+    /// overtakes a waiting [`acquire`](RateLimiter::acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`RateLimited`] with the time until the next admission.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle_core::limit::{Quota, RateLimiter};
+    ///
+    /// wrangle_sim::run(1, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt, Quota::per_second(1).unwrap());
+    ///     assert!(limiter.try_acquire().is_ok());
+    ///     let err = limiter.try_acquire().unwrap_err();
+    ///     assert_eq!(err.retry_after(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn try_acquire(&self) -> Result<(), RateLimited> {
+        let now = self.now_nanos();
+        self.lock().try_admit(now).map_err(|wait| RateLimited {
+            retry_after: Duration::from_nanos(wait),
+        })
+    }
+
+    /// Waits for an admission, in arrival order.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it before it completes gives its place back when it can (see the type's
+    /// `# Cancellation`); it never admits a call that was not awaited to the end.
+    pub fn acquire(&self) -> Acquire<'_, T> {
+        Acquire {
+            limiter: self,
+            booking: None,
+            sleep: None,
+        }
+    }
+
+    /// Runs `future` once admitted.
+    ///
+    /// # Examples
+    ///
+    /// At most 3 in flight and at most 2 starts per second, over 6 calls of 1 s:
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::time::Duration;
+    /// use wrangle_core::limit::{Quota, RateLimiter};
+    ///
+    /// wrangle_sim::run(1, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+    ///     let calls = (0..6).map(|i| {
+    ///         let timer = rt.clone();
+    ///         limiter.throttle(async move {
+    ///             wrangle_core::sleep(&timer, Duration::from_secs(1)).await;
+    ///             i
+    ///         })
+    ///     });
+    ///     let out = wrangle_core::gather(calls).limit(NonZeroUsize::new(3).unwrap()).await;
+    ///     assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+    ///     // Starts at 0, 0.5, 1, 1.5, 2, 2.5 s: the last ends at 3.5 s.
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500));
+    /// });
+    /// ```
+    pub fn throttle<F: Future>(&self, future: F) -> Throttle<'_, T, F> {
+        Throttle {
+            acquire: self.acquire(),
+            future,
+            admitted: false,
+        }
+    }
+
+    /// The quota in force.
+    pub fn quota(&self) -> Quota {
+        self.lock().quota
+    }
+
+    /// Changes the quota at once: the next admission comes one new interval after the last
+    /// one. Waiters already booked keep their places.
+    pub fn set_quota(&self, quota: Quota) {
+        let now = self.now_nanos();
+        self.lock().set_quota(quota, now);
+    }
+}
+
+impl<T: Timer> fmt::Debug for RateLimiter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("quota", &self.quota())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn nanos_since(base: Instant, now: Instant) -> u64 {
+    u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Future for the [`RateLimiter::acquire`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Acquire<'a, T: Timer> {
+    limiter: &'a RateLimiter<T>,
+    booking: Option<Booking>,
+    sleep: Option<Pin<Box<Sleep<T>>>>,
+}
+
+impl<T: Timer> Future for Acquire<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.booking.is_none() {
+            let now = this.limiter.now_nanos();
+            let booking = this.limiter.lock().book(now);
+            if booking.at <= now {
+                // Admitted at once: nothing to give back on drop.
+                return Poll::Ready(());
+            }
+            let at = instant_at(this.limiter.inner.base, booking.at);
+            this.booking = Some(booking);
+            this.sleep = Some(Box::pin(sleep_until(&this.limiter.inner.timer, at)));
+        }
+        match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
+            Some(Poll::Pending) => Poll::Pending,
+            _ => {
+                this.booking = None;
+                this.sleep = None;
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+fn instant_at(base: Instant, nanos: u64) -> Instant {
+    base.checked_add(Duration::from_nanos(nanos))
+        .unwrap_or(base)
+}
+
+impl<T: Timer> Drop for Acquire<'_, T> {
+    fn drop(&mut self) {
+        if let Some(booking) = self.booking.take() {
+            self.limiter.lock().cancel(&booking);
+        }
+    }
+}
+
+impl<T: Timer> fmt::Debug for Acquire<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("waiting", &self.booking.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future for the [`RateLimiter::throttle`] method.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Throttle<'a, T: Timer, F> {
+        acquire: Acquire<'a, T>,
+        #[pin]
+        future: F,
+        admitted: bool,
+    }
+}
+
+impl<T: Timer, F> Throttle<'_, T, F> {
+    /// The wrapped future.
+    pub fn get_ref(&self) -> &F {
+        &self.future
+    }
+
+    /// The wrapped future, unpinned.
+    pub fn into_inner(self) -> F
+    where
+        F: Unpin,
+    {
+        self.future
+    }
+}
+
+impl<T: Timer, F: Future> Future for Throttle<'_, T, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if !*this.admitted {
+            if Pin::new(this.acquire).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *this.admitted = true;
+        }
+        this.future.poll(cx)
+    }
+}
+
+impl<T: Timer, F> fmt::Debug for Throttle<'_, T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Throttle")
+            .field("admitted", &self.admitted)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`RateLimiter::try_acquire`] found no admission free.
+///
+/// # Examples
+///
+/// ```
+/// # use wrangle_core::limit::{Quota, RateLimiter};
+/// # wrangle_sim::run(0, |rt| async move {
+/// let limiter = RateLimiter::new(rt, Quota::per_second(1).unwrap());
+/// limiter.try_acquire().unwrap();
+/// let err = limiter.try_acquire().unwrap_err();
+/// assert!(err.to_string().contains("rate limited"));
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimited {
+    retry_after: Duration,
+}
+
+impl RateLimited {
+    pub(crate) fn after(retry_after: Duration) -> Self {
+        Self { retry_after }
+    }
+
+    /// How long until the limiter would admit a call.
+    pub fn retry_after(&self) -> Duration {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rate limited: next admission in {:?}", self.retry_after)
+    }
+}
+
+impl std::error::Error for RateLimited {}
