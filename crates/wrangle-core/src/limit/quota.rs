@@ -134,7 +134,8 @@ impl Quota {
 pub enum InvalidQuota {
     /// A rate of zero admits nothing, ever.
     ZeroRate,
-    /// A zero period or interval is an unlimited rate.
+    /// A zero period or interval is an unlimited rate; so is a rate above one per
+    /// nanosecond, whose interval rounds to zero.
     ZeroPeriod,
     /// A burst of zero admits nothing, ever.
     ZeroBurst,
@@ -145,7 +146,8 @@ impl fmt::Display for InvalidQuota {
         f.write_str(match self {
             Self::ZeroRate => "invalid quota: a rate of zero would admit nothing, ever",
             Self::ZeroPeriod => {
-                "invalid quota: a zero period or interval is no limit at all; do not use a limiter"
+                "invalid quota: a zero period or interval (or a rate above one per nanosecond) is \
+                 no limit at all; do not use a limiter"
             }
             Self::ZeroBurst => "invalid quota: a burst of zero would admit nothing, ever",
         })
