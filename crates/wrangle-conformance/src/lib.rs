@@ -35,6 +35,7 @@
 mod blocking_cases;
 pub mod cases;
 mod combinator_cases;
+mod flow_cases;
 pub mod harness;
 mod retry_cases;
 mod suite;

@@ -46,6 +46,8 @@ macro_rules! conformance_suite {
             retry_delays_follow_policy,
             retry_deadline_counts_attempt_time,
             retry_attempt_timeout_drops_attempt,
+            rate_limiter_spacing,
+            breaker_cooldown,
             offload_limiter_caps_calls_in_flight,
             offload_limiter_holds_callers_back,
             offload_call_dropped_before_start_never_runs,

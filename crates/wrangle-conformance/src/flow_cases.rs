@@ -1,0 +1,51 @@
+//! The flow-control rules of the contract on each runtime's own clock: a rate limiter's
+//! spacing and a circuit breaker's cooldown. Re-exported from [`cases`](crate::cases).
+
+use std::time::Duration;
+
+use wrangle_core::breaker::{BreakerState, CircuitBreaker};
+use wrangle_core::limit::{Quota, RateLimiter};
+use wrangle_core::{Runtime, Timer};
+
+use crate::Harness;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Five admissions 10 ms apart take 40 ms, never less; an early `try_acquire` is refused.
+pub fn rate_limiter_spacing<H: Harness>() {
+    let rt = H::make();
+    let limiter = RateLimiter::new(rt.clone(), Quota::with_interval(MS * 10).unwrap());
+    rt.block_on(async {
+        let start = rt.now();
+        for _ in 0..5 {
+            limiter.acquire().await;
+        }
+        let took = rt.now() - start;
+        assert!(
+            took >= MS * 40 && took <= MS * 40 + H::SLACK,
+            "took {took:?}"
+        );
+        let refused = limiter.try_acquire().unwrap_err();
+        assert!(refused.retry_after() > Duration::ZERO && refused.retry_after() <= MS * 10);
+    });
+}
+
+/// A breaker opened by a failure refuses calls until its cooldown has passed on the
+/// runtime's clock, then lets a trial through.
+pub fn breaker_cooldown<H: Harness>() {
+    let rt = H::make();
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .cooldown(MS * 20)
+        .build(rt.clone())
+        .unwrap();
+    rt.block_on(async {
+        let _ = breaker.call(async { Err::<(), _>("down") }).await;
+        assert_eq!(breaker.state(), BreakerState::Open);
+        let open = breaker.call(async { Ok::<_, &str>(()) }).await.unwrap_err();
+        assert!(open.is_open());
+        wrangle_core::sleep(&rt, MS * 20).await;
+        assert_eq!(breaker.call(async { Ok::<_, &str>(7) }).await.unwrap(), 7);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    });
+}
