@@ -137,6 +137,38 @@ where
         self
     }
 
+    /// Starts each input only once `limiter` admits it, as well as within the limit:
+    /// concurrency and rate together. Call it before the first poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures_lite::StreamExt;
+    /// use wrangle_core::limit::{Quota, RateLimiter};
+    ///
+    /// wrangle_sim::run(0, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(4).unwrap());
+    ///     let n = wrangle_core::as_completed((0..5).map(|i| async move { i }))
+    ///         .rate(&limiter)
+    ///         .count()
+    ///         .await;
+    ///     assert_eq!(n, 5);
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(1)); // admitted 0.25 s apart
+    /// });
+    /// ```
+    pub fn rate<T: crate::Timer>(
+        self,
+        limiter: &crate::limit::RateLimiter<T>,
+    ) -> AsCompleted<crate::limit::Throttled<'_, I, T>, P> {
+        AsCompleted {
+            inputs: crate::limit::Throttled::new(self.inputs, limiter),
+            core: None,
+            limit: self.limit,
+            progress: self.progress,
+        }
+    }
+
     /// Calls `hook` with the [`Progress`] each time an input completes.
     ///
     /// # Examples

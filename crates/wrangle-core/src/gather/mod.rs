@@ -159,6 +159,51 @@ where
         self
     }
 
+    /// Starts each input only once `limiter` admits it, as well as within the limit:
+    /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`). An
+    /// input waiting for its admission holds its place within the limit. Call it before the
+    /// first poll.
+    ///
+    /// # Examples
+    ///
+    /// At most 3 in flight and at most 2 starts a second, over six calls of 1 s:
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use std::time::Duration;
+    /// use wrangle_core::limit::{Quota, RateLimiter};
+    ///
+    /// wrangle_sim::run(0, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+    ///     let calls = (0..6).map(|i| {
+    ///         let timer = rt.clone();
+    ///         async move {
+    ///             wrangle_core::sleep(&timer, Duration::from_secs(1)).await;
+    ///             i
+    ///         }
+    ///     });
+    ///     let out = wrangle_core::gather(calls)
+    ///         .limit(NonZeroUsize::new(3).unwrap())
+    ///         .rate(&limiter)
+    ///         .await;
+    ///     assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500)); // starts 0.5 s apart
+    /// });
+    /// ```
+    pub fn rate<T: crate::Timer>(
+        self,
+        limiter: &crate::limit::RateLimiter<T>,
+    ) -> Gather<crate::limit::Throttled<'_, I, T>, P> {
+        Gather {
+            inputs: crate::limit::Throttled::new(self.inputs, limiter),
+            driver: None,
+            outputs: self.outputs,
+            limit: self.limit,
+            progress: self.progress,
+            finished: self.finished,
+        }
+    }
+
     /// Calls `hook` with the [`Progress`] (done, total) each time an input completes, from
     /// inside the gather's `poll`: keep it short.
     ///

@@ -7,9 +7,9 @@
 //! | [`KeyedRateLimiter`] | a schedule per key (host, user), idle keys evicted, quotas changeable |
 //! | [`RateLimited`] | the error of `try_acquire`, with the time to wait |
 //!
-//! Concurrency and rate together (aiometer's `max_at_once` and `max_per_second`) are a
-//! [`gather`](crate::gather()) with a limit over throttled futures:
-//! `gather(calls.map(|c| limiter.throttle(c))).limit(n)`. For a circuit breaker see
+//! Concurrency and rate together (aiometer's `max_at_once` and `max_per_second`):
+//! `gather(calls).limit(n).rate(&limiter)`, and the same on
+//! [`as_completed`](crate::as_completed()); each input starts once both allow it. For a circuit breaker see
 //! [`breaker`](crate::breaker); for bounded producer/consumer queues, use `async-channel`'s
 //! `bounded` channel, whose `send` waits while the queue is full (SCENARIOS.md S12 is tested
 //! that way).
@@ -18,7 +18,9 @@ mod gcra;
 mod keyed;
 mod quota;
 mod rate;
+mod throttled;
 
 pub use keyed::{KeyedAcquire, KeyedRateLimiter};
 pub use quota::{InvalidQuota, Quota};
 pub use rate::{Acquire, RateLimited, RateLimiter, Throttle};
+pub use throttled::Throttled;
