@@ -13,65 +13,16 @@
 //! shows them in scenario seconds. Under `sim` (virtual time) the figures are exact and the run
 //! is instant. The program exits non-zero when a figure is off.
 
+mod common;
+
 use std::process::ExitCode;
-use std::time::Duration;
 
-use wrangle::{AnyRuntime, Runtime, Spawn, Timer};
+use common::{Args, Env, Report};
+use wrangle::{Runtime, Timer};
 
-/// A runtime to run the pipeline on, and how its blocking calls take their time.
-#[derive(Clone)]
-struct Env {
-    rt: AnyRuntime,
-    /// Under virtual time a blocking call parks in sim's clock instead of the OS's.
-    sim: Option<wrangle::sim::Sim>,
-}
-
-impl Env {
-    /// One blocking call of the scenario, e.g. `fetch_product`.
-    fn blocking_call(&self, call: Duration) {
-        match &self.sim {
-            Some(sim) => sim.sleep_blocking(call),
-            None => std::thread::sleep(call),
-        }
-    }
-
-    /// Offloads one blocking call to the runtime's blocking pool.
-    fn offload(&self, call: Duration) -> wrangle::Task<()> {
-        let env = self.clone();
-        self.rt.spawn_blocking(move || env.blocking_call(call))
-    }
-}
-
-struct Row {
-    runtime: &'static str,
-    variant: &'static str,
-    expected: f64,
-    measured: f64,
-    exact: bool,
-}
-
-impl Row {
-    /// Virtual time is exact; a scaled real-time figure may be late by scheduling noise,
-    /// never early.
-    fn ok(&self) -> bool {
-        if self.exact {
-            (self.measured - self.expected).abs() < 1e-9
-        } else {
-            self.measured >= self.expected * 0.98 && self.measured <= self.expected * 1.25 + 0.3
-        }
-    }
-}
-
-fn order_pipeline(env: &Env, call: Duration, scale: f64) -> Vec<Row> {
+fn order_pipeline(env: &Env, report: &mut Report) {
     let rt = &env.rt;
-    let row = |variant, expected, took: Duration| Row {
-        runtime: rt.name(),
-        variant,
-        expected,
-        measured: took.as_secs_f64() / scale,
-        exact: env.sim.is_some(),
-    };
-    let mut rows = Vec::new();
+    let call = env.secs(1.0);
 
     // Sequential: 3 orders, two calls each, one after the other: 6 s.
     let took = rt.block_on(async {
@@ -82,7 +33,7 @@ fn order_pipeline(env: &Env, call: Duration, scale: f64) -> Vec<Row> {
         }
         rt.now() - start
     });
-    rows.push(row("sequential, 3 orders", 6.0, took));
+    report.took(env, "sequential, 3 orders", 6.0, took);
 
     // Concurrent: both calls of every order at once, offloaded: ≈ 1 s.
     let took = rt.block_on(async {
@@ -93,98 +44,26 @@ fn order_pipeline(env: &Env, call: Duration, scale: f64) -> Vec<Row> {
         }
         rt.now() - start
     });
-    rows.push(row("concurrent, 3 orders", 1.0, took));
-    rows
+    report.took(env, "concurrent, 3 orders", 1.0, took);
 }
-
-fn runtimes(which: &str) -> Result<Vec<Env>, String> {
-    let real = |rt: AnyRuntime| Env { rt, sim: None };
-    let all = which == "all";
-    let mut out = Vec::new();
-    if all || which == "tokio" {
-        let rt = wrangle::tokio::Tokio::multi_thread().map_err(|e| e.to_string())?;
-        out.push(real(AnyRuntime::new(rt)));
-    }
-    if all || which == "tokio-current-thread" {
-        let rt = wrangle::tokio::Tokio::current_thread().map_err(|e| e.to_string())?;
-        out.push(real(AnyRuntime::new(rt)));
-    }
-    if all || which == "smol" {
-        let rt = wrangle::smol::Smol::new().map_err(|e| e.to_string())?;
-        out.push(real(AnyRuntime::new(rt)));
-    }
-    if all || which == "async-std" {
-        out.push(real(AnyRuntime::new(wrangle::async_std::AsyncStd::new())));
-    }
-    if all || which == "sim" {
-        let sim = wrangle::sim::Sim::new(1);
-        out.push(Env {
-            rt: AnyRuntime::new(sim.clone()),
-            sim: Some(sim),
-        });
-    }
-    if out.is_empty() {
-        return Err(format!(
-            "unknown runtime {which:?}: use tokio, tokio-current-thread, smol, async-std, sim \
-             or all"
-        ));
-    }
-    Ok(out)
-}
-
-const USAGE: &str =
-    "usage: showcase [--runtime tokio|tokio-current-thread|smol|async-std|sim|all] [--scale F]";
 
 fn main() -> ExitCode {
-    let mut which = String::from("all");
-    let mut scale = 0.1_f64;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--runtime", Some(v)) => which = v,
-            ("--scale", Some(v)) => match v.parse::<f64>() {
-                Ok(s) if s > 0.0 && s <= 10.0 => scale = s,
-                _ => {
-                    eprintln!("--scale takes a number in (0, 10], got {v:?}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            _ => {
-                eprintln!("{USAGE}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let envs = match runtimes(&which) {
-        Ok(envs) => envs,
-        Err(e) => {
-            eprintln!("{e}\n{USAGE}");
-            return ExitCode::FAILURE;
-        }
+    let args = match Args::parse("showcase", 0.1) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    let call = Duration::from_secs_f64(scale);
-    println!("S1 order pipeline: blocking calls of 1 s (scaled x{scale}), in scenario seconds\n");
-    let mut rows = Vec::new();
+    let envs = match args.runtimes(true) {
+        Ok(envs) => envs,
+        Err(code) => return code,
+    };
+    println!(
+        "S1 order pipeline: blocking calls of 1 s (scaled x{}), in scenario seconds\n",
+        args.scale
+    );
+    let mut report = Report::default();
     for env in &envs {
-        println!("running on {} ...", env.rt.name());
-        rows.extend(order_pipeline(env, call, scale));
+        println!("running on {} ...", env.name());
+        order_pipeline(env, &mut report);
     }
-    println!("\n| runtime | variant | expected | measured | check |");
-    println!("|---|---|---:|---:|---|");
-    let mut off = 0;
-    for r in &rows {
-        let ok = r.ok();
-        off += usize::from(!ok);
-        let check = if ok { "ok" } else { "OFF" };
-        println!(
-            "| {} | {} | {:.2} s | {:.3} s | {check} |",
-            r.runtime, r.variant, r.expected, r.measured
-        );
-    }
-    if off > 0 {
-        eprintln!("\n{off} figure(s) off");
-        return ExitCode::FAILURE;
-    }
-    println!("\nevery figure as expected");
-    ExitCode::SUCCESS
+    report.finish()
 }

@@ -1,0 +1,287 @@
+//! What every example shares: the `--runtime` and `--scale` flags, the runtime a run is on
+//! (with sim's virtual clock when it is `sim`), and the report that checks the figures and
+//! prints the summary table.
+//!
+//! Each example includes this file with `mod common;` and uses the part it needs.
+#![allow(dead_code)] // each example uses a different part of it
+
+use std::fmt::{Debug, Display};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use wrangle::{AnyRuntime, Runtime, Spawn};
+
+/// The runtimes `--runtime all` runs on, in this order.
+pub(crate) const RUNTIMES: [&str; 5] =
+    ["tokio", "tokio-current-thread", "smol", "async-std", "sim"];
+
+/// A runtime to run a scenario on, and how its durations are scaled.
+#[derive(Clone)]
+pub(crate) struct Env {
+    /// The runtime, picked at run time.
+    pub(crate) rt: AnyRuntime,
+    /// Under virtual time, the sim itself: a blocking call parks in its clock instead of the
+    /// OS's.
+    pub(crate) sim: Option<wrangle::sim::Sim>,
+    /// One scenario second takes `scale` real seconds (1 under sim: virtual time is free).
+    pub(crate) scale: f64,
+}
+
+impl Env {
+    /// The runtime's name, as the table shows it.
+    pub(crate) fn name(&self) -> &'static str {
+        self.rt.name()
+    }
+
+    /// Whether figures are exact (virtual time) or real, with scheduling noise.
+    pub(crate) fn exact(&self) -> bool {
+        self.sim.is_some()
+    }
+
+    /// `seconds` of scenario time, scaled to what this run waits.
+    pub(crate) fn secs(&self, seconds: f64) -> Duration {
+        Duration::from_secs_f64(seconds * self.scale)
+    }
+
+    /// A measured duration in scenario seconds.
+    pub(crate) fn scenario(&self, took: Duration) -> f64 {
+        took.as_secs_f64() / self.scale
+    }
+
+    /// One blocking call of a scenario, e.g. `fetch_product`: the thread sleeps.
+    pub(crate) fn blocking_call(&self, call: Duration) {
+        match &self.sim {
+            Some(sim) => sim.sleep_blocking(call),
+            None => std::thread::sleep(call),
+        }
+    }
+
+    /// Offloads one blocking call to the runtime's blocking pool.
+    pub(crate) fn offload(&self, call: Duration) -> wrangle::Task<()> {
+        let env = self.clone();
+        self.rt.spawn_blocking(move || env.blocking_call(call))
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub(crate) struct Args {
+    /// `--runtime`: one name of [`RUNTIMES`], or `all`.
+    pub(crate) runtime: String,
+    /// `--scale`: real seconds per scenario second on the real runtimes.
+    pub(crate) scale: f64,
+}
+
+impl Args {
+    /// Parses `--runtime R` and `--scale F`; prints the usage and fails on anything else.
+    pub(crate) fn parse(example: &str, default_scale: f64) -> Result<Self, ExitCode> {
+        let usage = format!(
+            "usage: {example} [--runtime {}|all] [--scale F]\n  \
+             --scale F: one scenario second takes F real seconds (default {default_scale}); \
+             under sim time is virtual and exact",
+            RUNTIMES.join("|")
+        );
+        let mut out = Args {
+            runtime: "all".to_owned(),
+            scale: default_scale,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match (arg.as_str(), args.next()) {
+                ("--runtime", Some(v)) => out.runtime = v,
+                ("--scale", Some(v)) => match v.parse::<f64>() {
+                    Ok(s) if s > 0.0 && s <= 10.0 => out.scale = s,
+                    _ => {
+                        eprintln!("--scale takes a number in (0, 10], got {v:?}");
+                        return Err(ExitCode::FAILURE);
+                    }
+                },
+                _ => {
+                    eprintln!("{usage}");
+                    return Err(ExitCode::FAILURE);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The runtimes asked for; `sim` is left out of `all` (and refused) when `with_sim` is
+    /// false, as for examples on real sockets.
+    pub(crate) fn runtimes(&self, with_sim: bool) -> Result<Vec<Env>, ExitCode> {
+        let names: Vec<&str> = if self.runtime == "all" {
+            RUNTIMES
+                .into_iter()
+                .filter(|r| with_sim || *r != "sim")
+                .collect()
+        } else {
+            vec![self.runtime.as_str()]
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                runtime(name, with_sim, self.scale).map_err(|e| {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                })
+            })
+            .collect()
+    }
+}
+
+/// Builds one runtime by name.
+pub(crate) fn runtime(name: &str, with_sim: bool, scale: f64) -> Result<Env, String> {
+    let real = |rt: AnyRuntime| Env {
+        rt,
+        sim: None,
+        scale,
+    };
+    let io = |e: std::io::Error| format!("cannot start {name}: {e}");
+    Ok(match name {
+        "tokio" => real(AnyRuntime::new(
+            wrangle::tokio::Tokio::multi_thread().map_err(io)?,
+        )),
+        "tokio-current-thread" => real(AnyRuntime::new(
+            wrangle::tokio::Tokio::current_thread().map_err(io)?,
+        )),
+        "smol" => real(AnyRuntime::new(wrangle::smol::Smol::new().map_err(io)?)),
+        "async-std" => real(AnyRuntime::new(wrangle::async_std::AsyncStd::new())),
+        "sim" if with_sim => {
+            let sim = wrangle::sim::Sim::new(1);
+            Env {
+                rt: AnyRuntime::new(sim.clone()),
+                sim: Some(sim),
+                scale: 1.0,
+            }
+        }
+        "sim" => return Err("this example needs real sockets: sim is not available".to_owned()),
+        other => {
+            return Err(format!(
+                "unknown runtime {other:?}: use {} or all",
+                RUNTIMES.join(", ")
+            ));
+        }
+    })
+}
+
+/// One checked figure.
+struct Row {
+    runtime: &'static str,
+    figure: String,
+    expected: String,
+    measured: String,
+    ok: bool,
+}
+
+/// The figures of a run, each checked; prints the summary table and gives the exit code.
+#[derive(Default)]
+pub(crate) struct Report {
+    rows: Vec<Row>,
+}
+
+impl Report {
+    /// Records a figure that was checked by the caller.
+    pub(crate) fn check(
+        &mut self,
+        env: &Env,
+        figure: &str,
+        expected: impl Display,
+        measured: impl Display,
+        ok: bool,
+    ) -> bool {
+        if !ok {
+            eprintln!(
+                "  OFF on {}: {figure}: expected {expected}, measured {measured}",
+                env.name()
+            );
+        }
+        self.rows.push(Row {
+            runtime: env.name(),
+            figure: figure.to_owned(),
+            expected: expected.to_string(),
+            measured: measured.to_string(),
+            ok,
+        });
+        ok
+    }
+
+    /// A figure that must be the same on every runtime: counts, orders, outcomes.
+    pub(crate) fn equal<T: Debug + PartialEq>(
+        &mut self,
+        env: &Env,
+        figure: &str,
+        expected: T,
+        measured: T,
+    ) -> bool {
+        let ok = expected == measured;
+        self.check(
+            env,
+            figure,
+            format!("{expected:?}"),
+            format!("{measured:?}"),
+            ok,
+        )
+    }
+
+    /// A figure that must not exceed a bound, e.g. the peak number in flight.
+    pub(crate) fn at_most<T: Display + PartialOrd>(
+        &mut self,
+        env: &Env,
+        figure: &str,
+        bound: T,
+        measured: T,
+    ) -> bool {
+        let ok = measured <= bound;
+        self.check(env, figure, format!("<= {bound}"), measured, ok)
+    }
+
+    /// A duration, given in scenario seconds: exact under sim (to the microsecond, as the
+    /// durations are built from `f64` seconds); on a real runtime never early
+    /// and late by at most a quarter plus 30 ms of real time (scheduling noise on a busy
+    /// machine).
+    pub(crate) fn took(&mut self, env: &Env, figure: &str, expected: f64, took: Duration) -> bool {
+        let measured = env.scenario(took);
+        let ok = if env.exact() {
+            (measured - expected).abs() < 1e-6
+        } else {
+            measured >= expected * 0.98 - 1e-3 && measured <= expected * 1.25 + 0.03 / env.scale
+        };
+        self.check(
+            env,
+            figure,
+            format!("{expected:.2} s"),
+            format!("{measured:.3} s"),
+            ok,
+        )
+    }
+
+    /// Prints the table and says whether every figure was as expected.
+    pub(crate) fn finish(self) -> ExitCode {
+        println!("\n| runtime | figure | expected | measured | check |");
+        println!("|---|---|---:|---:|---|");
+        let mut off = 0;
+        for r in &self.rows {
+            off += usize::from(!r.ok);
+            let check = if r.ok { "ok" } else { "OFF" };
+            println!(
+                "| {} | {} | {} | {} | {check} |",
+                r.runtime, r.figure, r.expected, r.measured
+            );
+        }
+        if off > 0 {
+            eprintln!("\n{off} of {} figure(s) off", self.rows.len());
+            return ExitCode::FAILURE;
+        }
+        println!("\nevery figure as expected ({} checked)", self.rows.len());
+        ExitCode::SUCCESS
+    }
+}
+
+/// Counts the drops of what it guards: a stand-in for a call's cleanup.
+#[derive(Debug)]
+pub(crate) struct Cleanup(pub(crate) std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
