@@ -17,6 +17,9 @@ use wrangle_core::limit::{Quota, RateLimiter};
 
 const N: u32 = 1_000_000;
 
+/// One limiter under test: runs N admissions and returns ns per admission.
+type Side<'a> = (&'static str, Box<dyn Fn() -> f64 + 'a>);
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -48,7 +51,7 @@ fn main() {
             .build()
     });
 
-    let sides: Vec<(&str, Box<dyn Fn() -> f64>)> = vec![
+    let sides: Vec<Side<'_>> = vec![
         (
             "wrangle try_acquire",
             Box::new(|| {
