@@ -19,7 +19,7 @@
 //!    by a detector that is off, and by one that is on.
 //!
 //! Criterion times the wrangle side of (1) on each runtime (sample_size 10); the paired
-//! figures are printed as a table.
+//! figures are printed as tables. `WRANGLE_BLOCKING_SECTIONS=1,4` runs only those sections.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -34,7 +34,11 @@ use wrangle_core::Runtime;
 
 const CALLS: usize = 100_000;
 const IN_FLIGHT: usize = 256;
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 5;
+/// Pause before each timed run, so that the threads the previous side left behind have
+/// exited (`blocking` retires idle threads after 500 ms; the baseline tokio runtime is built
+/// with the same keep-alive) and their exits are not billed to the next side.
+const SETTLE: Duration = Duration::from_millis(700);
 const WORKERS: usize = 2;
 
 /// Where the driving future runs.
@@ -119,6 +123,7 @@ where
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Side {
     Wrangle,
+    WrangleNoBatch,
     Blocking,
     Tokio,
     AsyncStd,
@@ -128,6 +133,7 @@ impl Side {
     fn name(self) -> &'static str {
         match self {
             Side::Wrangle => "wrangle pool",
+            Side::WrangleNoBatch => "wrangle pool, batch_wakeups(false)",
             Side::Blocking => "blocking::unblock",
             Side::Tokio => "tokio spawn_blocking",
             Side::AsyncStd => "async-std spawn_blocking",
@@ -137,6 +143,7 @@ impl Side {
 
 struct Sides {
     pool: BlockingPool,
+    unbatched: BlockingPool,
     /// tokio's blocking pool, reached through a handle so it can be driven from any
     /// executor (from the tokio executors it is their own pool).
     tokio: tokio::runtime::Handle,
@@ -150,17 +157,17 @@ impl Sides {
                 let pool = self.pool.clone();
                 drive(exec, n, move || pool.unblock(|| black_box(())));
             }
+            Side::WrangleNoBatch => {
+                let pool = self.unbatched.clone();
+                drive(exec, n, move || pool.unblock(|| black_box(())));
+            }
             Side::Blocking => drive(exec, n, || blocking::unblock(|| black_box(()))),
             Side::Tokio => {
-                let handle = match exec {
-                    Exec::Tokio(_) | Exec::TokioCurrentThread(_) => None,
-                    _ => Some(self.tokio.clone()),
-                };
+                // The blocking pool of a dedicated tokio runtime, from every executor (its
+                // keep-alive is short, see `SETTLE`).
+                let handle = self.tokio.clone();
                 drive(exec, n, move || {
-                    let join = match &handle {
-                        Some(h) => h.spawn_blocking(|| black_box(())),
-                        None => tokio::task::spawn_blocking(|| black_box(())),
-                    };
+                    let join = handle.spawn_blocking(|| black_box(()));
                     async move { join.await.expect("no panic") }
                 });
             }
@@ -240,17 +247,22 @@ fn no_op_throughput(c: &mut Criterion, execs: &[Exec], sides: &Sides) {
 
     println!();
     println!(
-        "## 1. {CALLS} no-op closures, at most {IN_FLIGHT} in flight ({ROUNDS} alternating rounds, medians)"
+        "## 1. {CALLS} no-op closures, at most {IN_FLIGHT} in flight ({ROUNDS} alternating rounds, each run after a {SETTLE:?} settle; medians)"
     );
     println!();
     println!(
         "| driven from | side | ns/call | side ÷ wrangle (paired) | max OS threads during wrangle runs (growth over start) | pool peak threads | cap |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|");
-    let others = [Side::Blocking, Side::Tokio, Side::AsyncStd];
+    let others = [
+        Side::WrangleNoBatch,
+        Side::Blocking,
+        Side::Tokio,
+        Side::AsyncStd,
+    ];
     for exec in execs {
         // Warm every side once.
-        for side in [Side::Wrangle, Side::Blocking, Side::Tokio, Side::AsyncStd] {
+        for side in [Side::Wrangle].into_iter().chain(others) {
             sides.run(exec, side, CALLS / 10);
         }
         let mut wrangle_ns = Vec::new();
@@ -260,6 +272,7 @@ fn no_op_throughput(c: &mut Criterion, execs: &[Exec], sides: &Sides) {
         let mut max_abs = 0;
         for round in 0..ROUNDS {
             let mut timed_wrangle = || {
+                std::thread::sleep(SETTLE);
                 let before = os_threads();
                 let sampler = ThreadSampler::start();
                 let start = Instant::now();
@@ -278,6 +291,7 @@ fn no_op_throughput(c: &mut Criterion, execs: &[Exec], sides: &Sides) {
             };
             let mut these = Vec::new();
             for side in others {
+                std::thread::sleep(SETTLE);
                 let start = Instant::now();
                 sides.run(exec, side, CALLS);
                 these.push(ns_per_call(start.elapsed(), CALLS));
@@ -376,11 +390,12 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// A job that carries 256 bytes, works about a microsecond, and counts itself done.
+/// A job that carries 256 bytes, works about 5 µs (slower than a submission, so calls pile
+/// up), and counts itself done.
 fn flood_job(payload: [u8; 256], done: Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
     move || {
         let start = Instant::now();
-        while start.elapsed() < Duration::from_micros(1) {
+        while start.elapsed() < Duration::from_micros(5) {
             std::hint::spin_loop();
         }
         black_box(payload);
@@ -431,7 +446,7 @@ fn flood_child(mode: &str, n: usize) {
 fn flood() {
     println!();
     println!(
-        "## 3. Fire-and-forget submissions against a pool capped at 8 threads (child process each; 256-byte, ~1 µs jobs)"
+        "## 3. Fire-and-forget submissions against a pool capped at 8 threads (child process each; 256-byte, ~5 µs jobs)"
     );
     println!();
     println!(
@@ -566,11 +581,16 @@ fn main() {
     let tokio_rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
+            .thread_keep_alive(Duration::from_millis(500))
             .build()
             .expect("tokio starts"),
     );
     let sides = Sides {
         pool: BlockingPool::new(),
+        unbatched: BlockingPool::builder()
+            .batch_wakeups(false)
+            .build()
+            .expect("valid pool"),
         tokio: tokio_rt.handle().clone(),
         _tokio_rt: tokio_rt.clone(),
     };

@@ -307,7 +307,9 @@ impl Portal {
             self.pending.store(false, Ordering::SeqCst);
             mailbox.request.take()
         };
-        // Outside the lock: dropping the request tells its sender the caller is gone.
+        // Outside the lock: dropping the request tells its sender the caller is gone. The
+        // waker of the future that went away is not needed any more either.
         drop(request);
+        drop(self.waker.take());
     }
 }

@@ -216,6 +216,13 @@ impl Drop for Submission {
 ///
 /// While the call runs, the future also runs the futures its closure hands back with
 /// [`from_thread`](crate::from_thread()).
+///
+/// # Examples
+///
+/// ```
+/// let call: wrangle_blocking::Unblock<u32> = wrangle_blocking::unblock(|| 7);
+/// assert_eq!(futures_lite::future::block_on(call), 7);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Unblock<T> {
     submission: Submission,
@@ -306,6 +313,15 @@ impl<T> fmt::Debug for Unblock<T> {
 
 /// Future for the [`BlockingPool::submit`] and [`Offload::submit`] methods: resolves to the
 /// call's [`Task`] once the call is handed over.
+///
+/// # Examples
+///
+/// ```
+/// let pool = wrangle_blocking::BlockingPool::new();
+/// let submit: wrangle_blocking::Submit<u32> = pool.submit(|| 8);
+/// let task = futures_lite::future::block_on(submit);
+/// assert_eq!(futures_lite::future::block_on(task), 8);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Submit<T> {
     submission: Submission,

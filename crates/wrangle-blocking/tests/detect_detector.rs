@@ -134,3 +134,18 @@ fn the_wrapper_passes_outputs_and_drops_through() {
     assert!(format!("{watched:?}").starts_with("Watch { name: Some(\"x\")"));
     assert_eq!(block_on(watched), 5);
 }
+
+#[test]
+fn configuring_a_clone_keeps_the_hook_and_leaves_the_original_alone() {
+    let count = Arc::new(Mutex::new(0));
+    let seen = count.clone();
+    let original = Detector::new()
+        .tracing(false)
+        .on_slow_poll(move |_| *seen.lock().unwrap() += 1);
+    let strict = original.clone().threshold(Duration::from_millis(5));
+    assert_eq!(original.threshold_value(), Some(Duration::from_millis(100)));
+    block_on(strict.watch(block_for(15)));
+    assert_eq!(*count.lock().unwrap(), 1);
+    block_on(original.watch(block_for(15)));
+    assert_eq!(*count.lock().unwrap(), 1);
+}

@@ -15,13 +15,22 @@ use wrangle_core::{Spawn, Task};
 pub use watch::Watch;
 
 /// The default [`Detector::threshold`]: asyncio's `slow_callback_duration`.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_blocking::{Detector, detect::DEFAULT_THRESHOLD};
+///
+/// assert_eq!(Detector::new().threshold_value(), Some(DEFAULT_THRESHOLD));
+/// ```
 pub const DEFAULT_THRESHOLD: Duration = Duration::from_millis(100);
 
 type Hook = dyn Fn(&SlowPoll) + Send + Sync;
 
+#[derive(Clone)]
 pub(crate) struct Config {
     threshold: Duration,
-    hook: Option<Box<Hook>>,
+    hook: Option<Arc<Hook>>,
     tracing: bool,
 }
 
@@ -164,7 +173,7 @@ impl Detector {
     /// # drop(detector);
     /// ```
     pub fn on_slow_poll(self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> Self {
-        self.map(|config| config.hook = Some(Box::new(hook)))
+        self.map(|config| config.hook = Some(Arc::new(hook)))
     }
 
     /// Whether to emit a `tracing` event for each report (default `true`). No effect on a
@@ -184,13 +193,8 @@ impl Detector {
         let Some(config) = self.config else {
             return self;
         };
-        let mut config = Arc::try_unwrap(config).unwrap_or_else(|shared| Config {
-            threshold: shared.threshold,
-            // A hook cannot be cloned; a detector being configured is not shared yet in
-            // practice, and a shared one keeps its hook in the other handles.
-            hook: None,
-            tracing: shared.tracing,
-        });
+        // A clone of a shared detector is configured on its own; the others keep theirs.
+        let mut config = Arc::unwrap_or_clone(config);
         change(&mut config);
         Self {
             config: Some(Arc::new(config)),
@@ -233,7 +237,7 @@ impl Detector {
     /// ```
     #[track_caller]
     pub fn watch<F: Future>(&self, future: F) -> Watch<F> {
-        Watch::new(future, self.config.clone(), None, Location::caller())
+        Watch::new(future, self.config.clone(), || None, Location::caller())
     }
 
     /// Watches `future`, naming it `name` in reports (and giving where `watch_named` was
@@ -255,7 +259,7 @@ impl Detector {
         Watch::new(
             future,
             self.config.clone(),
-            Some(name.into()),
+            || Some(name.into()),
             Location::caller(),
         )
     }
@@ -362,21 +366,69 @@ pub struct SlowPoll {
 impl SlowPoll {
     /// The name given to [`watch_named`](Detector::watch_named) or
     /// [`spawn_named`](Detector::spawn_named), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle_blocking::Detector;
+    ///
+    /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
+    ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
+    /// });
+    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
     /// Where the future was watched or spawned (`#[track_caller]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle_blocking::Detector;
+    ///
+    /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
+    ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
+    /// });
+    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.location
     }
 
     /// How long the poll held its thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle_blocking::Detector;
+    ///
+    /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
+    ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
+    /// });
+    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
 
     /// The threshold it crossed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle_blocking::Detector;
+    ///
+    /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
+    ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
+    /// });
+    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// ```
     pub fn threshold(&self) -> Duration {
         self.threshold
     }

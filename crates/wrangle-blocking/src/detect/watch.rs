@@ -14,32 +14,51 @@ use super::{Config, SlowPoll};
 pin_project! {
     /// Future for the [`Detector::watch`](super::Detector::watch) and
     /// [`Detector::watch_named`](super::Detector::watch_named) methods.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let watched: wrangle_blocking::detect::Watch<_> =
+    ///     wrangle_blocking::Detector::new().watch(async { 1 });
+    /// assert_eq!(futures_lite::future::block_on(watched), 1);
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Watch<F> {
         #[pin]
         future: F,
-        config: Option<Arc<Config>>,
-        name: Option<Cow<'static, str>>,
-        location: &'static Location<'static>,
+        // Boxed, so that a detector that is off adds one null pointer to the future and
+        // nothing else.
+        meta: Option<Box<Meta>>,
     }
+}
+
+/// What a report needs; only allocated when the detector is on.
+struct Meta {
+    config: Arc<Config>,
+    name: Option<Cow<'static, str>>,
+    location: &'static Location<'static>,
 }
 
 impl<F> Watch<F> {
     pub(super) fn new(
         future: F,
         config: Option<Arc<Config>>,
-        name: Option<Cow<'static, str>>,
+        name: impl FnOnce() -> Option<Cow<'static, str>>,
         location: &'static Location<'static>,
     ) -> Self {
         Self {
             future,
-            config,
-            name,
-            location,
+            meta: config.map(|config| {
+                Box::new(Meta {
+                    config,
+                    name: name(),
+                    location,
+                })
+            }),
         }
     }
 
-    /// The name reports give, if any.
+    /// The name reports give, if any (`None` as well when the detector is off).
     ///
     /// # Examples
     ///
@@ -48,19 +67,19 @@ impl<F> Watch<F> {
     /// assert_eq!(f.name(), Some("db"));
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.meta.as_ref().and_then(|meta| meta.name.as_deref())
     }
 
-    /// Where the future was watched.
+    /// Where the future was watched (`None` when the detector is off).
     ///
     /// # Examples
     ///
     /// ```
     /// let f = wrangle_blocking::Detector::new().watch(async {});
-    /// assert_eq!(f.location().line(), line!() - 1);
+    /// assert_eq!(f.location().map(|l| l.line()), Some(line!() - 1));
     /// ```
-    pub fn location(&self) -> &'static Location<'static> {
-        self.location
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.meta.as_ref().map(|meta| meta.location)
     }
 
     /// The inner future.
@@ -103,20 +122,21 @@ impl<F> Watch<F> {
 impl<F: Future> Future for Watch<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let Some(config) = this.config else {
+        let Some(meta) = this.meta else {
             return this.future.poll(cx);
         };
         let start = Instant::now();
         let polled = this.future.poll(cx);
         let elapsed = start.elapsed();
-        if elapsed >= config.threshold {
-            config.report(&SlowPoll {
-                name: this.name.clone(),
-                location: this.location,
+        if elapsed >= meta.config.threshold {
+            meta.config.report(&SlowPoll {
+                name: meta.name.clone(),
+                location: meta.location,
                 elapsed,
-                threshold: config.threshold,
+                threshold: meta.config.threshold,
             });
         }
         polled
@@ -126,9 +146,9 @@ impl<F: Future> Future for Watch<F> {
 impl<F> fmt::Debug for Watch<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Watch")
-            .field("name", &self.name)
-            .field("location", &self.location)
-            .field("on", &self.config.is_some())
+            .field("name", &self.name())
+            .field("location", &self.location())
+            .field("on", &self.meta.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -7,6 +7,16 @@ use std::task::{Context, Poll};
 use super::{Inner, Permit};
 
 /// Future for the [`Limiter::acquire`](super::Limiter::acquire) method.
+///
+/// # Examples
+///
+/// ```
+/// let limiter = wrangle_blocking::Limiter::new(1).unwrap();
+/// let acquire: wrangle_blocking::limiter::Acquire = limiter.acquire();
+/// let permit = futures_lite::future::block_on(acquire);
+/// assert_eq!(limiter.in_use(), 1);
+/// drop(permit);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Acquire {
     limiter: Arc<Inner>,

@@ -6,13 +6,26 @@ use super::BlockingPool;
 use crate::ConfigError;
 
 /// The default [`Builder::max_threads`]: enough for anyio's default of 40 blocking calls at
-/// once, with room to spare.
+/// once, with room to spare. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_MAX_THREADS: usize = 64;
-/// The default [`Builder::queue_capacity`].
+/// The default [`Builder::queue_capacity`]. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
-/// The default [`Builder::keep_alive`] (tokio's as well).
+/// The default [`Builder::keep_alive`] (tokio's as well). (Examples: see
+/// [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// The default [`Builder::grow_after`].
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_blocking::pool;
+///
+/// // The defaults every pool starts from.
+/// assert_eq!(pool::DEFAULT_MAX_THREADS, 64);
+/// assert_eq!(pool::DEFAULT_QUEUE_CAPACITY, 1024);
+/// assert_eq!(pool::DEFAULT_KEEP_ALIVE, std::time::Duration::from_secs(10));
+/// assert_eq!(pool::DEFAULT_GROW_AFTER, std::time::Duration::from_millis(1));
+/// ```
 pub const DEFAULT_GROW_AFTER: Duration = Duration::from_millis(1);
 
 /// The settings of a pool, validated.
@@ -111,7 +124,9 @@ impl Builder {
 
     /// How many calls may wait for a thread (default 1024). When the queue is full, the
     /// future of the next call waits for room instead of queueing it: memory stays bounded
-    /// however many calls are submitted.
+    /// however many calls are submitted. Callers waiting for room are woken together once
+    /// the queue is at most three quarters full (so a flood costs one wake-up per quarter
+    /// queue); the first to get there queue first, with no further ordering among them.
     ///
     /// # Examples
     ///

@@ -17,6 +17,8 @@ const BUSY_ROUNDS: u32 = 6;
 
 /// Completed calls whose wake-ups a worker holds back at most, before delivering them.
 const BATCH: usize = 16;
+/// Wake-ups are held back only while at least this many calls are queued.
+const LOW_WATER: usize = 32;
 
 pub(crate) fn run(inner: Arc<Inner>, slot: Arc<Slot>) {
     slot.record_thread();
@@ -53,12 +55,13 @@ pub(crate) fn run(inner: Arc<Inner>, slot: Arc<Slot>) {
     inner.drop_slot(&slot);
 }
 
-/// Holds back the wake-ups of a worker's completed calls while more calls are queued, so
+/// Holds back the wake-ups of a worker's completed calls while many calls are queued, so
 /// the awaiting side is woken once per batch rather than once per call.
 ///
-/// A held-back wake-up is delivered when the worker has held back `BATCH` of them, when the
-/// queue runs empty, or, if the worker's next call blocks, by the supervisor within two of
-/// its ticks. Without a supervisor nothing is held back.
+/// A held-back wake-up is delivered when the worker has held back `BATCH` of them, when
+/// fewer than `LOW_WATER` calls remain queued (so the awaiting side refills the queue
+/// before the workers run dry), or, if the worker's next call blocks, by the supervisor
+/// within two of its ticks. Without a supervisor nothing is held back.
 struct Batch {
     inner: Arc<Inner>,
     slot: Arc<Slot>,
@@ -67,7 +70,10 @@ struct Batch {
 impl WakeSink for Batch {
     fn defer(&self, host: Arc<dyn Host>) -> Result<(), Arc<dyn Host>> {
         let sup = &self.inner.supervisor;
-        if !sup.is_alive() || self.inner.queue.is_empty() {
+        if !sup.is_alive() || self.inner.queue.len() < LOW_WATER {
+            // Running low: wake the awaiting side now (with what is held back), so it
+            // refills the queue before the workers run dry.
+            self.slot.flush();
             return Err(host);
         }
         self.slot.defer(host);
