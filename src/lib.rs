@@ -14,6 +14,8 @@
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
+//! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
+//! | [`limit`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future |
@@ -82,6 +84,9 @@ pub use wrangle_core::{
     AggregateError, Elapsed, FutureExt, Progress, Race, as_completed, gather, gather_stream, race,
     race_ok, timeout, timeout_at, try_gather, wait,
 };
+// Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
+// `wrangle::limit::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
+pub use wrangle_core::{breaker, limit, retry};
 
 /// The tokio adapter (feature `tokio`): see [`wrangle_tokio`].
 #[cfg(feature = "tokio")]
