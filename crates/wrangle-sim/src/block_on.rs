@@ -29,8 +29,11 @@ impl Wake for MainWaker {
                 // Set under the lock, so a driver about to wait cannot miss it.
                 let state = inner.lock();
                 self.woken.store(true, Ordering::Release);
+                let waiting = state.driver_waiting;
                 drop(state);
-                inner.changed.notify_all();
+                if waiting {
+                    inner.changed.notify_all();
+                }
             }
             None => self.woken.store(true, Ordering::Release),
         }
@@ -143,10 +146,12 @@ fn next_step(inner: &Inner, main: &MainWaker) -> Step {
             return Step::Run(state.ready.swap_remove(pick));
         }
         if state.running_jobs > 0 {
+            state.driver_waiting = true;
             state = inner
                 .changed
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.driver_waiting = false;
             continue;
         }
         if let Some(due) = state.advance() {

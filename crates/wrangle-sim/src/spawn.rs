@@ -62,7 +62,10 @@ where
     }
     state.active.insert(id, waker);
     state.ready.push(runnable);
+    let waiting = state.driver_waiting;
     drop(state);
-    inner.changed.notify_all();
+    if waiting {
+        inner.changed.notify_all();
+    }
     Ok(task)
 }

@@ -49,6 +49,10 @@ pub(crate) struct State {
     /// Blocking jobs of this simulation parked in `sleep_blocking` (or waiting to drive).
     pub(crate) parked_jobs: usize,
     pub(crate) shutdown: bool,
+    /// The driver is blocked on `Inner::changed`. Set and cleared under the lock, so a
+    /// notifier that reads it under the lock never misses a waiting driver, and the common
+    /// case (the driver is busy) costs no futex syscall.
+    pub(crate) driver_waiting: bool,
 }
 
 impl State {
@@ -131,6 +135,7 @@ impl Inner {
                 running_jobs: 0,
                 parked_jobs: 0,
                 shutdown: false,
+                driver_waiting: false,
             }),
             changed: Condvar::new(),
             drive: Mutex::new(()),
@@ -174,8 +179,11 @@ impl Inner {
             return;
         }
         state.ready.push(runnable);
+        let waiting = state.driver_waiting;
         drop(state);
-        self.changed.notify_all();
+        if waiting {
+            self.changed.notify_all();
+        }
     }
 
     /// Refuses further work, drops every queued task and timer, and cancels every live task.
