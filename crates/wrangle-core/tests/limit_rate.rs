@@ -220,3 +220,32 @@ fn idle_keys_are_evicted_so_memory_stays_bounded() {
         assert_eq!(limiter.evict_idle(), 0);
     });
 }
+
+/// Ten million distinct keys (issue figure, run by hand:
+/// `cargo test --release -p wrangle-core --test limit_rate -- --ignored --nocapture`): the map
+/// stays bounded by the eviction rule and so does the process's peak memory.
+#[test]
+#[ignore = "long: ten million keys; run by hand for the figure in BENCHMARKS.md"]
+fn ten_million_keys_stay_bounded() {
+    wrangle_sim::run(7, |rt| async move {
+        let limiter = KeyedRateLimiter::new(rt.clone(), Quota::with_interval(MS * 10).unwrap());
+        let mut peak = 0;
+        for i in 0..10_000_000u64 {
+            limiter.try_acquire(&i).unwrap();
+            if i % 10 == 9 {
+                wrangle_core::sleep(&rt, MS).await;
+            }
+            peak = peak.max(limiter.len());
+        }
+        let hwm = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM"))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        println!("10 000 000 keys: peak {peak} keys held, {hwm}");
+        assert!(peak <= 2 * 1024 + 200);
+    });
+}
