@@ -14,7 +14,7 @@
 //! | [`Offload`], [`unblock_on()`] | where calls run (a pool, or a runtime's `spawn_blocking`) and under which limiter |
 //! | [`Limiter`], [`Permit`] | a shareable, FIFO-fair cap on calls in flight (anyio's `CapacityLimiter`) |
 //! | [`Unblock`], [`Submit`], [`limiter::Acquire`] | the futures of the above |
-//! | [`compute()`], [`compute_in()`] | CPU-heavy work on rayon's pool (feature `rayon`) |
+//! | `compute()`, `compute_in()` (feature `rayon`) | CPU-heavy work on rayon's pool, never on blocking threads |
 //! | [`block_on()`], [`try_block_on()`] | sync code runs an async function; refused on a thread wrangle drives |
 //! | [`from_thread()`] | an offloaded closure runs a future on the side that awaits it (anyio's `from_thread.run`) |
 //! | [`Detector`], [`SlowPoll`], [`detect::Watch`] | reports polls that block their thread (asyncio's debug mode) |
