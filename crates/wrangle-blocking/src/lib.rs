@@ -62,7 +62,7 @@
 //! |---|---|---|---|---|---|
 //! | [`unblock()`], [`BlockingPool`] | yes | yes | yes | no (see below) | yes |
 //! | [`Offload::runtime`], [`unblock_on()`] | tokio's blocking pool | `blocking`'s pool | async-std's pool | a sim job (exact virtual time) | — |
-//! | [`compute()`] | yes | yes | yes | no (see below) | yes |
+//! | `compute()` | yes | yes | yes | no (see below) | yes |
 //!
 //! Under `wrangle-sim` the virtual clock must see every blocking job, so calls go through
 //! [`Offload::runtime`]: a job that simulates a slow call with `Sim::sleep_blocking` takes
@@ -72,7 +72,7 @@
 //!
 //! # Feature flags
 //!
-//! - `rayon` (off by default): [`compute()`] and [`compute_in()`], on rayon's pool.
+//! - `rayon` (off by default): `compute()` and `compute_in()`, on rayon's pool.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
