@@ -17,8 +17,39 @@ mod common;
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use common::{Args, Env, Report};
-use wrangle::{Runtime, Timer};
+use wrangle::blocking::Limiter;
+use wrangle::{Runtime, Spawn, Timer};
+
+/// One call of an order, bounded by `limiter`: the permit is taken first and moves into the
+/// blocking call, so a call that never returns keeps its permit (as the contract says a hung
+/// call does). `peak` records the most calls in flight, measured inside the calls.
+async fn limited_call(
+    env: &Env,
+    limiter: &Limiter,
+    call: Duration,
+    in_flight: &Arc<(AtomicUsize, AtomicUsize)>,
+) {
+    let permit = limiter.acquire().await;
+    let (env2, in_flight) = (env.clone(), in_flight.clone());
+    env.rt
+        .spawn_blocking(move || {
+            let _permit = permit;
+            let now = in_flight.0.fetch_add(1, Ordering::SeqCst) + 1;
+            in_flight.1.fetch_max(now, Ordering::SeqCst);
+            env2.blocking_call(call);
+            in_flight.0.fetch_sub(1, Ordering::SeqCst);
+        })
+        .await;
+}
+
+fn counters() -> Arc<(AtomicUsize, AtomicUsize)> {
+    Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)))
+}
 
 fn order_pipeline(env: &Env, report: &mut Report) {
     let rt = &env.rt;
@@ -45,6 +76,84 @@ fn order_pipeline(env: &Env, report: &mut Report) {
         rt.now() - start
     });
     report.took(env, "concurrent, 3 orders", 1.0, took);
+
+    // Bounded: 6 orders, every call at once, at most 3 blocking calls in flight: 12 / 3 = 4 s.
+    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let in_flight = counters();
+    let took = rt.block_on(async {
+        let start = rt.now();
+        let calls = (0..12).map(|_| limited_call(env, &limiter, call, &in_flight));
+        wrangle::gather(calls).await;
+        rt.now() - start
+    });
+    report.took(env, "bounded: 6 orders, <= 3 calls at once", 4.0, took);
+    report.equal(
+        env,
+        "bounded: peak calls in flight",
+        3,
+        in_flight.1.load(Ordering::SeqCst),
+    );
+
+    // Per-call timeout of 3 s (covering the wait for a slot too: the limit is taken inside the
+    // timed call), the two calls of an order one after the other, 3 orders: 2 s.
+    let per_call = env.secs(3.0);
+    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let in_flight = counters();
+    let (took, timeouts) = rt.block_on(async {
+        let start = rt.now();
+        let orders = (0..3).map(|_| async {
+            for _ in 0..2 {
+                wrangle::timeout(rt, per_call, limited_call(env, &limiter, call, &in_flight))
+                    .await?;
+            }
+            Ok::<(), wrangle::Elapsed>(())
+        });
+        let outcomes = wrangle::gather(orders).await;
+        (
+            rt.now() - start,
+            outcomes.iter().filter(|o| o.is_err()).count(),
+        )
+    });
+    report.took(env, "timed: 3 orders, 3 s per call", 2.0, took);
+    report.equal(env, "timed: orders timed out", 0, timeouts);
+
+    // The same with one call that hangs forever: only that order times out, at 3 s; every
+    // other order completes; the program ends (the hung thread is left behind, with its
+    // permit, and nothing waits for it).
+    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let in_flight = counters();
+    let (took, outcomes) = rt.block_on(async {
+        let start = rt.now();
+        let orders = (0..3).map(|order| {
+            let (limiter, in_flight) = (&limiter, &in_flight);
+            async move {
+                for step in 0..2 {
+                    let this_call = if order == 1 && step == 0 {
+                        Duration::MAX
+                    } else {
+                        call
+                    };
+                    wrangle::timeout(
+                        rt,
+                        per_call,
+                        limited_call(env, limiter, this_call, in_flight),
+                    )
+                    .await?;
+                }
+                Ok::<(), wrangle::Elapsed>(())
+            }
+        });
+        let outcomes = wrangle::gather(orders).await;
+        (rt.now() - start, outcomes)
+    });
+    let failed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    report.took(env, "one hung call: the program ends", 3.0, took);
+    report.equal(env, "one hung call: orders timed out", vec![1], failed);
 }
 
 fn main() -> ExitCode {

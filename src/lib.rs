@@ -16,6 +16,7 @@
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
 //! | [`limit`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
+//! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future |
@@ -70,6 +71,7 @@
 //! [`Runtime`]; applications pick one: `wrangle = { version = "0.1", features = ["smol"] }`.
 //!
 //! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
+//! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
 //! - `full`: all of them (for examples and comparisons).
 #![forbid(unsafe_code)]
 
@@ -87,6 +89,13 @@ pub use wrangle_core::{
 // Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
 // `wrangle::limit::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
 pub use wrangle_core::{breaker, limit, retry};
+// Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
+// `wrangle::shield`, `wrangle::CancellationToken` (and `gather(..).spawn_on(&rt)`).
+pub use wrangle_core::{CancellationToken, Shield, group, shield};
+
+/// The blocking-offload bridge: bounded pool, limiter, crossings, detector. See
+/// [`wrangle_blocking`].
+pub use wrangle_blocking as blocking;
 
 /// The tokio adapter (feature `tokio`): see [`wrangle_tokio`].
 #[cfg(feature = "tokio")]
