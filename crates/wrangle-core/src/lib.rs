@@ -17,6 +17,8 @@
 //! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
 //! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
+//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
+//! | [`Gather::spawn_on`](gather::Gather::spawn_on), [`shield()`] | the spawning mode of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
 //! | [`limit`] | rate limits: [`limit::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`limit::KeyedRateLimiter`] (per host, idle keys evicted) |
@@ -62,6 +64,7 @@
 
 pub mod as_completed;
 pub mod breaker;
+mod cancel;
 pub mod context;
 #[doc(hidden)]
 pub mod doctest;
@@ -69,6 +72,7 @@ mod dyn_runtime;
 mod error;
 mod future_ext;
 pub mod gather;
+pub mod group;
 pub mod limit;
 mod progress;
 mod race;
@@ -76,12 +80,14 @@ pub mod race_ok;
 pub mod retry;
 mod runtime;
 mod set;
+mod shield;
 pub mod task;
 pub mod time;
 pub mod timeout;
 pub mod wait;
 
 pub use as_completed::as_completed;
+pub use cancel::{CancellationToken, Cancelled, CancelledOwned, RunUntilCancelled};
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
 pub use future_ext::FutureExt;
@@ -90,6 +96,7 @@ pub use progress::Progress;
 pub use race::{Race, race};
 pub use race_ok::{AggregateError, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
+pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
 pub use time::{interval, interval_at, sleep, sleep_until, yield_now};
 pub use timeout::{Elapsed, timeout, timeout_at};

@@ -1,6 +1,7 @@
 //! Running many futures at once in the current task, outputs in input order: [`gather()`],
 //! [`try_gather()`], and the streaming form [`gather_stream()`].
 
+mod spawn;
 mod stream;
 mod try_gather;
 
@@ -10,6 +11,7 @@ use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+pub use spawn::{SpawnGather, TrySpawnGather};
 pub use stream::{GatherStream, GatherStreamUnordered, gather_stream};
 pub use try_gather::{TryGather, try_gather};
 
@@ -36,8 +38,8 @@ use crate::set::{Driver, Sink};
 /// and only while it is being polled. A caller that awaits something else in between (say,
 /// `select`s over the gather and another future that stays busy) leaves every child waiting
 /// for that time. Children that must make progress on their own, or use several cores,
-/// belong in spawned tasks: a spawning mode of gather is planned; until then spawn them with
-/// [`Spawn::spawn`](crate::Spawn::spawn) and gather the [`Task`](crate::Task) handles.
+/// belong in spawned tasks: [`spawn_on`](Gather::spawn_on) is the spawning mode of this
+/// gather, with the same outputs, order and limit.
 ///
 /// # Collect-all (`return_exceptions=True`)
 ///

@@ -137,6 +137,20 @@ where
     }
 }
 
+impl<I, P> TryGather<I, P>
+where
+    I: Iterator,
+    I::Item: TryFuture,
+{
+    /// The inputs, limit and hook, for the spawning mode; `None` once polled.
+    pub(super) fn into_parts(self) -> Option<(I, usize, Option<P>)> {
+        match self.driver {
+            None => Some((self.inputs, self.limit, self.progress)),
+            Some(_) => None,
+        }
+    }
+}
+
 impl<I, P> Unpin for TryGather<I, P>
 where
     I: Iterator,

@@ -211,6 +211,32 @@ impl<F> FutureSet<F> {
         }
     }
 
+    /// Takes the ids of the slots woken since the last call, without polling them, for a
+    /// caller that polls them itself with [`poll_slot`](Self::poll_slot) and may put some off
+    /// to a later pass (the spawning gather, when a runtime's cooperative budget runs out).
+    /// Register the parent's waker first, as for [`poll_woken`](Self::poll_woken).
+    pub(crate) fn take_woken(&self, mut f: impl FnMut(usize)) {
+        let mut chunks = self.shared.take_chunks();
+        while chunks != 0 {
+            let k = chunks.trailing_zeros() as usize;
+            chunks &= chunks - 1;
+            let base = chunk_base(k);
+            self.chunks[k].bits.drain(&mut |off| f(base + off));
+        }
+    }
+
+    /// Calls `f` with each future in the set, in slot order (to abort spawned tasks whose
+    /// handles the set holds, say).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&F)) {
+        for chunk in &self.chunks {
+            for off in 0..chunk.slots.len() {
+                if let Some(future) = &chunk.slots.get_ref(off).future {
+                    f(future);
+                }
+            }
+        }
+    }
+
     /// The tags of the futures in the set, in slot order.
     pub(crate) fn tags(&self) -> Vec<usize> {
         let mut tags = Vec::with_capacity(self.len);

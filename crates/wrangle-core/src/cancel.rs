@@ -1,0 +1,546 @@
+//! A cloneable cancellation signal: [`CancellationToken`], with child tokens.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use event_listener::{Event, EventListener};
+use pin_project_lite::pin_project;
+
+/// A signal that work should stop, shared by every clone: [`cancel`](Self::cancel) it once
+/// and every clone [`is_cancelled`](Self::is_cancelled), and every
+/// [`cancelled()`](Self::cancelled) future completes.
+///
+/// A token is a flag and a list of waiters; it cancels nothing by itself. Code that should
+/// stop watches it — `select`s on [`cancelled()`](Self::cancelled), wraps its work in
+/// [`run_until_cancelled`](Self::run_until_cancelled), or checks
+/// [`is_cancelled`](Self::is_cancelled) between steps — and a
+/// [`TaskGroup`](crate::group::TaskGroup) linked to it with
+/// [`cancel_on`](crate::group::TaskGroup::cancel_on) cancels its children when it fires.
+/// Cancellation is final: a token never becomes un-cancelled.
+///
+/// [`child_token`](Self::child_token) makes a token that is cancelled with its parent (and
+/// its parent's parent, …) but can also be cancelled alone, for one part of a program. A
+/// child costs one allocation; one whose handles are all gone is pruned from its parent the
+/// next time the parent's list grows, so creating and dropping children in a loop does not
+/// leak.
+///
+/// It works on every runtime and needs none: the waiting is done with
+/// [`event_listener`](https://docs.rs/event-listener).
+///
+/// # Examples
+///
+/// A worker that loops until shutdown (SCENARIOS.md S16), then cleans up:
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle_core::{CancellationToken, Runtime, Spawn};
+///
+/// # fn demo<R: Runtime>(rt: &R) {
+/// rt.block_on(async {
+///     let shutdown = CancellationToken::new();
+///     let worker = {
+///         let (shutdown, timer) = (shutdown.clone(), rt.clone());
+///         rt.spawn(async move {
+///             let mut ticks = 0;
+///             while shutdown
+///                 .run_until_cancelled(wrangle_core::sleep(&timer, Duration::from_millis(1)))
+///                 .await
+///                 .is_some()
+///             {
+///                 ticks += 1;
+///             }
+///             ticks // cleanup would go here
+///         })
+///     };
+///     wrangle_core::sleep(rt, Duration::from_millis(10)).await;
+///     shutdown.cancel();
+///     assert!(worker.await > 0);
+/// });
+/// # }
+/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// ```
+#[derive(Clone, Default)]
+pub struct CancellationToken {
+    node: Arc<Node>,
+}
+
+#[derive(Default)]
+struct Node {
+    cancelled: AtomicBool,
+    event: Event,
+    children: Mutex<Children>,
+}
+
+#[derive(Default)]
+struct Children {
+    nodes: Vec<Arc<Node>>,
+    /// Prune handle-less children when `nodes` grows to this, keeping pushes amortised O(1).
+    prune_at: usize,
+}
+
+impl Node {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Node {
+    /// Drops a chain of children iteratively, so a long one cannot overflow the stack.
+    fn drop(&mut self) {
+        let children = self
+            .children
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut stack = std::mem::take(&mut children.nodes);
+        while let Some(node) = stack.pop() {
+            if let Ok(mut node) = Arc::try_unwrap(node) {
+                let children = node
+                    .children
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner);
+                stack.append(&mut children.nodes);
+            }
+        }
+    }
+}
+
+impl Children {
+    /// Drops the children nobody holds a handle to, keeping their own children (which may
+    /// still be held) by adopting them.
+    fn prune(&mut self) {
+        let mut i = 0;
+        while i < self.nodes.len() {
+            // Only this list holds the node: no handle can reach it again, and nobody can
+            // clone it meanwhile, since cloning needs a handle.
+            if Arc::strong_count(&self.nodes[i]) == 1 {
+                let orphan = self.nodes.swap_remove(i);
+                let mut adopted = std::mem::take(
+                    &mut orphan
+                        .children
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .nodes,
+                );
+                self.nodes.append(&mut adopted);
+            } else {
+                i += 1;
+            }
+        }
+        self.prune_at = (self.nodes.len() * 2).max(16);
+    }
+}
+
+impl CancellationToken {
+    /// A token that is not cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = wrangle_core::CancellationToken::new();
+    /// assert!(!token.is_cancelled());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the token, every clone of it and every child token, and wakes everything
+    /// waiting on them. Cancelling again does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = wrangle_core::CancellationToken::new();
+    /// let clone = token.clone();
+    /// token.cancel();
+    /// assert!(clone.is_cancelled());
+    /// ```
+    pub fn cancel(&self) {
+        // Iterative, so a long chain of child tokens cannot overflow the stack.
+        let mut stack = vec![self.node.clone()];
+        while let Some(node) = stack.pop() {
+            if node.cancelled.swap(true, Ordering::AcqRel) {
+                continue;
+            }
+            node.event.notify(usize::MAX);
+            // Taken after the flag is set: a child made from now on sees the flag instead.
+            let children = std::mem::take(
+                &mut node
+                    .children
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .nodes,
+            );
+            stack.extend(children);
+        }
+    }
+
+    /// Whether the token has been cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = wrangle_core::CancellationToken::new();
+    /// token.cancel();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.node.is_cancelled()
+    }
+
+    /// A token cancelled with this one (and this one's parents), which can also be
+    /// cancelled alone. A child of a cancelled token is born cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::CancellationToken;
+    ///
+    /// let parent = CancellationToken::new();
+    /// let child = parent.child_token();
+    /// child.cancel();
+    /// assert!(!parent.is_cancelled()); // a child does not cancel its parent
+    ///
+    /// let other = parent.child_token();
+    /// parent.cancel();
+    /// assert!(other.is_cancelled());
+    /// ```
+    pub fn child_token(&self) -> CancellationToken {
+        let child = CancellationToken::new();
+        self.link_child(&child);
+        child
+    }
+
+    /// Makes `child` cancelled with this token (at once if this one already is). A token may
+    /// be linked under several parents.
+    pub(crate) fn link_child(&self, child: &CancellationToken) {
+        let mut children = self
+            .node
+            .children
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Checked under the lock: `cancel` sets the flag before it takes the list, so either
+        // we see the flag or it sees the child.
+        if self.is_cancelled() {
+            drop(children);
+            child.cancel();
+            return;
+        }
+        if children.nodes.len() >= children.prune_at {
+            children.prune();
+        }
+        children.nodes.push(child.node.clone());
+    }
+
+    /// A future that completes once the token is cancelled (at once if it already is).
+    ///
+    /// Cancel safe: dropping it and calling `cancelled()` again loses nothing, so it can sit
+    /// in a `select` loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::{CancellationToken, Runtime, Spawn};
+    ///
+    /// # fn demo<R: Runtime>(rt: &R) {
+    /// rt.block_on(async {
+    ///     let token = CancellationToken::new();
+    ///     let waiter = {
+    ///         let token = token.clone();
+    ///         rt.spawn(async move { token.cancelled().await; "stopped" })
+    ///     };
+    ///     token.cancel();
+    ///     assert_eq!(waiter.await, "stopped");
+    /// });
+    /// # }
+    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// ```
+    pub fn cancelled(&self) -> Cancelled<'_> {
+        Cancelled {
+            node: &self.node,
+            listener: None,
+        }
+    }
+
+    /// Like [`cancelled`](Self::cancelled), but owning the token, so the future is `'static`
+    /// and can be moved into a spawned task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = wrangle_core::CancellationToken::new();
+    /// let wait = token.clone().cancelled_owned();
+    /// token.cancel();
+    /// futures_lite::future::block_on(wait);
+    /// ```
+    pub fn cancelled_owned(self) -> CancelledOwned {
+        CancelledOwned {
+            token: self,
+            listener: None,
+        }
+    }
+
+    /// Runs `future` until it completes (`Some(output)`) or the token is cancelled (`None`,
+    /// and `future` has been dropped). The token is checked first, so a cancelled token wins
+    /// even against a future that is ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_core::CancellationToken;
+    ///
+    /// let token = CancellationToken::new();
+    /// let out = futures_lite::future::block_on(token.run_until_cancelled(async { 3 }));
+    /// assert_eq!(out, Some(3));
+    /// token.cancel();
+    /// let out = futures_lite::future::block_on(token.run_until_cancelled(async { 3 }));
+    /// assert_eq!(out, None);
+    /// ```
+    pub fn run_until_cancelled<F: Future>(&self, future: F) -> RunUntilCancelled<'_, F> {
+        RunUntilCancelled {
+            cancelled: self.cancelled(),
+            future: Some(future),
+        }
+    }
+}
+
+impl fmt::Debug for CancellationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancellationToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+/// Polls a wait on `node`: ready once it is cancelled.
+fn poll_cancelled(
+    node: &Node,
+    listener: &mut Option<EventListener>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    loop {
+        if node.is_cancelled() {
+            *listener = None;
+            return Poll::Ready(());
+        }
+        match listener {
+            // Listen, then look at the flag again: a cancel in between is not missed.
+            None => *listener = Some(node.event.listen()),
+            Some(l) => {
+                if Pin::new(l).poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *listener = None;
+            }
+        }
+    }
+}
+
+/// Future for the [`CancellationToken::cancelled`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Cancelled<'a> {
+    node: &'a Node,
+    listener: Option<EventListener>,
+}
+
+impl Future for Cancelled<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        poll_cancelled(this.node, &mut this.listener, cx)
+    }
+}
+
+impl fmt::Debug for Cancelled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cancelled")
+            .field("cancelled", &self.node.is_cancelled())
+            .finish()
+    }
+}
+
+/// Future for the [`CancellationToken::cancelled_owned`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct CancelledOwned {
+    token: CancellationToken,
+    listener: Option<EventListener>,
+}
+
+impl CancelledOwned {
+    /// The token being waited on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let wait = wrangle_core::CancellationToken::new().cancelled_owned();
+    /// assert!(!wait.token().is_cancelled());
+    /// ```
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
+
+impl Future for CancelledOwned {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        poll_cancelled(&this.token.node, &mut this.listener, cx)
+    }
+}
+
+impl fmt::Debug for CancelledOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelledOwned")
+            .field("cancelled", &self.token.is_cancelled())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// Future for the [`CancellationToken::run_until_cancelled`] method.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct RunUntilCancelled<'a, F> {
+        cancelled: Cancelled<'a>,
+        #[pin]
+        future: Option<F>,
+    }
+}
+
+impl<F: Future> Future for RunUntilCancelled<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if Pin::new(&mut *this.cancelled).poll(cx).is_ready() {
+            this.future.set(None);
+            return Poll::Ready(None);
+        }
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("`RunUntilCancelled` polled after completion");
+        };
+        let output = std::task::ready!(future.poll(cx));
+        this.future.set(None);
+        Poll::Ready(Some(output))
+    }
+}
+
+impl<F> fmt::Debug for RunUntilCancelled<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunUntilCancelled")
+            .field("cancelled", &self.cancelled.node.is_cancelled())
+            .field("running", &self.future.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use super::*;
+
+    #[test]
+    fn smoke() {
+        let token = CancellationToken::new();
+        let mut wait = Box::pin(token.cancelled());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        token.clone().cancel();
+        assert!(wait.as_mut().poll(&mut cx).is_ready());
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn debug() {
+        let token = CancellationToken::new();
+        assert_eq!(
+            format!("{token:?}"),
+            "CancellationToken { cancelled: false }"
+        );
+        assert_eq!(
+            format!("{:?}", token.cancelled()),
+            "Cancelled { cancelled: false }"
+        );
+        assert_eq!(
+            format!("{:?}", token.clone().cancelled_owned()),
+            "CancelledOwned { cancelled: false }"
+        );
+        assert_eq!(
+            format!("{:?}", token.run_until_cancelled(async {})),
+            "RunUntilCancelled { cancelled: false, running: true }"
+        );
+    }
+
+    #[test]
+    fn grandchildren_survive_a_dropped_middle_token() {
+        let root = CancellationToken::new();
+        let grandchild = {
+            let middle = root.child_token();
+            middle.child_token()
+        };
+        // Churn to force pruning of the handle-less middle token.
+        for _ in 0..100 {
+            drop(root.child_token());
+        }
+        let len = root
+            .node
+            .children
+            .lock()
+            .map(|c| c.nodes.len())
+            .unwrap_or(0);
+        assert!(len < 40, "children not pruned: {len}");
+        root.cancel();
+        assert!(grandchild.is_cancelled());
+    }
+
+    #[test]
+    fn long_chain_cancels_without_recursion() {
+        let root = CancellationToken::new();
+        let mut tokens = vec![root.clone()];
+        for _ in 0..100_000 {
+            let next = tokens[tokens.len() - 1].child_token();
+            tokens.push(next);
+        }
+        root.cancel();
+        assert!(tokens.iter().all(CancellationToken::is_cancelled));
+    }
+
+    #[test]
+    fn long_chain_without_handles_drops_without_recursion() {
+        let root = CancellationToken::new();
+        let mut last = root.child_token();
+        for _ in 0..200_000 {
+            last = last.child_token();
+        }
+        drop(last);
+        drop(root);
+    }
+
+    #[test]
+    fn child_of_cancelled_is_cancelled() {
+        let root = CancellationToken::new();
+        root.cancel();
+        assert!(root.child_token().is_cancelled());
+    }
+
+    #[test]
+    fn cancel_wakes_threads() {
+        let token = CancellationToken::new();
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let token = token.clone();
+                std::thread::spawn(move || futures_lite::future::block_on(token.cancelled_owned()))
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        token.cancel();
+        for w in waiters {
+            assert!(w.join().is_ok());
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! What runs inside each child of a group: the user's future wrapped so that it is dropped
+//! when the group is cancelled, its panic is caught, and its failure is stamped in time and
+//! cancels its siblings in a fail-fast group.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::error::{ChildError, Record};
+use crate::task::Panic;
+use crate::{CancellationToken, cancel::CancelledOwned};
+
+thread_local! {
+    static CURRENT_NAME: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+}
+
+/// The name of the group child being polled on this thread, if it was spawned with one
+/// ([`TaskGroup::spawn_named`](crate::group::TaskGroup::spawn_named) or
+/// [`LocalTaskGroup::spawn_named`](crate::group::LocalTaskGroup::spawn_named)).
+///
+/// Set only while the child's future is inside `poll`, so code the child runs — a logger, a
+/// detector of futures that block their thread — can say which child it is running in.
+/// `None` outside a named child.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::group::{TaskGroup, current_name};
+///
+/// # wrangle_sim::run(1, |rt| async move {
+/// let mut group = TaskGroup::new(&rt);
+/// group.spawn_named("indexer", async { Ok::<_, ()>(current_name()) });
+/// let names = group.join().await.unwrap();
+/// assert_eq!(names[0].as_deref(), Some("indexer"));
+/// assert_eq!(current_name(), None);
+/// # });
+/// ```
+pub fn current_name() -> Option<Arc<str>> {
+    CURRENT_NAME.with(|current| current.borrow().clone())
+}
+
+/// Sets the current name for the duration of a poll, restoring the previous one (children of
+/// nested groups) afterwards, even on unwind.
+pub(crate) struct NameScope {
+    previous: Option<Option<Arc<str>>>,
+}
+
+impl NameScope {
+    pub(crate) fn enter(name: Option<&Arc<str>>) -> Self {
+        let previous =
+            name.map(|name| CURRENT_NAME.with(|current| current.replace(Some(name.clone()))));
+        Self { previous }
+    }
+}
+
+impl Drop for NameScope {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            CURRENT_NAME.with(|current| *current.borrow_mut() = previous);
+        }
+    }
+}
+
+/// What the children of one group share: the order of failures, and the policy.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    seq: AtomicU64,
+    pub(crate) fail_fast: bool,
+    /// The group's hard cancellation: children drop their future when it fires.
+    pub(crate) kill: CancellationToken,
+}
+
+impl Shared {
+    pub(crate) fn new(fail_fast: bool) -> Self {
+        Self {
+            seq: AtomicU64::new(0),
+            fail_fast,
+            kill: CancellationToken::new(),
+        }
+    }
+
+    /// Stamps a failure in time and, in a fail-fast group, cancels the siblings.
+    pub(crate) fn failed(&self) -> u64 {
+        let seq = self.seq.fetch_add(1, Ordering::AcqRel);
+        if self.fail_fast {
+            self.kill.cancel();
+        }
+        seq
+    }
+}
+
+/// Drops the pinned future, catching a panic from its `Drop`.
+pub(crate) fn drop_caught<F>(mut future: Pin<&mut Option<F>>) -> Result<(), Panic> {
+    catch_unwind(AssertUnwindSafe(|| future.set(None))).map_err(Panic::new)
+}
+
+/// Turns what a child's `poll` produced into its record; the future has been dropped.
+pub(crate) fn record<T, E>(
+    shared: &Shared,
+    polled: Result<Result<T, E>, Panic>,
+    dropped: Result<(), Panic>,
+) -> Record<T, E> {
+    // A panic wins over a value or an error: it is a bug, and must not be lost. The first
+    // panic wins over one from the future's `Drop`.
+    let result = match (polled, dropped) {
+        (Err(panic), _) | (Ok(_), Err(panic)) => Err(ChildError::Panicked(panic)),
+        (Ok(Ok(value)), Ok(())) => Ok(value),
+        (Ok(Err(err)), Ok(())) => Err(ChildError::Failed(err)),
+    };
+    let seq = if result.is_err() {
+        shared.failed()
+    } else {
+        u64::MAX
+    };
+    Record { result, seq }
+}
+
+pin_project! {
+    /// A spawned child: its future, the group's cancellation, and where to stamp a failure.
+    pub(crate) struct Child<F> {
+        #[pin]
+        future: Option<F>,
+        kill: CancelledOwned,
+        shared: Arc<Shared>,
+        name: Option<Arc<str>>,
+    }
+}
+
+impl<F> Child<F> {
+    pub(crate) fn new(future: F, shared: Arc<Shared>, name: Option<Arc<str>>) -> Self {
+        Self {
+            future: Some(future),
+            kill: shared.kill.clone().cancelled_owned(),
+            shared,
+            name,
+        }
+    }
+}
+
+impl<F, T, E> Future for Child<F>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Record<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Record<T, E>> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("group child polled after completion");
+        };
+        // Cancellation takes hold before the future runs again.
+        if !this.kill.token().is_cancelled() {
+            let polled = {
+                let _name = NameScope::enter(this.name.as_ref());
+                catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
+            };
+            let polled = match polled {
+                Ok(Poll::Pending) => None,
+                Ok(Poll::Ready(output)) => Some(Ok(output)),
+                Err(payload) => Some(Err(Panic::new(payload))),
+            };
+            if let Some(polled) = polled {
+                let dropped = drop_caught(this.future);
+                return Poll::Ready(record(this.shared, polled, dropped));
+            }
+            // Registered only once the future waits, so a child ready at once costs no
+            // listener; looked at again so a cancel that raced the poll is not lost.
+            if Pin::new(&mut *this.kill).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(match drop_caught(this.future) {
+            Ok(()) => Record::cancelled(),
+            Err(panic) => Record {
+                result: Err(ChildError::Panicked(panic)),
+                seq: this.shared.failed(),
+            },
+        })
+    }
+}
+
+impl<F> fmt::Debug for Child<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("name", &self.name)
+            .field("running", &self.future.is_some())
+            .finish_non_exhaustive()
+    }
+}
