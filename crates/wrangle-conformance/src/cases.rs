@@ -12,6 +12,7 @@ use crate::Harness;
 pub use crate::blocking_cases::*;
 pub use crate::combinator_cases::*;
 pub use crate::flow_cases::*;
+pub use crate::group_cases::*;
 pub use crate::retry_cases::*;
 use crate::support::{Alive, DropFlag, settle, wait_until};
 
