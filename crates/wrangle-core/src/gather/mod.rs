@@ -1,5 +1,6 @@
 //! Running many futures at once in the current task, outputs in input order: [`gather()`],
-//! [`try_gather()`], and the streaming form [`gather_stream()`].
+//! [`try_gather()`], and the streaming form [`gather_stream()`]; or each as a spawned task,
+//! for parallelism, with [`Gather::spawn_on`] and [`TryGather::spawn_on`].
 
 mod spawn;
 mod stream;
