@@ -23,6 +23,10 @@ pub enum ConfigError {
     ZeroMaxThreads,
     /// `queue_capacity(0)`: a call could never be queued, so every caller would wait forever.
     ZeroQueueCapacity,
+    /// A `queue_capacity` above [`MAX_QUEUE_CAPACITY`](crate::pool::MAX_QUEUE_CAPACITY): the
+    /// queue is allocated at its full size when the pool is built, so a huge bound would
+    /// exhaust memory (or overflow) instead of bounding it.
+    QueueCapacityTooLarge(usize),
     /// `eager_threads(0)`: the pool would start no thread until a call blocks, and no call can
     /// block before a thread runs it.
     ZeroEagerThreads,
@@ -36,7 +40,17 @@ pub enum ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Self::QueueCapacityTooLarge(asked) = self {
+            return write!(
+                f,
+                "invalid blocking pool: queue_capacity is {asked}, above the maximum of {}; the \
+                 queue is allocated at its full size up front, so a bound this large would not \
+                 bound memory",
+                crate::pool::MAX_QUEUE_CAPACITY
+            );
+        }
         f.write_str(match self {
+            Self::QueueCapacityTooLarge(_) => unreachable!("handled above"),
             Self::ZeroMaxThreads => {
                 "invalid blocking pool: max_threads is 0, but a pool needs at least one thread \
                  to run calls (every caller would wait forever)"

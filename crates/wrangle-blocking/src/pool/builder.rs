@@ -8,6 +8,20 @@ use crate::ConfigError;
 /// The default [`Builder::max_threads`]: enough for anyio's default of 40 blocking calls at
 /// once, with room to spare. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_MAX_THREADS: usize = 64;
+/// The largest [`Builder::queue_capacity`]: 2^20 calls. The queue is allocated at its full
+/// size when the pool is built.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_blocking::pool::MAX_QUEUE_CAPACITY;
+/// use wrangle_blocking::{BlockingPool, ConfigError};
+///
+/// let err = BlockingPool::builder().queue_capacity(usize::MAX).build().unwrap_err();
+/// assert_eq!(err, ConfigError::QueueCapacityTooLarge(usize::MAX));
+/// assert!(BlockingPool::builder().queue_capacity(MAX_QUEUE_CAPACITY).build().is_ok());
+/// ```
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 20;
 /// The default [`Builder::queue_capacity`]. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 /// The default [`Builder::keep_alive`] (tokio's as well). (Examples: see
@@ -253,6 +267,9 @@ impl Builder {
         }
         if self.queue_capacity == 0 {
             return Err(ConfigError::ZeroQueueCapacity);
+        }
+        if self.queue_capacity > MAX_QUEUE_CAPACITY {
+            return Err(ConfigError::QueueCapacityTooLarge(self.queue_capacity));
         }
         if self.eager_threads == Some(0) {
             return Err(ConfigError::ZeroEagerThreads);

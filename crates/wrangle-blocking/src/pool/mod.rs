@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 pub use builder::{
     Builder, DEFAULT_GROW_AFTER, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_THREADS, DEFAULT_QUEUE_CAPACITY,
+    MAX_QUEUE_CAPACITY,
 };
 
 use crate::{Offload, Submit, Unblock};
