@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use wrangle_core::{Spawn, Timer};
+use wrangle_core::Spawn;
 
 const TASKS: u64 = 10_000;
 const SLEEPS_PER_TASK: u64 = 100;
