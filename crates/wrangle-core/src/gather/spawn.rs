@@ -67,6 +67,8 @@ struct Core<O, T, E> {
     set: Option<FutureSet<Join<O>>>,
     /// Woken slots not polled yet (put off by a join that was not ready).
     woken: VecDeque<usize>,
+    /// Slots of the tasks spawned in the last pass, not joined yet.
+    fresh: Vec<usize>,
     /// Every output before `head`, in input order.
     outputs: Vec<T>,
     /// Outputs from `head` on: `None` until that input completes.
@@ -86,6 +88,7 @@ impl<O, T, E> Core<O, T, E> {
         Self {
             set: None,
             woken: VecDeque::new(),
+            fresh: Vec::new(),
             outputs: Vec::new(),
             window: VecDeque::new(),
             head: 0,
@@ -239,6 +242,14 @@ impl<O, T, E> PutBack<'_, O, T, E> {
         let core = &mut *self.core;
         let mut stopped = false;
         set.register(cx.waker());
+        // The tasks spawned last pass, joined now rather than at once: a short task has run
+        // by then (on a single thread, only once this task has yielded) and needs no waker
+        // registered with it at all; the others get the slot's waker now.
+        for id in std::mem::take(&mut core.fresh) {
+            if let Poll::Ready((index, outcome)) = set.poll_slot(id) {
+                stopped |= core.take(index, outcome, classify, progress);
+            }
+        }
         set.take_woken(|id| core.woken.push_back(id));
         while let Some(id) = core.woken.pop_front() {
             match set.poll_slot(id) {
@@ -265,13 +276,14 @@ impl<O, T, E> PutBack<'_, O, T, E> {
             core.pulled += 1;
             core.window.push_back(None);
             let id = set.insert(index, spawner.spawn(input).join());
-            // Registers the slot's waker with the task (or finds it already done).
-            if let Poll::Ready((index, outcome)) = set.poll_slot(id) {
-                stopped |= core.take(index, outcome, classify, progress);
-            }
+            core.fresh.push(id);
         }
         if stopped {
             set.for_each(|join| join.get_ref().abort());
+        }
+        if !core.fresh.is_empty() {
+            // Come back to join them: yield rather than wait (they have no waker yet).
+            cx.waker().wake_by_ref();
         }
         if core.stop.is_some() {
             if !set.is_empty() {
