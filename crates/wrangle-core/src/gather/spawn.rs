@@ -58,11 +58,14 @@ const CANCELLED: &str = "a task of a spawned gather was cancelled under it (its 
 /// and the outputs put back in input order as they arrive.
 ///
 /// It drives the slab of [`FutureSet`] itself rather than through the in-task gather's
-/// driver, for one reason: a runtime's cooperative budget. Joining a task consumes budget on
-/// tokio, and once it is spent every further join in the same poll returns `Pending` and
+/// driver, for two reasons. A runtime's cooperative budget: joining a task consumes budget
+/// on tokio, and once it is spent every further join in the same poll returns `Pending` and
 /// wakes itself; with a thousand tasks finished at once, polling them all would redo most of
-/// that work at every pass. So a pass stops at the first join that is not ready, keeps the
-/// woken slots it has not polled for the next pass, and wakes its own task to come back.
+/// that work at every pass. So a pass stops at the first woken join that is not ready, keeps
+/// the woken slots it has not polled for the next pass, and wakes its own task to come back.
+/// And the cost of a waker per task: a new task is joined at the next pass (`fresh`), not
+/// right after it is spawned, so a short one is found done and never has a waker
+/// registered with it.
 struct Core<O, T, E> {
     set: Option<FutureSet<Join<O>>>,
     /// Woken slots not polled yet (put off by a join that was not ready).
