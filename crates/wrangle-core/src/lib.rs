@@ -38,7 +38,8 @@
 //! What they cannot do is move their children while the caller is busy elsewhere: the
 //! children run only while the combinator is polled. That is concurrency without
 //! parallelism. Children that must progress on their own, or on several cores, belong in
-//! spawned tasks ([`Spawn::spawn`]); a spawning mode of `gather` is planned.
+//! spawned tasks: [`Spawn::spawn`], a [`group::TaskGroup`], or the spawning mode of gather,
+//! `gather(..).limit(n).spawn_on(&rt)`.
 //!
 //! # Time and chance are passed explicitly
 //!

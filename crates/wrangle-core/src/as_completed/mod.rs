@@ -49,9 +49,10 @@ use crate::{Progress, Timer};
 /// — stalls every child for as long as that work takes: their timers still fire and their
 /// sockets still fill, but nothing reads them, and a deadline *inside* a child can pass for
 /// lack of polling. Keep the work between items short, gather it with the stream (handle each
-/// output inside the child's own future instead), or spawn the children (a spawning mode is
-/// planned; for now spawn them with [`Spawn::spawn`](crate::Spawn::spawn) and pass the
-/// [`Task`](crate::Task) handles) so they progress on their own. This is the failure of
+/// output inside the child's own future instead), or spawn the children (with
+/// [`Spawn::spawn`](crate::Spawn::spawn), passing the [`Task`](crate::Task) handles here, or
+/// with [`gather(..).spawn_on(&rt)`](crate::gather::Gather::spawn_on)) so they progress on
+/// their own. This is the failure of
 /// `buffered` streams described in futures-rs#2387, which no in-task combinator can avoid.
 ///
 /// # Cancellation
