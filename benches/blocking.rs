@@ -28,9 +28,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Exec, median};
 use criterion::{BenchmarkId, Criterion};
 use wrangle_blocking::{BlockingPool, Detector};
-use wrangle_core::Runtime;
 
 const CALLS: usize = 100_000;
 const IN_FLIGHT: usize = 256;
@@ -39,69 +41,7 @@ const ROUNDS: usize = 5;
 /// exited (`blocking` retires idle threads after 500 ms; the baseline tokio runtime is built
 /// with the same keep-alive) and their exits are not billed to the next side.
 const SETTLE: Duration = Duration::from_millis(700);
-const WORKERS: usize = 2;
-
-/// Where the driving future runs.
-enum Exec {
-    BlockOn,
-    Tokio(wrangle_tokio::Tokio),
-    TokioCurrentThread(wrangle_tokio::Tokio),
-    Smol(wrangle_smol::Smol),
-    AsyncStd(wrangle_async_std::AsyncStd),
-}
-
-impl Exec {
-    fn all() -> Vec<Exec> {
-        let two = NonZeroUsize::new(WORKERS).expect("non-zero");
-        vec![
-            Exec::Tokio(
-                wrangle_tokio::Builder::multi_thread()
-                    .worker_threads(two)
-                    .build()
-                    .expect("tokio starts"),
-            ),
-            Exec::TokioCurrentThread(wrangle_tokio::Tokio::current_thread().expect("tokio starts")),
-            Exec::Smol(
-                wrangle_smol::Builder::new()
-                    .worker_threads(two)
-                    .build()
-                    .expect("smol starts"),
-            ),
-            Exec::AsyncStd(wrangle_async_std::AsyncStd::new()),
-            Exec::BlockOn,
-        ]
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Exec::BlockOn => "no runtime",
-            Exec::Tokio(_) => "tokio",
-            Exec::TokioCurrentThread(_) => "tokio-current-thread",
-            Exec::Smol(_) => "smol",
-            Exec::AsyncStd(_) => "async-std",
-        }
-    }
-
-    fn run<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        fn on<R: Runtime, F>(rt: &R, future: F) -> F::Output
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            rt.block_on(rt.spawn(future))
-        }
-        match self {
-            Exec::BlockOn => futures_lite::future::block_on(future),
-            Exec::Tokio(rt) | Exec::TokioCurrentThread(rt) => on(rt, future),
-            Exec::Smol(rt) => on(rt, future),
-            Exec::AsyncStd(rt) => on(rt, future),
-        }
-    }
-}
+use common::WORKERS;
 
 /// Runs `n` calls made by `call`, at most `IN_FLIGHT` at once, on `exec`.
 fn drive<C, Fut>(exec: &Exec, n: usize, call: C)
@@ -216,11 +156,6 @@ impl ThreadSampler {
         }
         self.max.load(Ordering::Relaxed).saturating_sub(1)
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn ns_per_call(d: Duration, n: usize) -> f64 {

@@ -12,6 +12,9 @@ use std::hint::black_box;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::median;
 use criterion::Criterion;
 use wrangle_core::limit::{Quota, RateLimiter};
 
@@ -19,11 +22,6 @@ const N: u32 = 1_000_000;
 
 /// One limiter under test: runs N admissions and returns ns per admission.
 type Side<'a> = (&'static str, Box<dyn Fn() -> f64 + 'a>);
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn per_op(start: Instant) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(N)

@@ -12,16 +12,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use backon::Retryable as _;
+mod common;
+
+use common::median;
 use criterion::Criterion;
 use wrangle_core::retry::{RetryPolicy, retry};
 
 const N: u32 = 1_000_000;
 const FLAKY_N: u32 = 100_000;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 async fn ok(i: u32) -> Result<u32, ()> {
     Ok(black_box(i))

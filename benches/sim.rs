@@ -11,6 +11,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::median;
 use criterion::Criterion;
 use wrangle_core::Spawn;
 
@@ -68,11 +71,6 @@ fn tokio_paused_run() -> f64 {
         }
     });
     start.elapsed().as_nanos() as f64 / EVENTS as f64
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {

@@ -13,11 +13,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{WORKERS, median};
 use criterion::{BenchmarkId, Criterion};
 use wrangle_core::Runtime;
 
 const N: u64 = 200_000;
-const WORKERS: usize = 2;
 
 /// One side of a comparison: runs the whole spawn-and-join of `n` tasks.
 type Side = Box<dyn Fn(u64)>;
@@ -128,11 +130,6 @@ fn timed(side: &Side, n: u64) -> Duration {
     let start = Instant::now();
     side(n);
     start.elapsed()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {
