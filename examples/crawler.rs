@@ -341,8 +341,8 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                 .fold(f64::INFINITY, f64::min)
         };
         // A start is recorded a little after the limiter let it through, later still on a busy
-        // machine: 5 ms of real slack.
-        let slack = 0.005 / env.scale;
+        // machine (a CI run once saw 2.5 ms): 10 ms of real slack.
+        let slack = 0.010 / env.scale;
         // (b's doubled spacing after its 429 applies from when the 429 is back; whether b/2
         // was already let through by then is timing here, so it is checked exactly in flow.rs.)
         for (host, spacing) in [("a", 0.5), ("b", 0.5), ("c", 0.5), ("d", 0.5)] {

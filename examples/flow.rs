@@ -210,8 +210,10 @@ fn s11_polite_crawler(env: &Env, report: &mut Report) {
         );
         report.at_most(env, "S11 peak in flight", 3, s.peak);
         // Spacing, in scenario seconds. On a real clock a start is recorded a little after the
-        // limiter let it through, so two recorded starts may be up to 2 ms (real) closer.
-        let slack = if env.exact() { 0.0 } else { 0.002 / env.scale };
+        // limiter let it through, and on a loaded 2-core machine that wake-up can be several
+        // milliseconds late, so two recorded starts may be closer than the limiter's spacing:
+        // 10 ms of real slack (a CI run once saw 2.5 ms). Under sim the check is exact.
+        let slack = if env.exact() { 0.0 } else { 0.010 / env.scale };
         let min_gap = |host: &str| {
             s.starts[host]
                 .windows(2)

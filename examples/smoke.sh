@@ -15,8 +15,9 @@ failed=()
 for ex in "${EXAMPLES[@]}"; do
     start=$SECONDS
     scale="$SCALE"
-    # Real sockets and a thread per connection: not below 0.1 (1 scenario second = 100 ms).
-    [[ $ex == crawler ]] && scale=$(awk -v s="$SCALE" 'BEGIN { print (s < 0.1 ? 0.1 : s) }')
+    # Real sockets and a thread per connection (crawler), and spacing checks with 10 ms of real
+    # slack (flow, crawler): not below 0.1 (1 scenario second = 100 ms).
+    [[ $ex == crawler || $ex == flow ]] && scale=$(awk -v s="$SCALE" 'BEGIN { print (s < 0.1 ? 0.1 : s) }')
     # The binaries directly, not `cargo run`: no waiting on the build lock of other builds.
     if "$TARGET/debug/examples/$ex" --scale "$scale" >"$TARGET/smoke-$ex.log" 2>&1; then
         echo "smoke: $ex ok in $((SECONDS - start)) s"
