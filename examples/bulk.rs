@@ -64,15 +64,18 @@ fn s4_bounded_bulk_fetch(env: &Env, report: &mut Report) {
             }
         };
         println!("  S4: 1000 requests of 1 s, at most 50 in flight ...");
+        let bar = common::progress(env, 1000, "S4 requests");
         let start = rt.now();
         let outcomes = wrangle::gather((0..1000).map(request))
             .limit(limit)
             .progress(|p| {
+                bar.set_position(p.done() as u64);
                 if p.done() % 250 == 0 {
-                    println!("  S4: {} of 1000 done", p.done());
+                    common::say(&bar, format!("  S4: {} of 1000 done", p.done()));
                 }
             })
             .await;
+        bar.finish_and_clear();
         let took = rt.now() - start;
         println!(
             "  S4: started {}, completed {}, failed {}, peak concurrency {}, total time {:.3} s",

@@ -11,8 +11,8 @@
 //! - S7: a 5 s operation under a 3 s timeout: the timeout error at 3 s, and the operation's
 //!   cleanup has run by the time the caller sees it.
 //!
-//! Not here yet: S3 fail-fast over *spawned* tasks, S7's shielded write and S8's task group
-//! wait for the task-group API. Durations are scaled by `--scale` (default 0.1); under `sim`
+//! S3's fail-fast over *spawned* tasks is a task group, in `structured.rs` (S8) with S7's
+//! shielded write. Durations are scaled by `--scale` (default 0.1); under `sim`
 //! the figures are exact. The program exits non-zero when a figure is off.
 
 mod common;

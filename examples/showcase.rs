@@ -54,6 +54,8 @@ fn counters() -> Arc<(AtomicUsize, AtomicUsize)> {
 fn order_pipeline(env: &Env, report: &mut Report) {
     let rt = &env.rt;
     let call = env.secs(1.0);
+    let bar = common::progress(env, 5, "S1 variants");
+    bar.set_message("sequential");
 
     // Sequential: 3 orders, two calls each, one after the other: 6 s.
     let took = rt.block_on(async {
@@ -65,6 +67,8 @@ fn order_pipeline(env: &Env, report: &mut Report) {
         rt.now() - start
     });
     report.took(env, "sequential, 3 orders", 6.0, took);
+    bar.inc(1);
+    bar.set_message("concurrent");
 
     // Concurrent: both calls of every order at once, offloaded: ≈ 1 s.
     let took = rt.block_on(async {
@@ -76,6 +80,8 @@ fn order_pipeline(env: &Env, report: &mut Report) {
         rt.now() - start
     });
     report.took(env, "concurrent, 3 orders", 1.0, took);
+    bar.inc(1);
+    bar.set_message("bounded");
 
     // Bounded: 6 orders, every call at once, at most 3 blocking calls in flight: 12 / 3 = 4 s.
     let limiter = Limiter::new(3).expect("a limit of 3 is valid");
@@ -93,6 +99,8 @@ fn order_pipeline(env: &Env, report: &mut Report) {
         3,
         in_flight.1.load(Ordering::SeqCst),
     );
+    bar.inc(1);
+    bar.set_message("timed");
 
     // Per-call timeout of 3 s (covering the wait for a slot too: the limit is taken inside the
     // timed call), the two calls of an order one after the other, 3 orders: 2 s.
@@ -116,6 +124,8 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     });
     report.took(env, "timed: 3 orders, 3 s per call", 2.0, took);
     report.equal(env, "timed: orders timed out", 0, timeouts);
+    bar.inc(1);
+    bar.set_message("one hung call");
 
     // The same with one call that hangs forever: only that order times out, at 3 s; every
     // other order completes; the program ends (the hung thread is left behind, with its
@@ -154,6 +164,7 @@ fn order_pipeline(env: &Env, report: &mut Report) {
         .collect();
     report.took(env, "one hung call: the program ends", 3.0, took);
     report.equal(env, "one hung call: orders timed out", vec![1], failed);
+    bar.finish_and_clear();
 }
 
 fn main() -> ExitCode {

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SCALE="${SCALE:-0.02}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-EXAMPLES=(showcase fanout failures bulk retry flow)
+EXAMPLES=(showcase fanout failures bulk retry flow structured)
 # crawler.rs talks real HTTP on 127.0.0.1, so it runs on the real runtimes only.
 [[ -f examples/crawler.rs ]] && EXAMPLES+=(crawler)
 
@@ -25,6 +25,24 @@ for ex in "${EXAMPLES[@]}"; do
         echo "smoke: $ex FAILED in $((SECONDS - start)) s; its output:"
         cat "$TARGET/smoke-$ex.log"
         failed+=("$ex")
+    fi
+done
+# S16 on a real Ctrl-C: the example waits for SIGINT, shuts its workers down gracefully and
+# checks its figures; it must exit 0 on the signal, on each real runtime.
+for rt in tokio smol async-std; do
+    start=$SECONDS
+    log="$TARGET/smoke-ctrl-c-$rt.log"
+    "$TARGET/debug/examples/structured" --runtime "$rt" --until-ctrl-c --scale 0.1 >"$log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do grep -q "press Ctrl-C" "$log" && break; sleep 0.1; done
+    sleep 0.3
+    kill -INT "$pid"
+    if wait "$pid"; then
+        echo "smoke: structured --until-ctrl-c on $rt ok in $((SECONDS - start)) s"
+    else
+        echo "smoke: structured --until-ctrl-c on $rt FAILED; its output:"
+        cat "$log"
+        failed+=("structured-ctrl-c-$rt")
     fi
 done
 if ((${#failed[@]})); then

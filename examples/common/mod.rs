@@ -74,19 +74,39 @@ pub(crate) struct Args {
 
 impl Args {
     /// Parses `--runtime R` and `--scale F`; prints the usage and fails on anything else.
+    ///
+    /// Also starts `tracing` output when `RUST_LOG` is set ([`init_tracing`]).
     pub(crate) fn parse(example: &str, default_scale: f64) -> Result<Self, ExitCode> {
+        Self::parse_with(example, default_scale, &[]).map(|(args, _)| args)
+    }
+
+    /// [`parse`](Self::parse), also accepting the example's own flags without a value
+    /// (`flags`, e.g. `--until-ctrl-c`): returns those that were given.
+    pub(crate) fn parse_with(
+        example: &str,
+        default_scale: f64,
+        flags: &[&'static str],
+    ) -> Result<(Self, Vec<&'static str>), ExitCode> {
+        init_tracing();
+        let own: String = flags.iter().map(|f| format!(" [{f}]")).collect();
         let usage = format!(
-            "usage: {example} [--runtime {}|all] [--scale F]\n  \
+            "usage: {example} [--runtime {}|all] [--scale F]{own}\n  \
              --scale F: one scenario second takes F real seconds (default {default_scale}); \
-             under sim time is virtual and exact",
+             under sim time is virtual and exact\n  \
+             RUST_LOG=wrangle=debug,info (for example) prints tracing events to stderr",
             RUNTIMES.join("|")
         );
         let mut out = Args {
             runtime: "all".to_owned(),
             scale: default_scale,
         };
+        let mut given = Vec::new();
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
+            if let Some(flag) = flags.iter().find(|f| **f == arg) {
+                given.push(*flag);
+                continue;
+            }
             match (arg.as_str(), args.next()) {
                 ("--runtime", Some(v)) => out.runtime = v,
                 ("--scale", Some(v)) => match v.parse::<f64>() {
@@ -102,7 +122,8 @@ impl Args {
                 }
             }
         }
-        Ok(out)
+        tracing::debug!(?out, ?given, "{example}: arguments");
+        Ok((out, given))
     }
 
     /// The runtimes asked for; `sim` is left out of `all` (and refused) when `with_sim` is
@@ -125,6 +146,61 @@ impl Args {
                 })
             })
             .collect()
+    }
+}
+
+/// Prints `tracing` events to stderr when `RUST_LOG` is set, filtered as it says: a
+/// comma-separated list of `target=level` and a bare default level, e.g.
+/// `RUST_LOG=wrangle=debug,info` (wrangle's retry, breaker and blocking-detector events at
+/// debug, the examples' own at info). Nothing is printed when it is unset.
+pub(crate) fn init_tracing() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let Ok(spec) = std::env::var("RUST_LOG") else {
+        return;
+    };
+    match spec.parse::<tracing_subscriber::filter::Targets>() {
+        Ok(filter) => {
+            let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+            // A second call in one process (never in the examples) keeps the first.
+            let _ = tracing_subscriber::registry()
+                .with(layer)
+                .with(filter)
+                .try_init();
+        }
+        Err(e) => eprintln!("RUST_LOG={spec:?} is not a filter ({e}); no tracing output"),
+    }
+}
+
+/// A progress bar of `len` steps for work that takes more than a moment on a real runtime.
+///
+/// It draws on stderr only when stderr is a terminal (so logs and CI stay clean), and never
+/// under sim, where the work is instant. Print through [`ProgressBar::println`] while it is
+/// on screen, and finish it with `finish_and_clear`.
+///
+/// [`ProgressBar::println`]: indicatif::ProgressBar::println
+pub(crate) fn progress(env: &Env, len: u64, what: &str) -> indicatif::ProgressBar {
+    if env.exact() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "  {prefix} [{bar:30.cyan/blue}] {pos}/{len} {msg} ({elapsed})",
+    )
+    .expect("the template is valid")
+    .progress_chars("=> ");
+    indicatif::ProgressBar::new(len)
+        .with_style(style)
+        .with_prefix(format!("{what} on {}", env.name()))
+}
+
+/// Prints `line` above `bar` while it is on screen, or plainly when it is hidden (not a
+/// terminal, or sim), where `ProgressBar::println` would print nothing.
+pub(crate) fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
+    if bar.is_hidden() {
+        println!("{}", line.as_ref());
+    } else {
+        bar.println(line);
     }
 }
 
@@ -188,6 +264,7 @@ impl Report {
         measured: impl Display,
         ok: bool,
     ) -> bool {
+        tracing::info!(runtime = env.name(), figure, %expected, %measured, ok, "checked");
         if !ok {
             eprintln!(
                 "  OFF on {}: {figure}: expected {expected}, measured {measured}",
