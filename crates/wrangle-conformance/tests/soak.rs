@@ -1,7 +1,7 @@
 //! Fault-injection soak on every runtime (RELIABILITY.md).
 //!
-//! Runs gathers (bounded), try_gathers, as_completed streams, retries, and gathers dropped
-//! mid-flight over `WRANGLE_SOAK_CHILDREN` inputs per runtime (default 20 000), where each child
+//! Runs gathers (bounded), try_gathers, as_completed streams, retries, task groups (fail-fast
+//! and collect-all), and gathers and groups dropped mid-flight over `WRANGLE_SOAK_CHILDREN` inputs per runtime (default 20 000), where each child
 //! at random succeeds, fails, panics (caught in place, or in a spawned task and seen as a
 //! `JoinError`, or left to escape through the gather), or sleeps past its timeout. Every run
 //! checks: each input got exactly one outcome, the one its fault implies (or was provably never
@@ -26,6 +26,7 @@ use futures_lite::future::poll_once;
 use futures_lite::{FutureExt as _, StreamExt as _};
 use wrangle_conformance::Harness;
 use wrangle_conformance::harness::{AsyncStd, Sim, Smol, TokioCurrentThread, TokioMultiThread};
+use wrangle_core::group::{ChildError, TaskGroup};
 use wrangle_core::retry::{RetryPolicy, retry};
 use wrangle_core::{Runtime, Timer, as_completed, gather, try_gather};
 
@@ -237,21 +238,30 @@ enum Combinator {
     Dropped,
     /// A gather whose panicking children are not caught: the panic escapes the gather.
     Escape,
+    /// A fail-fast `TaskGroup` (spawned children; a panic is re-raised by `join`).
+    GroupFailFast,
+    /// A collect-all `TaskGroup`: every child's outcome, panics as `ChildError::Panicked`.
+    GroupCollectAll,
+    /// A `TaskGroup` joined a few polls, then dropped: every child's cancellation requested.
+    GroupDropped,
 }
 
-const COMBINATORS: [Combinator; 6] = [
+const COMBINATORS: [Combinator; 9] = [
     Combinator::Gather,
     Combinator::TryGather,
     Combinator::AsCompleted,
     Combinator::Retry,
     Combinator::Dropped,
     Combinator::Escape,
+    Combinator::GroupFailFast,
+    Combinator::GroupCollectAll,
+    Combinator::GroupDropped,
 ];
 
 /// Totals over all runs on one runtime.
 #[derive(Default, Debug)]
 struct Totals {
-    runs: [u64; 6],
+    runs: [u64; 9],
     inputs: u64,
     children: u64,
     faults: [u64; 4],
@@ -336,12 +346,17 @@ fn check_accounting(
 /// Waits until every task spawned in the run is gone (dropping a handle only requests
 /// cancellation; on a multi-thread runtime the task goes at its next scheduling point).
 async fn settle<R: Runtime>(rt: &R, ctx: &Ctx<'_>, c: &Counters) {
+    settle_count(rt, ctx, &c.tasks, "spawned tasks").await;
+}
+
+/// Waits until `count` is 0, within the harness's slack.
+async fn settle_count<R: Runtime>(rt: &R, ctx: &Ctx<'_>, count: &AtomicUsize, what: &str) {
     let give_up = Instant::now() + ctx.slack + Duration::from_secs(5);
-    while c.tasks.load(SeqCst) != 0 {
+    while count.load(SeqCst) != 0 {
         assert!(
             Instant::now() < give_up,
-            "{} spawned tasks still alive on the runtime {}",
-            c.tasks.load(SeqCst),
+            "{} {what} still alive on the runtime {}",
+            count.load(SeqCst),
             ctx.at()
         );
         wrangle_core::sleep(rt, Duration::from_millis(1)).await;
@@ -361,7 +376,14 @@ async fn one_run<R: Runtime>(
     let limit = rng.usize(1..=32);
     let nz = NonZeroUsize::new(limit).unwrap();
     let fail_pct = [0, 1, 5, 20, 60][rng.usize(0..5)];
-    let raw = combinator == Combinator::Escape;
+    // Panics escape the child in `Escape` and in task groups (the group catches them).
+    let raw = matches!(
+        combinator,
+        Combinator::Escape
+            | Combinator::GroupFailFast
+            | Combinator::GroupCollectAll
+            | Combinator::GroupDropped
+    );
     let plans: Vec<Plan> = (0..n).map(|_| draw_plan(rng, fail_pct, raw)).collect();
     let at = ctx.at();
     totals.runs[combinator as usize] += 1;
@@ -517,6 +539,85 @@ async fn one_run<R: Runtime>(
                 }
             }
         }
+        Combinator::GroupFailFast => {
+            let mut group = TaskGroup::new(rt);
+            for (i, plan) in plans.iter().enumerate() {
+                group.spawn(child(rt, &c, i, *plan));
+            }
+            match AssertUnwindSafe(group.join()).catch_unwind().await {
+                Ok(Ok(values)) => {
+                    assert!(plans.iter().all(|p| p.fault == Fault::Succeed), "{at}");
+                    assert!(values.iter().copied().eq(0..n), "{at}");
+                    check_accounting(ctx, &c, Some(n), n);
+                }
+                Ok(Err(err)) => {
+                    // The first failure in time is one an input failed with; every later one
+                    // too; no panic is reported as a failure.
+                    assert!(!err.failures().is_empty(), "no failure in {err:?} {at}");
+                    for failure in err.failures() {
+                        let i = failure.child().index();
+                        assert_eq!(
+                            Err(failure.error().clone()),
+                            expected(i, plans[i]),
+                            "child {i} {at}"
+                        );
+                    }
+                    check_accounting(ctx, &c, None, n);
+                    assert_eq!(c.created.load(SeqCst), n, "{at}");
+                }
+                Err(payload) => {
+                    assert!(payload.is::<Injected>(), "{at}");
+                    assert!(plans.iter().any(|p| p.fault == Fault::Panic), "{at}");
+                    totals.escaped_panics += 1;
+                    check_accounting(ctx, &c, None, n);
+                    assert_eq!(c.created.load(SeqCst), n, "{at}");
+                }
+            }
+        }
+        Combinator::GroupCollectAll => {
+            let mut group = TaskGroup::collect_all(rt);
+            for (i, plan) in plans.iter().enumerate() {
+                group.spawn(child(rt, &c, i, *plan));
+            }
+            let outcomes = group.join_outcomes().await;
+            assert_eq!(outcomes.len(), n, "{at}");
+            let mut panics = 0;
+            for (i, (got, plan)) in outcomes.iter().zip(&plans).enumerate() {
+                match (got, expected(i, *plan)) {
+                    (Ok(v), Ok(want)) => assert_eq!(*v, want, "child {i} {at}"),
+                    (Err(ChildError::Failed(bad)), Err(want)) => {
+                        assert_eq!(*bad, want, "child {i} {at}");
+                    }
+                    (Err(ChildError::Panicked(_)), Err(Bad::Panicked)) => panics += 1,
+                    (got, want) => panic!("child {i}: {got:?}, expected {want:?} {at}"),
+                }
+            }
+            // Collect-all cancels nothing: every child finished, but the panicking ones
+            // unwound (counted as cancelled by their guard).
+            check_accounting(ctx, &c, None, n);
+            assert_eq!(c.created.load(SeqCst), n, "{at}");
+            assert_eq!(c.finished.load(SeqCst), n - panics, "{at}");
+            assert_eq!(c.cancelled.load(SeqCst), panics, "{at}");
+        }
+        Combinator::GroupDropped => {
+            let mut group = TaskGroup::new(rt);
+            for (i, plan) in plans.iter().enumerate() {
+                group.spawn(child(rt, &c, i, *plan));
+            }
+            let polls = rng.usize(1..=4);
+            let mut join = Box::pin(AssertUnwindSafe(group.join()).catch_unwind());
+            for _ in 0..polls {
+                if poll_once(join.as_mut()).await.is_some() {
+                    break;
+                }
+            }
+            drop(join);
+            // Dropping a group only requests its children's cancellation (they are tasks);
+            // each goes at its next scheduling point, within the harness's slack.
+            settle_count(rt, ctx, &c.alive, "children of a dropped group").await;
+            check_accounting(ctx, &c, None, n);
+            assert_eq!(c.created.load(SeqCst), n, "{at}");
+        }
     }
     settle(rt, ctx, &c).await;
     totals.children += c.created.load(SeqCst) as u64;
@@ -619,12 +720,16 @@ fn soak<H: Harness>(label: &str) {
         retry_runs,
         dropped_runs,
         escape_runs,
+        group_runs,
+        group_all_runs,
+        group_dropped_runs,
     ] = totals.runs;
     let [ok, failed, panicked, hung] = totals.faults;
     println!(
         "soak {label}: {} inputs in {} runs (gather {gather_runs}, try_gather {try_runs}, \
          as_completed {ac_runs}, retry {retry_runs}, dropped mid-flight {dropped_runs}, \
-         panic escaping {escape_runs}) in {:.1} s",
+         panic escaping {escape_runs}, task group fail-fast {group_runs}, collect-all \
+         {group_all_runs}, dropped mid-flight {group_dropped_runs}) in {:.1} s",
         totals.inputs,
         runs_done.load(SeqCst),
         elapsed.as_secs_f64()
@@ -632,7 +737,7 @@ fn soak<H: Harness>(label: &str) {
     println!(
         "soak {label}: {} child futures made: succeed {ok}, fail {failed}, panic {panicked}, \
          hang past timeout {hung}; cancelled by parent: {} started, {} before first poll, {} \
-         never pulled; {} tasks spawned; {} panics escaped a gather",
+         never pulled; {} tasks spawned; {} panics escaped a gather or group",
         totals.children,
         totals.cancelled,
         totals.unpolled,
