@@ -7,11 +7,19 @@
 //! ```
 //!
 //! It prints a markdown table of ratios (wrangle ÷ the other crate: below 1 means wrangle is
-//! faster) and writes three SVG charts: the ratio per combinator and runtime, gather's cost per
+//! faster) — gather, as_completed, timeout, retry (against backon) and blocking offload
+//! (against the `blocking` crate, and tokio's `spawn_blocking` on tokio) on every runtime, and
+//! rate limiting (against governor) — and writes three SVG charts: the ratio per combinator and runtime, gather's cost per
 //! item against N from 10 to 10^6, and the streaming gather's peak memory against N (measured
 //! in child processes, so each figure starts from a fresh heap). Every figure is the median of
 //! paired, alternating rounds; the criterion benchmarks in `benches/` are the careful version
 //! (BENCHMARKS.md).
+//!
+//! backon's sleeper is the runtime's own timer (`tokio::time::sleep`, async-io's
+//! `Timer::after` on smol, `async_std::task::sleep`), skipping zero delays as wrangle's retry
+//! does; with the zero-delay policies here neither side arms a timer. The blocking rows drive
+//! 20 000 no-op calls, at most 256 in flight, each side after a 700 ms pause so the threads
+//! the previous side left behind have exited (`blocking` retires idle threads after 500 ms).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -20,8 +28,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use backon::Retryable as _;
 use futures_util::StreamExt as _;
-use wrangle::{AnyRuntime, Runtime};
+use wrangle::{AnyRuntime, Runtime, Timer};
 
 const ROUNDS: usize = 5;
 
@@ -38,11 +47,22 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs `ours` and `theirs` alternately, `ROUNDS` times each; returns the medians of ns per
 /// item and of the paired ratios.
-fn paired(n: u64, mut ours: impl FnMut(), mut theirs: impl FnMut()) -> (f64, f64, f64) {
+fn paired(n: u64, ours: impl FnMut(), theirs: impl FnMut()) -> (f64, f64, f64) {
+    paired_settled(n, Duration::ZERO, ours, theirs)
+}
+
+/// [`paired`], pausing `settle` before each timed run (not timed).
+fn paired_settled(
+    n: u64,
+    settle: Duration,
+    mut ours: impl FnMut(),
+    mut theirs: impl FnMut(),
+) -> (f64, f64, f64) {
     let per = |d: Duration| d.as_nanos() as f64 / n as f64;
     let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let time = |f: &mut dyn FnMut()| {
+            std::thread::sleep(settle);
             let start = Instant::now();
             f();
             per(start.elapsed())
@@ -80,7 +100,15 @@ type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
 struct Rt {
     name: &'static str,
     rt: AnyRuntime,
+    concrete: Concrete,
     native: Box<dyn Fn(&mut MakeFuture<'_>)>,
+}
+
+/// The runtime's own handle, for the rows that use its concrete timer.
+enum Concrete {
+    Tokio(wrangle::tokio::Tokio),
+    Smol(wrangle::smol::Smol),
+    AsyncStd(wrangle::async_std::AsyncStd),
 }
 
 fn runtimes() -> Vec<Rt> {
@@ -92,24 +120,196 @@ fn runtimes() -> Vec<Rt> {
         Rt {
             name: "tokio",
             rt: AnyRuntime::new(tokio_mt.clone()),
+            concrete: Concrete::Tokio(tokio_mt.clone()),
             native: Box::new(move |f| tokio_mt.block_on(f())),
         },
         Rt {
             name: "tokio-current-thread",
             rt: AnyRuntime::new(tokio_ct.clone()),
+            concrete: Concrete::Tokio(tokio_ct.clone()),
             native: Box::new(move |f| tokio_ct.block_on(f())),
         },
         Rt {
             name: "smol",
             rt: AnyRuntime::new(smol.clone()),
+            concrete: Concrete::Smol(smol.clone()),
             native: Box::new(move |f| smol.block_on(f())),
         },
         Rt {
             name: "async-std",
             rt: AnyRuntime::new(async_std.clone()),
+            concrete: Concrete::AsyncStd(async_std.clone()),
             native: Box::new(move |f| async_std.block_on(f())),
         },
     ]
+}
+
+/// backon's sleeper on tokio, skipping zero delays as wrangle's retry does.
+async fn tokio_sleep(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// backon's sleeper on smol, skipping zero delays.
+async fn async_io_sleep(delay: Duration) {
+    if !delay.is_zero() {
+        async_io::Timer::after(delay).await;
+    }
+}
+
+/// backon's sleeper on async-std, skipping zero delays.
+async fn async_std_sleep(delay: Duration) {
+    if !delay.is_zero() {
+        async_std::task::sleep(delay).await;
+    }
+}
+
+async fn ok(i: u64) -> Result<u64, ()> {
+    Ok(black_box(i))
+}
+
+/// Fails on the first two attempts of every call, then succeeds.
+async fn flaky(attempt: u32, i: u64) -> Result<u64, &'static str> {
+    if attempt < 3 {
+        Err("transient")
+    } else {
+        Ok(black_box(i))
+    }
+}
+
+/// wrangle's retry on `timer` against backon on `sleeper`: a call that succeeds at once
+/// (200 000 calls), and one that fails twice then succeeds with zero delays (100 000 calls).
+fn retry_rows<T, S, Fut>(
+    rows: &mut Vec<Row>,
+    name: &'static str,
+    run: &dyn Fn(&mut MakeFuture<'_>),
+    timer: T,
+    sleeper: S,
+) where
+    T: Timer,
+    S: Fn(Duration) -> Fut + Copy + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let policy = wrangle::retry::RetryPolicy::builder()
+        .constant(Duration::ZERO)
+        .max_retries(3)
+        .build()
+        .expect("valid policy");
+    let backon_policy = backon::ConstantBuilder::default()
+        .with_delay(Duration::ZERO)
+        .with_max_times(3);
+    for (combinator, m, fails) in [
+        ("retry, first attempt ok", 200_000u64, false),
+        ("retry, fails twice", 100_000, true),
+    ] {
+        let (ours, theirs, ratio) = paired(
+            m,
+            || {
+                run(&mut || {
+                    let (timer, policy) = (timer.clone(), policy.clone());
+                    Box::pin(async move {
+                        for i in 0..m {
+                            let out = if fails {
+                                wrangle::retry::retry(&timer, &policy, |a| flaky(a.number(), i))
+                                    .await
+                                    .ok()
+                            } else {
+                                wrangle::retry::retry(&timer, &policy, |_| ok(i)).await.ok()
+                            };
+                            black_box(out);
+                        }
+                    })
+                })
+            },
+            || {
+                run(&mut || {
+                    Box::pin(async move {
+                        for i in 0..m {
+                            let out = if fails {
+                                let mut attempt = 0;
+                                let call = || {
+                                    attempt += 1;
+                                    flaky(attempt, i)
+                                };
+                                call.retry(backon_policy).sleep(sleeper).await.ok()
+                            } else {
+                                let call = || ok(i);
+                                call.retry(backon_policy).sleep(sleeper).await.ok()
+                            };
+                            black_box(out);
+                        }
+                    })
+                })
+            },
+        );
+        rows.push(Row {
+            combinator,
+            runtime: name,
+            other: "backon",
+            ours,
+            theirs,
+            ratio,
+        });
+    }
+}
+
+/// Pause before each timed blocking run, so the threads the previous side left behind have
+/// exited (`blocking` retires idle threads after 500 ms).
+const SETTLE: Duration = Duration::from_millis(700);
+
+/// 20 000 no-op calls, at most 256 in flight: wrangle's global pool against the `blocking`
+/// crate's, and on tokio against the runtime's own `spawn_blocking`.
+fn blocking_rows(rows: &mut Vec<Row>, r: &Rt) {
+    let run = |f: &mut MakeFuture<'_>| (r.native)(f);
+    let n = 20_000u64;
+    let limit = NonZeroUsize::new(256).expect("non-zero");
+    let wrangle_side = || {
+        run(&mut || {
+            Box::pin(async move {
+                let calls = (0..n).map(|_| wrangle::blocking::unblock(|| black_box(())));
+                black_box(wrangle::gather(calls).limit(limit).await.len());
+            })
+        })
+    };
+    let (ours, theirs, ratio) = paired_settled(n, SETTLE, wrangle_side, || {
+        run(&mut || {
+            Box::pin(async move {
+                let calls = (0..n).map(|_| blocking::unblock(|| black_box(())));
+                black_box(wrangle::gather(calls).limit(limit).await.len());
+            })
+        })
+    });
+    rows.push(Row {
+        combinator: "blocking offload",
+        runtime: r.name,
+        other: "blocking::unblock",
+        ours,
+        theirs,
+        ratio,
+    });
+    if matches!(r.concrete, Concrete::Tokio(_)) {
+        let (ours, theirs, ratio) = paired_settled(n, SETTLE, wrangle_side, || {
+            run(&mut || {
+                Box::pin(async move {
+                    let calls = (0..n).map(|_| async {
+                        tokio::task::spawn_blocking(|| black_box(()))
+                            .await
+                            .expect("no panic")
+                    });
+                    black_box(wrangle::gather(calls).limit(limit).await.len());
+                })
+            })
+        });
+        rows.push(Row {
+            combinator: "offload vs spawn_blocking",
+            runtime: r.name,
+            other: "tokio spawn_blocking",
+            ours,
+            theirs,
+            ratio,
+        });
+    }
 }
 
 fn measure(rows: &mut Vec<Row>) {
@@ -214,6 +414,18 @@ fn measure(rows: &mut Vec<Row>) {
             theirs,
             ratio: ours - theirs,
         });
+
+        // retry, against backon with a sleeper on the runtime's own timer.
+        match &r.concrete {
+            Concrete::Tokio(rt) => retry_rows(rows, r.name, &*r.native, rt.clone(), tokio_sleep),
+            Concrete::Smol(rt) => retry_rows(rows, r.name, &*r.native, rt.clone(), async_io_sleep),
+            Concrete::AsyncStd(rt) => {
+                retry_rows(rows, r.name, &*r.native, rt.clone(), async_std_sleep)
+            }
+        }
+
+        // Blocking offload: no-op calls through wrangle's pool and the others'.
+        blocking_rows(rows, &r);
     }
 
     // Rate limiting is runtime-free here: an uncontended admission, against governor.
@@ -343,7 +555,7 @@ fn ratio_chart(rows: &[Row]) -> String {
         .iter()
         .filter(|r| r.ratio.is_finite() && r.ratio > 0.0 && r.combinator != "timeout, ready future")
         .collect();
-    let (w, h, left, top, bottom) = (760u32, 60 + 24 * bars.len() as u32, 300.0, 40.0, 30.0);
+    let (w, h, left, top, bottom) = (800u32, 60 + 24 * bars.len() as u32, 340.0, 40.0, 30.0);
     let max = bars.iter().map(|r| r.ratio).fold(1.2_f64, f64::max);
     let scale = (f64::from(w) - left - 40.0) / max;
     let mut body = String::new();
