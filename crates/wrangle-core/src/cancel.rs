@@ -3,12 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 use pin_project_lite::pin_project;
+
+use crate::sync::{Arc, AtomicBool, Mutex};
 
 /// A signal that work should stop, shared by every clone: [`cancel`](Self::cancel) it once
 /// and every clone [`is_cancelled`](Self::is_cancelled), and every
@@ -542,5 +544,51 @@ mod tests {
         for w in waiters {
             assert!(w.join().is_ok());
         }
+    }
+}
+
+/// loom models (RELIABILITY.md, "loom"): `cancel` racing a waiter's registration, and a
+/// child being linked. event-listener runs on loom's primitives here too (its `loom`
+/// feature), so its list of listeners is part of the model.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::future::block_on;
+    use loom::thread;
+
+    use super::*;
+    use crate::sync::model;
+
+    /// A waiter checks the flag and starts listening while another thread cancels: it is
+    /// woken whichever goes first.
+    #[test]
+    fn cancel_wakes_a_waiter() {
+        model(|| {
+            let token = CancellationToken::new();
+            let waiter = {
+                let token = token.clone();
+                thread::spawn(move || block_on(token.cancelled_owned()))
+            };
+            token.cancel();
+            waiter.join().expect("the waiting thread panicked");
+        });
+    }
+
+    /// A child made while its parent is being cancelled is cancelled too, and its waiter
+    /// woken: `link_child` sees the parent's flag, or `cancel` sees the child in the list.
+    #[test]
+    fn child_made_while_the_parent_cancels() {
+        model(|| {
+            let parent = CancellationToken::new();
+            let waiter = {
+                let parent = parent.clone();
+                thread::spawn(move || {
+                    let child = parent.child_token();
+                    block_on(child.cancelled());
+                    assert!(child.is_cancelled());
+                })
+            };
+            parent.cancel();
+            waiter.join().expect("the waiting thread panicked");
+        });
     }
 }

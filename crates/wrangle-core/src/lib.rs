@@ -82,6 +82,7 @@ pub mod retry;
 mod runtime;
 mod set;
 mod shield;
+mod sync;
 pub mod task;
 pub mod time;
 pub mod timeout;

@@ -1,5 +1,7 @@
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use crate::sync::AtomicU64;
 
 /// Thousandths of a retry: the unit the budget counts in.
 const MILLI: u64 = 1000;
@@ -90,5 +92,57 @@ impl RetryBudget {
     /// How many whole retries the budget holds now.
     pub fn available(&self) -> u64 {
         self.inner.balance.load(Ordering::Acquire) / MILLI
+    }
+}
+
+/// loom models (RELIABILITY.md, "loom"): concurrent spends and deposits on one balance.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::thread;
+
+    use super::*;
+    use crate::sync::model;
+
+    /// Two callers race for the last retry: exactly one gets it, and the balance never
+    /// wraps below zero.
+    #[test]
+    fn one_retry_two_spenders() {
+        model(|| {
+            let budget = RetryBudget::new(1, 0.0);
+            let other = {
+                let budget = budget.clone();
+                thread::spawn(move || budget.try_spend())
+            };
+            let mine = budget.try_spend();
+            let theirs = other.join().expect("the spending thread panicked");
+            assert!(mine ^ theirs, "exactly one spend succeeds: {mine} {theirs}");
+            assert_eq!(budget.inner.balance.load(Ordering::SeqCst), 0);
+        });
+    }
+
+    /// A deposit racing two spends: every spend and the deposit count (no update is lost),
+    /// and no more retries are spent than the balance held.
+    #[test]
+    fn deposit_races_spends() {
+        model(|| {
+            // Two retries at most, half a retry per success; one spent, so one held.
+            let budget = RetryBudget::new(2, 0.5);
+            assert!(budget.try_spend());
+            let depositor = {
+                let budget = budget.clone();
+                thread::spawn(move || budget.deposit())
+            };
+            let spender = {
+                let budget = budget.clone();
+                thread::spawn(move || budget.try_spend())
+            };
+            let mine = budget.try_spend();
+            depositor.join().expect("the depositing thread panicked");
+            let theirs = spender.join().expect("the spending thread panicked");
+            // 1.5 retries at most ever held: exactly one of the two spends succeeds.
+            assert!(mine ^ theirs, "exactly one spend succeeds: {mine} {theirs}");
+            let balance = budget.inner.balance.load(Ordering::SeqCst);
+            assert_eq!(balance, MILLI / 2, "1 held + 0.5 earned - 1 spent");
+        });
     }
 }

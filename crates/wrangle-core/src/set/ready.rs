@@ -9,10 +9,10 @@
 //! and costs O(woken × levels) however many slots there are.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Wake, Waker};
 
-use atomic_waker::AtomicWaker;
+use crate::sync::{AtomicUsize, AtomicWaker};
 
 /// Bits in a word.
 pub(crate) const WORD: usize = usize::BITS as usize;
@@ -256,5 +256,119 @@ mod tests {
         drop(wakers);
         owned.wake();
         assert_eq!(count.0.load(Ordering::SeqCst), 2);
+    }
+}
+
+/// loom models (RELIABILITY.md, "loom"): two threads wake slots while the parent drains, the
+/// way [`FutureSet::take_woken`](super::FutureSet::take_woken) does.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::future::poll_fn;
+    use std::task::Poll;
+
+    use loom::future::block_on;
+    use loom::thread;
+
+    use super::*;
+
+    /// What a child publishes before it wakes its slot: the parent must see it when it takes
+    /// the wake (the slot's future is polled right after, and reads what the waker's thread
+    /// wrote).
+    struct Child {
+        bits: Arc<ChunkBits>,
+        offset: usize,
+        progress: Arc<AtomicUsize>,
+    }
+
+    /// Two children, each woken once from a thread of its own, at `(chunk, offset)`; the
+    /// parent polls until it has taken both wakes, registering its waker and then taking the
+    /// chunk bitmap and draining each chunk it names. A lost wake leaves the parent asleep,
+    /// which loom reports as a deadlock; a wake taken twice, or whose child's progress is not
+    /// visible to the parent, fails an assertion.
+    fn two_wakes_one_drain(lens: [usize; 2], marks: [(usize, usize); 2]) {
+        crate::sync::model(move || {
+            let shared = Arc::new(Shared::default());
+            let chunks: Vec<Arc<ChunkBits>> = (0..2)
+                .map(|k| Arc::new(ChunkBits::new(shared.clone(), k as u32, lens[k])))
+                .collect();
+            let children: Vec<Child> = marks
+                .iter()
+                .map(|&(k, offset)| Child {
+                    bits: chunks[k].clone(),
+                    offset,
+                    progress: Arc::new(AtomicUsize::new(0)),
+                })
+                .collect();
+            let threads: Vec<_> = children
+                .iter()
+                .map(|child| {
+                    let waker = slot_waker(&child.bits, child.offset).waker;
+                    let progress = child.progress.clone();
+                    thread::spawn(move || {
+                        progress.store(1, Ordering::Relaxed);
+                        waker.wake();
+                    })
+                })
+                .collect();
+
+            let mut seen: Vec<(usize, usize)> = Vec::new();
+            block_on(poll_fn(|cx| {
+                shared.register(cx.waker());
+                let mut taken = shared.take_chunks();
+                while taken != 0 {
+                    let k = taken.trailing_zeros() as usize;
+                    taken &= taken - 1;
+                    chunks[k].drain(&mut |off| {
+                        let child = children
+                            .iter()
+                            .find(|c| Arc::ptr_eq(&c.bits, &chunks[k]) && c.offset == off)
+                            .expect("a woken slot is one that was woken");
+                        assert_eq!(
+                            child.progress.load(Ordering::Relaxed),
+                            1,
+                            "the wake of slot {off} of chunk {k} was taken before what its \
+                             child did became visible"
+                        );
+                        seen.push((k, off));
+                    });
+                }
+                if seen.len() >= marks.len() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            for t in threads {
+                t.join().expect("the waking thread panicked");
+            }
+            let mut want = marks.to_vec();
+            want.sort_unstable();
+            seen.sort_unstable();
+            assert_eq!(seen, want, "each wake taken exactly once");
+            // Nothing left behind: at most a stale chunk bit (a spurious wake), no slot.
+            for bits in &chunks {
+                bits.drain(&mut |off| panic!("slot {off} still marked after both wakes"));
+            }
+        });
+    }
+
+    /// Two slots in different leaf words of one two-level chunk: both marks climb to the
+    /// top word and race there, and with the drain's top-down `swap`s.
+    #[test]
+    fn two_leaf_words_of_one_chunk() {
+        two_wakes_one_drain([WORD + 1, 1], [(0, 0), (0, WORD)]);
+    }
+
+    /// Two slots in one leaf word: only the mark that finds it empty climbs.
+    #[test]
+    fn one_leaf_word() {
+        two_wakes_one_drain([WORD + 1, 1], [(0, 1), (0, WORD - 1)]);
+    }
+
+    /// Two chunks (one of them two-level): the marks race on the chunk bitmap, and the one
+    /// that finds it empty wakes the parent.
+    #[test]
+    fn two_chunks() {
+        two_wakes_one_drain([WORD + 1, 1], [(0, WORD), (1, 0)]);
     }
 }

@@ -1,12 +1,11 @@
 //! The state a task handle shares with the job that runs the task.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+use std::sync::atomic::Ordering;
 use std::task::Waker;
 
-use atomic_waker::AtomicWaker;
-
 use super::JoinError;
+use crate::sync::{AtomicU8, AtomicWaker, Mutex};
 
 /// Cancellation was requested (the handle was dropped or aborted).
 const CANCEL: u8 = 1 << 0;
