@@ -501,3 +501,54 @@ impl Drop for DropCount {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+/// Zero delays retry at once, but not forever in one poll: after 32 retries the retry yields
+/// (wakes itself, returns `Pending`), so other tasks on the thread get to run.
+#[test]
+fn zero_delay_retries_yield_to_the_executor() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let sim = wrangle_sim::Sim::new(1);
+    let policy = RetryPolicy::builder()
+        .constant(Duration::ZERO)
+        .max_retries(u32::MAX)
+        .build()
+        .unwrap();
+    let attempts = AtomicUsize::new(0);
+    let mut fut = Box::pin(retry(&sim, &policy, |_| {
+        attempts.fetch_add(1, Ordering::SeqCst);
+        async { Err::<(), _>("down") }
+    }));
+    let wakes = Arc::new(Count(AtomicUsize::new(0)));
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    for poll in 1..=3 {
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        // The first attempt, then 32 retries made per poll (the last one polled next time).
+        assert_eq!(attempts.load(Ordering::SeqCst), 1 + 32 * poll, "poll {poll}");
+        assert_eq!(wakes.0.load(Ordering::SeqCst), poll, "poll {poll}");
+    }
+    // A policy with a handful of zero-delay retries still finishes in one poll.
+    let few = RetryPolicy::builder()
+        .constant(Duration::ZERO)
+        .max_retries(5)
+        .build()
+        .unwrap();
+    let mut fut = Box::pin(retry(&sim, &few, |_| async { Err::<(), _>("down") }));
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(Err(e)) => assert_eq!(e.attempts(), 6),
+        other => panic!("expected the error in one poll, got {other:?}"),
+    }
+    sim.shutdown();
+}

@@ -238,6 +238,8 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Result<(R, RetryStats), RetryError<E>>> {
         let mut this = self.project();
+        // Retries with a zero delay made in this poll: see `IMMEDIATE_RETRIES_PER_POLL`.
+        let mut immediate = 0;
         loop {
             match this.state.as_mut().project() {
                 StateProj::Start => {
@@ -340,6 +342,13 @@ where
                                     now,
                                     this.state.as_mut(),
                                 );
+                                immediate += 1;
+                                if immediate == IMMEDIATE_RETRIES_PER_POLL {
+                                    // Let the executor run others before going on: the
+                                    // next attempt is made, and polled at the next poll.
+                                    cx.waker().wake_by_ref();
+                                    return Poll::Pending;
+                                }
                             } else {
                                 let now = now.unwrap_or_else(|| this.timer.now());
                                 this.state.set(State::Sleeping {
@@ -392,6 +401,14 @@ where
         }
     }
 }
+
+/// How many retries with a zero delay one poll makes before it yields to the executor.
+///
+/// A zero delay retries at once, without the timer (which would round it up to its next
+/// tick); but an attempt that fails at once, retried at once, would otherwise keep its thread
+/// for as many retries as the policy allows (`u32::MAX` of them), starving every other task
+/// of a single-threaded executor. tokio's cooperative budget is the same idea.
+pub(crate) const IMMEDIATE_RETRIES_PER_POLL: u32 = 32;
 
 /// A sleep of `delay` from `now`; one too long to represent never ends.
 fn sleep_until_or_never<T: Timer>(timer: &T, now: Instant, delay: Duration) -> Sleep<T> {

@@ -154,8 +154,10 @@ pub struct RetryPolicyBuilder {
 }
 
 impl RetryPolicyBuilder {
-    /// The same delay before every retry. A zero delay retries at once, without arming a timer
-    /// (and without yielding to the executor in between).
+    /// The same delay before every retry. A zero delay retries at once, without arming a timer;
+    /// after 32 such retries in one poll the retry yields to its executor (it wakes itself and
+    /// goes on at its next poll), so an attempt that fails at once cannot keep its thread for
+    /// `max_retries` retries in a row.
     pub fn constant(mut self, delay: Duration) -> Self {
         self.policy.backoff = Backoff::Constant(delay);
         self
