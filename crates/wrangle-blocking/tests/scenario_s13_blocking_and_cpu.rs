@@ -19,7 +19,10 @@ fn smol() -> wrangle_smol::Smol {
         .expect("smol starts")
 }
 
-/// A task ticking every 10 ms until `stop`; returns its tick instants.
+/// A task ticking every 10 ms until `stop`; returns when each tick was handled.
+///
+/// The clock is read after each tick, not taken from `tick()`: that returns the tick's
+/// scheduled instant, always 10 ms after the last, so a stalled executor would not show.
 fn ticker(rt: &wrangle_smol::Smol, stop: Arc<AtomicBool>) -> wrangle_core::Task<Vec<Instant>> {
     let timer = rt.clone();
     rt.spawn(async move {
@@ -27,7 +30,8 @@ fn ticker(rt: &wrangle_smol::Smol, stop: Arc<AtomicBool>) -> wrangle_core::Task<
         let mut interval =
             wrangle_core::interval(&timer, Duration::from_millis(10)).expect("non-zero period");
         while !stop.load(Ordering::SeqCst) {
-            ticks.push(interval.tick().await);
+            interval.tick().await;
+            ticks.push(Instant::now());
         }
         ticks
     })
