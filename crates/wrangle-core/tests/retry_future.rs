@@ -536,7 +536,11 @@ fn zero_delay_retries_yield_to_the_executor() {
     for poll in 1..=3 {
         assert!(fut.as_mut().poll(&mut cx).is_pending());
         // The first attempt, then 32 retries made per poll (the last one polled next time).
-        assert_eq!(attempts.load(Ordering::SeqCst), 1 + 32 * poll, "poll {poll}");
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            1 + 32 * poll,
+            "poll {poll}"
+        );
         assert_eq!(wakes.0.load(Ordering::SeqCst), poll, "poll {poll}");
     }
     // A policy with a handful of zero-delay retries still finishes in one poll.
