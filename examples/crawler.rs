@@ -191,6 +191,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
     let server = Server::start(env.secs(0.2))?;
     println!("  server listening on http://{}", server.addr);
     let attempt_timeout = env.secs(1.0).max(Duration::from_millis(100));
+    let bar = common::progress(env, URLS.len() as u64, "pages");
     rt.block_on(async {
         let begin = rt.now();
         let spacing = Quota::with_interval(env.secs(0.5)).expect("0.5 s is a valid spacing");
@@ -198,11 +199,15 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
         let breakers: HashMap<&str, CircuitBreaker<AnyRuntime>> = ["a", "b", "c", "d"]
             .into_iter()
             .map(|host| {
+                let bar = bar.clone();
                 let breaker = CircuitBreaker::builder()
                     .consecutive_failures(3)
                     .cooldown(env.secs(5.0))
                     .on_state_change(move |from, to| {
-                        println!("  breaker of host {host}: {from:?} -> {to:?}")
+                        common::say(
+                            &bar,
+                            format!("  breaker of host {host}: {from:?} -> {to:?}"),
+                        );
                     })
                     .build(rt.clone())
                     .expect("a valid breaker");
@@ -217,7 +222,8 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
             .expect("a valid policy");
         let stats = RefCell::new(Stats::default());
         let fetch = |host: &'static str, page: u32| {
-            let (per_host, breakers, policy, stats) = (&per_host, &breakers, &policy, &stats);
+            let (per_host, breakers, policy, stats, bar) =
+                (&per_host, &breakers, &policy, &stats, &bar);
             let path = format!("/{host}/{page}");
             async move {
                 let path = &path;
@@ -253,27 +259,34 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                         .map_err(|e| e.into_inner().unwrap_or(Fail::Open));
                     let mut s = stats.borrow_mut();
                     match &outcome {
-                        Ok(_) => println!("  GET {path}: 200"),
+                        Ok(_) => common::say(bar, format!("  GET {path}: 200")),
                         Err(Fail::RateLimited(_)) => {
                             s.rate_limited += 1;
                             per_host.set_quota(&host, spacing.slowed(2));
-                            println!(
-                                "  GET {path}: 429, Retry-After 1 s; host {host}'s spacing doubles"
+                            common::say(
+                                bar,
+                                format!(
+                                    "  GET {path}: 429, Retry-After 1 s; host {host}'s spacing \
+                                     doubles"
+                                ),
                             );
                         }
                         Err(Fail::Server(status)) => {
                             s.server_errors += 1;
-                            println!("  GET {path}: {status}");
+                            common::say(bar, format!("  GET {path}: {status}"));
                         }
                         Err(Fail::Timeout) => {
                             s.timeouts += 1;
-                            println!("  GET {path}: no answer in 1 s, timed out");
+                            common::say(bar, format!("  GET {path}: no answer in 1 s, timed out"));
                         }
                         Err(Fail::Open) => {
                             s.refused += 1;
-                            println!("  GET {path}: not sent, host {host}'s breaker is open");
+                            common::say(
+                                bar,
+                                format!("  GET {path}: not sent, host {host}'s breaker is open"),
+                            );
                         }
-                        Err(Fail::Io(e)) => println!("  GET {path}: {e}"),
+                        Err(Fail::Io(e)) => common::say(bar, format!("  GET {path}: {e}")),
                     }
                     outcome
                 })
@@ -288,7 +301,9 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
         };
         let pages = wrangle::gather(URLS.iter().map(|&(h, p)| fetch(h, p)))
             .limit(NonZeroUsize::new(3).expect("3 is not zero"))
+            .progress(|p| bar.set_position(p.done() as u64))
             .await;
+        bar.finish_and_clear();
         let took = rt.now() - begin;
         let mut s = stats.into_inner();
         for page in &pages {
