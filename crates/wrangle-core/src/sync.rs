@@ -27,6 +27,7 @@ pub(crate) use loom_waker::AtomicWaker;
 /// algorithm is not modelled here.
 #[cfg(all(loom, test))]
 mod loom_waker {
+    use std::sync::PoisonError;
     use std::task::Waker;
 
     use loom::sync::Mutex;
@@ -42,7 +43,7 @@ mod loom_waker {
         }
 
         pub(crate) fn register(&self, waker: &Waker) {
-            let mut slot = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+            let mut slot = self.waker.lock().unwrap_or_else(PoisonError::into_inner);
             match &*slot {
                 Some(old) if old.will_wake(waker) => {}
                 _ => *slot = Some(waker.clone()),
@@ -50,7 +51,10 @@ mod loom_waker {
         }
 
         pub(crate) fn take(&self) -> Option<Waker> {
-            self.waker.lock().unwrap_or_else(|e| e.into_inner()).take()
+            self.waker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
         }
 
         pub(crate) fn wake(&self) {
