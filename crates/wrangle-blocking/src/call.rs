@@ -9,15 +9,15 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Wake, Waker};
 
-use atomic_waker::AtomicWaker;
 use wrangle_core::Task;
 use wrangle_core::task::BlockingJob;
 
 use crate::Permit;
+use crate::sync::{AtomicBool, AtomicWaker, Mutex};
 
 /// A future handed from the blocking thread to the awaiting side, which polls it.
 pub(crate) type Request = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -311,5 +311,107 @@ impl Portal {
         // waker of the future that went away is not needed any more either.
         drop(request);
         drop(self.waker.take());
+    }
+}
+
+/// loom models (RELIABILITY.md, "loom"): a call's portal and its waker, between the thread
+/// that runs the call and the future that awaits it, through the real [`new`], [`Host`] and
+/// [`Portal`]. The task state underneath is wrangle-core's, built without `--cfg loom` here
+/// (it has its own models in that crate), so loom does not interleave inside it.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::future::{Future, poll_fn};
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::task::{Context, Poll};
+
+    use loom::future::block_on;
+    use loom::thread;
+
+    use super::*;
+    use crate::sync::model;
+
+    /// A request that counts its drops; it is never polled in these models.
+    fn request(drops: &Arc<AtomicUsize>) -> Request {
+        struct Counted(Arc<AtomicUsize>);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        let counted = Counted(drops.clone());
+        Box::pin(async move {
+            let _counted = counted;
+        })
+    }
+
+    /// The closure's thread sends a request while the awaiting side registers its waker and
+    /// looks in the mailbox (as `Unblock::poll` does): the request reaches it, once.
+    #[test]
+    fn request_reaches_the_awaiting_side() {
+        model(|| {
+            let (host, _task) = new(|| (), true);
+            let drops = Arc::new(AtomicUsize::new(0));
+            let sender = {
+                let (host, drops) = (host.clone(), drops.clone());
+                thread::spawn(move || host.portal().send(request(&drops)).is_ok())
+            };
+            let portal = host.portal();
+            let got = block_on(poll_fn(|cx| {
+                portal.register(cx.waker());
+                match portal.take() {
+                    Some(request) => Poll::Ready(request),
+                    None => Poll::Pending,
+                }
+            }));
+            assert!(sender.join().expect("the sending thread panicked"));
+            assert!(portal.take().is_none(), "a request taken twice");
+            drop(got);
+            assert_eq!(drops.load(SeqCst), 1);
+        });
+    }
+
+    /// A request sent as the awaiting side goes away: it is refused and given back, or
+    /// accepted and then dropped by `close`; either way dropped exactly once, and nothing is
+    /// left in the mailbox.
+    #[test]
+    fn send_races_close() {
+        model(|| {
+            let (host, _task) = new(|| (), true);
+            let drops = Arc::new(AtomicUsize::new(0));
+            let sender = {
+                let (host, drops) = (host.clone(), drops.clone());
+                thread::spawn(move || {
+                    // A refused request is dropped here.
+                    let _ = host.portal().send(request(&drops));
+                })
+            };
+            host.portal().close();
+            sender.join().expect("the sending thread panicked");
+            assert_eq!(drops.load(SeqCst), 1, "the request dropped once");
+            assert!(!host.portal().has_request());
+        });
+    }
+
+    /// The call runs on another thread while the awaiting side polls its task with the
+    /// call's waker and registers its own in the portal (as `Unblock::poll` does): the
+    /// completion wakes it through the portal, and it gets the output.
+    #[test]
+    fn completion_wakes_the_awaiting_side_through_the_portal() {
+        model(|| {
+            let (host, mut task) = new(|| 7, true);
+            let runner = {
+                let host = host.clone();
+                thread::spawn(move || host.run())
+            };
+            let call_waker = host.clone().waker();
+            let output = block_on(poll_fn(|cx| {
+                host.portal().register(cx.waker());
+                let mut task_cx = Context::from_waker(&call_waker);
+                Pin::new(&mut task).poll(&mut task_cx)
+            }));
+            assert_eq!(output, 7);
+            runner.join().expect("the call's thread panicked");
+        });
     }
 }

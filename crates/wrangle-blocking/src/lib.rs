@@ -91,6 +91,7 @@ mod from_thread;
 pub mod limiter;
 mod offload;
 pub mod pool;
+mod sync;
 mod unblock;
 
 pub use block_on::{block_on, try_block_on};

@@ -11,9 +11,8 @@
 //! queue after announcing itself (a sequentially consistent store-load pair on both sides),
 //! so a call pushed at the same moment is never left without a thread.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
 use concurrent_queue::{ConcurrentQueue, PushError};
@@ -23,6 +22,9 @@ use super::builder::Config;
 use super::supervisor::Supervisor;
 use super::worker;
 use crate::call::{Entry, Host};
+use crate::sync::{
+    AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard, fence, thread,
+};
 
 /// One worker's progress, read by the supervisor to tell a blocked thread from a busy one.
 ///
@@ -225,6 +227,12 @@ impl Inner {
     fn after_push(self: &Arc<Self>) {
         // The push was a SeqCst read-modify-write; these SeqCst loads are ordered after it,
         // against the workers' SeqCst announcements (see the module docs).
+        //
+        // loom models SeqCst loads and read-modify-writes as AcqRel (its README, "Unsupported
+        // features"): too weak for this store-load pair, so it reports a lost wake-up that
+        // cannot happen. In the loom models a SeqCst fence stands in for the order they give.
+        #[cfg(all(loom, test))]
+        fence(Ordering::SeqCst);
         if self.spinning.load(Ordering::SeqCst) == 0 {
             if self.parked.load(Ordering::SeqCst) > 0 {
                 self.wake_one();
@@ -444,5 +452,82 @@ impl Inner {
         }
         self.workers.fetch_add(1, Ordering::SeqCst);
         false
+    }
+}
+
+/// loom models (RELIABILITY.md, "loom"): the submit path against a worker that runs out of
+/// calls, spins, parks or retires, through the real `Inner`, `worker::run` and calls.
+///
+/// The supervisor is not in these models: it sleeps on real time and runs on `std`'s
+/// threads. So the pool has one thread at most and two eager threads, a configuration the
+/// builder would clamp (to one): `poke` starts a supervisor only once `workers` reaches
+/// `eager_threads`, which never happens, while every push that finds no worker idle tries to
+/// start one, which succeeds only when the one thread has retired.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::time::Duration;
+
+    use loom::future::block_on;
+    use wrangle_core::Task;
+
+    use super::*;
+    use crate::sync::model;
+
+    fn inner(keep_alive: Duration) -> Arc<Inner> {
+        Arc::new(Inner::new(Config {
+            max_threads: 1,
+            queue_capacity: 2,
+            eager_threads: 2,
+            keep_alive,
+            grow_after: Duration::from_millis(1),
+            batch_wakeups: false,
+            thread_name: "wrangle-loom".into(),
+        }))
+    }
+
+    /// Closes the pool and waits for its workers to leave. They drop their slots under the
+    /// slots' lock as they go, which orders everything they did before this returns: loom
+    /// cannot see the `std` `Arc` they share with the caller, so without this it would take
+    /// the caller's drop of the queue as racing with the workers' last look at it.
+    fn close_and_wait(inner: &Inner) {
+        inner.close();
+        while !inner.lock_slots().is_empty() {
+            loom::thread::yield_now();
+        }
+    }
+
+    fn submit(inner: &Arc<Inner>, value: u32) -> Task<u32> {
+        let (host, task) = crate::call::new(move || value, false);
+        assert!(
+            inner.try_push(Entry::new(host)).is_ok(),
+            "the queue has room"
+        );
+        task
+    }
+
+    /// The first call starts the worker; the second is pushed while the worker, done with
+    /// the first, spins and parks. The second must run (else loom reports a deadlock: the
+    /// caller waits for ever), and closing the pool lets the worker exit.
+    #[test]
+    fn a_call_pushed_as_the_worker_parks_is_run() {
+        model(|| {
+            let inner = inner(Duration::MAX);
+            assert_eq!(block_on(submit(&inner, 1)), 1);
+            assert_eq!(block_on(submit(&inner, 2)), 2);
+            close_and_wait(&inner);
+        });
+    }
+
+    /// The same with no keep-alive: the worker retires as soon as it runs out of calls, so
+    /// the second push races with it leaving. Either the push starts a new worker, or the
+    /// retiring one sees the call and stays; the call must run.
+    #[test]
+    fn a_call_pushed_as_the_worker_retires_is_run() {
+        model(|| {
+            let inner = inner(Duration::ZERO);
+            assert_eq!(block_on(submit(&inner, 1)), 1);
+            assert_eq!(block_on(submit(&inner, 2)), 2);
+            close_and_wait(&inner);
+        });
     }
 }

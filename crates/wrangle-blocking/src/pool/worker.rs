@@ -4,15 +4,21 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::thread;
 
 use super::inner::{Inner, Slot};
 use crate::call::{Entry, Host, WakeSink};
+use crate::sync::thread;
 
 /// Rounds of polling the queue before parking: a few busy-wait rounds, then a few yields,
 /// about 10 µs in all. Enough to catch the next call of a steady stream without a wake-up,
 /// short enough not to burn a core when the stream stops.
+#[cfg(not(all(loom, test)))]
 const SPIN_ROUNDS: u32 = 16;
+/// Two rounds in the loom models: every round is the same pop, and each one multiplies the
+/// interleavings loom explores. (`std::hint::spin_loop` is a CPU hint, not a scheduling point,
+/// so loom's own, which yields, is not used.)
+#[cfg(all(loom, test))]
+const SPIN_ROUNDS: u32 = 2;
 const BUSY_ROUNDS: u32 = 6;
 
 /// Completed calls whose wake-ups a worker holds back at most, before delivering them.
