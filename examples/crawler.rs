@@ -6,9 +6,10 @@
 //! cargo run --example crawler --features full -- --runtime smol --scale 0.2
 //! ```
 //!
-//! The example starts an HTTP/1.1 server on 127.0.0.1 (an ephemeral port; a thread per
-//! connection) that answers every request after 0.2 s and misbehaves on purpose:
-//! `/b/1` answers 429 with `Retry-After: 1` once, `/c/2` answers 500 twice, `/d/1` hangs.
+//! The example starts an HTTP/1.1 server on 127.0.0.1 (an ephemeral port) that answers every
+//! request after 0.2 s and misbehaves on purpose: `/b/1` answers 429 with `Retry-After: 1`
+//! once, `/c/2` answers 500 twice, `/d/1` hangs. It is hyper's server on a current-thread tokio
+//! runtime in a thread of its own, so it serves the same way whichever runtime crawls it.
 //! The crawler fetches nine URLs on four hosts (S11's eight, and one that hangs) with
 //! - a bounded gather (at most 3 in flight),
 //! - a per-host rate limit (0.5 s between two requests to a host; a 429 doubles it),
@@ -21,27 +22,36 @@
 //! timeouts, server errors, calls refused by an open breaker, peak in flight. It checks them
 //! against what the server's behaviour implies, and exits non-zero when one is off.
 //!
-//! The HTTP is hand-rolled on purpose (a request line, `Connection: close`, read to the end):
-//! the client is `async-io`'s `Async<TcpStream>`, which is what smol and async-std are built
-//! on and which runs under tokio too (async-io drives its own reactor), so one client serves
-//! every runtime with no new dependency. Durations (latency, `Retry-After`, timeouts) are in
-//! scenario seconds, scaled by `--scale` (default 0.1; the attempt timeout is never below
-//! 100 ms of real time, so a loaded machine does not time out healthy requests). Real sockets
-//! need real time: there is no `sim` run. Only 127.0.0.1 is contacted.
+//! The client is one `reqwest::Client` (plain HTTP/1, no TLS). reqwest is built on tokio's
+//! sockets and timers: on the tokio runtimes its futures run as they are; on smol and
+//! async-std each request is wrapped in `async_compat::Compat`, which enters a tokio context
+//! around every poll of it (a current-thread tokio runtime that async-compat starts once, whose
+//! thread drives the sockets and runs reqwest's connection tasks), while the crawler's runtime
+//! polls the request, times it out and drops it. Dropping a request cancels it: reqwest closes
+//! its connection, and the server sees that (checked for the three hung requests).
+//!
+//! Durations (latency, `Retry-After`, timeouts) are in scenario seconds, scaled by `--scale`
+//! (default 0.1; the attempt timeout is never below 100 ms of real time, so a loaded machine
+//! does not time out healthy requests). Real sockets need real time: there is no `sim` run.
+//! Only 127.0.0.1 is contacted.
 
 mod common;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Args, Env, Report};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::RETRY_AFTER;
+use hyper::{Request, Response, StatusCode};
 use wrangle::{AnyRuntime, Runtime, Timer};
 use wrangle_core::breaker::CircuitBreaker;
 use wrangle_core::limit::{KeyedRateLimiter, Quota};
@@ -60,78 +70,187 @@ const URLS: [(&str, u32); 9] = [
     ("d", 1),
 ];
 
-/// The flaky server: starts on an ephemeral port of 127.0.0.1; counts requests per path.
+/// What the server counts.
+#[derive(Default)]
+struct Seen {
+    /// Requests per path.
+    paths: Mutex<HashMap<String, u32>>,
+    /// Hung requests whose client hung up (hyper drops the call when the connection closes).
+    hung_up: AtomicU32,
+}
+
+/// The flaky server: hyper's HTTP/1 server on an ephemeral port of 127.0.0.1, on a
+/// current-thread tokio runtime in a thread of its own. Dropping it stops that runtime, and
+/// every connection with it (the hung ones too).
 struct Server {
     addr: SocketAddr,
-    seen: Arc<Mutex<HashMap<String, u32>>>,
+    seen: Arc<Seen>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
     fn start(latency: Duration) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let seen = Arc::new(Mutex::new(HashMap::new()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let seen = Arc::new(Seen::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let counts = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let counts = counts.clone();
-                std::thread::spawn(move || {
-                    // A failed connection is the client's business (e.g. it timed out).
-                    let _ = serve(stream, &counts, latency);
+        let thread = std::thread::Builder::new()
+            .name("crawler-server".to_owned())
+            .spawn(move || {
+                let accept = async {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    loop {
+                        let (stream, _) = listener.accept().await?;
+                        let counts = counts.clone();
+                        let service = hyper::service::service_fn(move |request| {
+                            answer(request, counts.clone(), latency)
+                        });
+                        tokio::spawn(async move {
+                            // A failed connection is the client's business (it hung up).
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        });
+                    }
+                };
+                rt.block_on(async {
+                    let stopped = async {
+                        let _ = stopped.await;
+                        Ok::<(), std::io::Error>(())
+                    };
+                    if let Err(e) = futures_lite::future::or(accept, stopped).await {
+                        eprintln!("  server: {e}");
+                    }
                 });
-            }
-        });
-        Ok(Server { addr, seen })
+                // `rt` drops here, and every connection task with it.
+            })?;
+        Ok(Server {
+            addr,
+            seen,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     fn requests(&self) -> u32 {
         self.seen
+            .paths
             .lock()
             .expect("no panics while held")
             .values()
             .sum()
     }
+
+    fn hung_up(&self) -> u32 {
+        self.seen.hung_up.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Counts a hung request's call as it is dropped.
+struct HungUp(Arc<Seen>);
+
+impl Drop for HungUp {
+    fn drop(&mut self) {
+        self.0.hung_up.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 /// Answers one request: after `latency`, 200, except the misbehaving paths.
-fn serve(
-    stream: TcpStream,
-    seen: &Mutex<HashMap<String, u32>>,
+async fn answer(
+    request: Request<Incoming>,
+    seen: Arc<Seen>,
     latency: Duration,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut header = String::new();
-    while reader.read_line(&mut header)? > 2 {
-        header.clear();
-    }
-    let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_owned();
     let earlier = {
-        let mut seen = seen.lock().expect("no panics while held");
-        let n = seen.entry(path.clone()).or_insert(0);
+        let mut paths = seen.paths.lock().expect("no panics while held");
+        let n = paths.entry(path.clone()).or_insert(0);
         *n += 1;
         *n - 1
     };
     if path == "/d/1" {
-        // Hang: never answer (the client's timeout gives up; the process does not wait).
-        std::thread::sleep(Duration::from_secs(30));
-        return Ok(());
+        // Hang: never answer. The client's timeout gives up and hangs up, and hyper drops this
+        // call when it sees the connection close (or the server stops).
+        let _hung_up = HungUp(seen);
+        std::future::pending::<()>().await;
     }
-    std::thread::sleep(latency);
-    let (status, extra) = match (path.as_str(), earlier) {
-        ("/b/1", 0) => ("429 Too Many Requests", "Retry-After: 1\r\n"),
-        ("/c/2", 0 | 1) => ("500 Internal Server Error", ""),
-        _ => ("200 OK", ""),
+    tokio::time::sleep(latency).await;
+    let (status, retry_after) = match (path.as_str(), earlier) {
+        ("/b/1", 0) => (StatusCode::TOO_MANY_REQUESTS, Some("1")),
+        ("/c/2", 0 | 1) => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        _ => (StatusCode::OK, None),
     };
-    let body = format!("page {path}");
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    stream.flush()
+    let mut response = Response::builder().status(status);
+    if let Some(after) = retry_after {
+        response = response.header(RETRY_AFTER, after);
+    }
+    Ok(response
+        .body(Full::new(Bytes::from(format!("page {path}"))))
+        .expect("a valid response"))
+}
+
+/// The client: one reqwest `Client`, and whether the crawler's runtime is tokio, whose context
+/// reqwest needs.
+struct Http {
+    client: reqwest::Client,
+    base: String,
+    on_tokio: bool,
+}
+
+impl Http {
+    fn new(env: &Env, addr: SocketAddr) -> std::io::Result<Self> {
+        let client = reqwest::Client::builder()
+            // Only 127.0.0.1 is contacted, whatever HTTP_PROXY says.
+            .no_proxy()
+            .build()
+            .map_err(std::io::Error::other)?;
+        Ok(Http {
+            client,
+            base: format!("http://{addr}"),
+            on_tokio: env.name().starts_with("tokio"),
+        })
+    }
+
+    /// One GET: status, Retry-After (seconds) and body. On tokio, reqwest's future as it is;
+    /// elsewhere in async-compat's tokio context. Dropping it cancels the request.
+    async fn get(&self, path: &str) -> reqwest::Result<(u16, Option<f64>, String)> {
+        let get = async {
+            let response = self
+                .client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.trim().parse().ok());
+            Ok((status, retry_after, response.text().await?))
+        };
+        if self.on_tokio {
+            get.await
+        } else {
+            async_compat::Compat::new(get).await
+        }
+    }
 }
 
 /// Why an attempt failed.
@@ -147,27 +266,6 @@ enum Fail {
     Open,
     /// Connection or protocol error.
     Io(String),
-}
-
-/// One HTTP/1.1 GET over async-io: status, Retry-After (seconds) and body.
-async fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Option<f64>, String)> {
-    let mut stream = async_io::Async::<TcpStream>::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let bad = || std::io::Error::other(format!("bad response: {response:?}"));
-    let (head, body) = response.split_once("\r\n\r\n").ok_or_else(bad)?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(bad)?;
-    let retry_after = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Retry-After: "))
-        .and_then(|s| s.trim().parse().ok());
-    Ok((status, retry_after, body.to_owned()))
 }
 
 /// What the crawler counts.
@@ -190,6 +288,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
     let rt = &env.rt;
     let server = Server::start(env.secs(0.2))?;
     println!("  server listening on http://{}", server.addr);
+    let http = Http::new(env, server.addr)?;
     let attempt_timeout = env.secs(1.0).max(Duration::from_millis(100));
     let bar = common::progress(env, URLS.len() as u64, "pages");
     rt.block_on(async {
@@ -222,8 +321,8 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
             .expect("a valid policy");
         let stats = RefCell::new(Stats::default());
         let fetch = |host: &'static str, page: u32| {
-            let (per_host, breakers, policy, stats, bar) =
-                (&per_host, &breakers, &policy, &stats, &bar);
+            let (per_host, breakers, policy, stats, bar, http) =
+                (&per_host, &breakers, &policy, &stats, &bar, &http);
             let path = format!("/{host}/{page}");
             async move {
                 let path = &path;
@@ -238,9 +337,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                             s.peak = s.peak.max(s.in_flight);
                             s.starts.entry(host).or_default().push(rt.now() - begin);
                         }
-                        let answer =
-                            wrangle::timeout(rt, attempt_timeout, http_get(server.addr, path))
-                                .await;
+                        let answer = wrangle::timeout(rt, attempt_timeout, http.get(path)).await;
                         stats.borrow_mut().in_flight -= 1;
                         match answer {
                             Err(_elapsed) => Err(Fail::Timeout),
@@ -260,14 +357,15 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                     let mut s = stats.borrow_mut();
                     match &outcome {
                         Ok(_) => common::say(bar, format!("  GET {path}: 200")),
-                        Err(Fail::RateLimited(_)) => {
+                        Err(Fail::RateLimited(after)) => {
                             s.rate_limited += 1;
                             per_host.set_quota(&host, spacing.slowed(2));
                             common::say(
                                 bar,
                                 format!(
-                                    "  GET {path}: 429, Retry-After 1 s; host {host}'s spacing \
-                                     doubles"
+                                    "  GET {path}: 429, Retry-After {} s; host {host}'s spacing \
+                                     doubles",
+                                    env.scenario(*after)
                                 ),
                             );
                         }
@@ -348,6 +446,18 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
             ),
         );
         report.equal(env, "requests the server saw", 14, server.requests());
+        // Each timed-out request was dropped, which cancels it: reqwest closes its connection,
+        // and the server's hung call ends when it sees that, a moment later (up to 1 s here).
+        let waited = rt.now();
+        while server.hung_up() < 3 && rt.now() - waited < Duration::from_secs(1) {
+            wrangle::sleep(rt, Duration::from_millis(5)).await;
+        }
+        report.equal(
+            env,
+            "hung requests whose client hung up",
+            3,
+            server.hung_up(),
+        );
         report.at_most(env, "peak in flight", 3, s.peak);
         let min_gap = |host: &str| {
             s.starts[host]

@@ -15,7 +15,7 @@ failed=()
 for ex in "${EXAMPLES[@]}"; do
     start=$SECONDS
     scale="$SCALE"
-    # Real sockets and a thread per connection (crawler), and spacing checks with 10 ms of real
+    # Real sockets and a real HTTP stack (crawler), and spacing checks with 10 ms of real
     # slack (flow, crawler): not below 0.1 (1 scenario second = 100 ms).
     [[ $ex == crawler || $ex == flow ]] && scale=$(awk -v s="$SCALE" 'BEGIN { print (s < 0.1 ? 0.1 : s) }')
     # S13's durations are milliseconds already (50 ms calls, a 10 ms ticker): scaled far down,

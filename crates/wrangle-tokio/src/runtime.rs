@@ -68,7 +68,8 @@ impl Drop for Owned {
 }
 
 impl Tokio {
-    /// Builds a multi-thread tokio runtime with a worker per core and the time driver on.
+    /// Builds a multi-thread tokio runtime with a worker per core and the time driver on (and the
+    /// I/O driver, when tokio's `net` feature is on in the build: see [`Builder::build`]).
     ///
     /// # Errors
     ///
@@ -77,7 +78,8 @@ impl Tokio {
         Builder::multi_thread().build()
     }
 
-    /// Builds a current-thread tokio runtime with the time driver on.
+    /// Builds a current-thread tokio runtime with the time driver on (and the I/O driver, when
+    /// tokio's `net` feature is on in the build: see [`Builder::build`]).
     ///
     /// # Errors
     ///
@@ -323,7 +325,10 @@ impl Builder {
         self
     }
 
-    /// Builds the runtime, with tokio's time driver enabled.
+    /// Builds the runtime, with tokio's time driver enabled, and every other driver that the
+    /// build compiles in: with tokio's `net` feature on anywhere in the dependency graph, its
+    /// I/O driver too, so tokio's sockets and the clients built on them (reqwest, hyper) run on
+    /// it. wrangle itself asks tokio for no more than `rt` and `time`.
     ///
     /// # Errors
     ///
@@ -340,7 +345,7 @@ impl Builder {
         if let (true, Some(n)) = (self.multi_thread, self.worker_threads) {
             builder.worker_threads(n.get());
         }
-        let rt = builder.enable_time().thread_name("wrangle-tokio").build()?;
+        let rt = builder.enable_all().thread_name("wrangle-tokio").build()?;
         let handle = rt.handle().clone();
         Ok(Tokio::wrap(
             handle,
