@@ -16,7 +16,8 @@
 //!   10^7 items, each in a fresh process. Target: grows < 10 %.
 //! - 20 000 futures sleeping 1 ms at limit 1000 on each runtime's timer: wall ÷ ideal
 //!   (ideal: 20 rounds of 1 ms). Target: ≤ 1.10 on smol and async-std; on tokio no worse
-//!   than `buffered(1000)` over tokio's own sleep.
+//!   than `buffered(1000)` over tokio's own sleep; on smol and async-std beside the same gather
+//!   over `async_io::Timer` used directly. Only this table: `WRANGLE_BENCH_TABLE=sleep`.
 //!
 //! Criterion measures each side; then paired, alternating runs print the median ratios.
 
@@ -167,15 +168,18 @@ fn sleep_table() {
     let ideal = std::time::Duration::from_millis(20);
     println!(
         "
-{K} futures sleeping 1 ms, limit 1000: wall ÷ ideal (20 ms), median of 5"
+{K} futures sleeping 1 ms, limit 1000: wall ÷ ideal (20 ms), median of 9"
     );
-    println!("| runtime | wrangle gather | buffered(1000) over tokio::time::sleep |");
+    println!(
+        "| runtime | wrangle gather | native: buffered(1000) over tokio::time::sleep (tokio); \
+         the same gather over async_io::Timer (smol, async-std) |"
+    );
     println!("|---|---:|---:|");
     let limit = NonZeroUsize::new(1000).expect("non-zero");
     for exec in Exec::runtimes() {
         let mut ratios = Vec::new();
         let mut native = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..9 {
             let took = match &exec {
                 Exec::Tokio(rt) | Exec::TokioCurrentThread(rt) => {
                     let rt2 = rt.clone();
@@ -216,6 +220,20 @@ fn sleep_table() {
                 Exec::BlockOn => unreachable!(),
             };
             ratios.push(took.as_secs_f64() / ideal.as_secs_f64());
+            if matches!(exec, Exec::Smol(_) | Exec::AsyncStd(_)) {
+                // The same gather over async-io's timer used directly, alternating with the
+                // adapter's `Timer`: what the adapter's layer costs on a 1 ms sleep.
+                let took = exec.run(async move {
+                    let start = std::time::Instant::now();
+                    wrangle_core::gather(
+                        (0..K).map(|_| async_io::Timer::after(std::time::Duration::from_millis(1))),
+                    )
+                    .limit(limit)
+                    .await;
+                    start.elapsed()
+                });
+                native.push(took.as_secs_f64() / ideal.as_secs_f64());
+            }
             if matches!(exec, Exec::Tokio(_) | Exec::TokioCurrentThread(_)) {
                 let took = exec.run(async move {
                     let start = std::time::Instant::now();
@@ -249,6 +267,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
     {
         rss_child(items);
+        return;
+    }
+    // `WRANGLE_BENCH_TABLE=sleep cargo bench --bench gather`: only the timer table.
+    if std::env::var("WRANGLE_BENCH_TABLE").as_deref() == Ok("sleep") {
+        sleep_table();
         return;
     }
     let execs = Exec::all();
