@@ -23,7 +23,7 @@ use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
-use common::{Args, Env, Report};
+use common::{Env, Report};
 use futures_lite::StreamExt;
 use wrangle::{Runtime, Timer};
 
@@ -192,20 +192,9 @@ fn s15_streaming(env: &Env, report: &mut Report) {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("bulk", 0.05) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        s4_bounded_bulk_fetch(env, &mut report);
-        s14_batching(env, &mut report);
-        s15_streaming(env, &mut report);
-    }
-    report.finish()
+    common::run_each("bulk", 0.05, true, |env, report| {
+        s4_bounded_bulk_fetch(env, report);
+        s14_batching(env, report);
+        s15_streaming(env, report);
+    })
 }

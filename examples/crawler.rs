@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Args, Env, Report};
+use common::{Env, Report};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::RETRY_AFTER;
@@ -485,20 +485,9 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("crawler", 0.1) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(false) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        if let Err(e) = crawl(env, &mut report) {
+    common::run_each("crawler", 0.1, false, |env, report| {
+        if let Err(e) = crawl(env, report) {
             report.check(env, "local server", "started", e, false);
         }
-    }
-    report.finish()
+    })
 }

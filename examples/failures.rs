@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Args, Cleanup, Env, Report};
+use common::{Cleanup, Env, Report};
 use wrangle::{Runtime, Timer};
 
 /// How many calls of a batch were dropped, and how many finished.
@@ -120,19 +120,8 @@ fn s7_timeout(env: &Env, report: &mut Report) {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("failures", 0.1) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        s3_one_of_a_batch_fails(env, &mut report);
-        s7_timeout(env, &mut report);
-    }
-    report.finish()
+    common::run_each("failures", 0.1, true, |env, report| {
+        s3_one_of_a_batch_fails(env, report);
+        s7_timeout(env, report);
+    })
 }

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Args, Cleanup, Env, Report};
+use common::{Cleanup, Env, Report};
 use futures_lite::StreamExt;
 use wrangle::{Runtime, Timer};
 
@@ -231,20 +231,9 @@ trait MapTo: Future + Sized {
 impl<F: Future> MapTo for F {}
 
 fn main() -> ExitCode {
-    let args = match Args::parse("fanout", 0.1) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        s2_fan_out(env, &mut report);
-        s5_as_completed(env, &mut report);
-        s6_waiting_on_a_set(env, &mut report);
-    }
-    report.finish()
+    common::run_each("fanout", 0.1, true, |env, report| {
+        s2_fan_out(env, report);
+        s5_as_completed(env, report);
+        s6_waiting_on_a_set(env, report);
+    })
 }

@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Args, Env, Report};
+use common::{Env, Report};
 use wrangle::{Runtime, Spawn, Timer};
 use wrangle_core::breaker::{BreakerState, CircuitBreaker};
 use wrangle_core::limit::{KeyedRateLimiter, Quota};
@@ -327,20 +327,9 @@ fn s12_producer_and_consumers(env: &Env, report: &mut Report) {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("flow", 0.1) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        s10_circuit_breaker(env, &mut report);
-        s11_polite_crawler(env, &mut report);
-        s12_producer_and_consumers(env, &mut report);
-    }
-    report.finish()
+    common::run_each("flow", 0.1, true, |env, report| {
+        s10_circuit_breaker(env, report);
+        s11_polite_crawler(env, report);
+        s12_producer_and_consumers(env, report);
+    })
 }

@@ -46,7 +46,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use common::{Args, Env, Report};
+use common::{Env, Report};
 use wrangle::blocking::{
     BlockingPool, Detector, FromThreadError, Limiter, Offload, SlowPoll, from_thread,
 };
@@ -522,21 +522,10 @@ fn s17_crossings(env: &Env, report: &mut Report) {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("offload", 1.0) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        s13_blocking_calls(env, &mut report);
-        s13_cpu_work(env, &mut report);
-        s13_detector(env, &mut report);
-        s17_crossings(env, &mut report);
-    }
-    report.finish()
+    common::run_each("offload", 1.0, true, |env, report| {
+        s13_blocking_calls(env, report);
+        s13_cpu_work(env, report);
+        s13_detector(env, report);
+        s17_crossings(env, report);
+    })
 }

@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use common::{Args, Env, Report};
+use common::{Env, Report};
 use wrangle::{Runtime, Timer};
 use wrangle_core::retry::{Failure, Jitter, RetryPolicy, retry};
 
@@ -176,21 +176,10 @@ fn seventy_percent(env: &Env, report: &mut Report) {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse("retry", 0.1) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-    let envs = match args.runtimes(true) {
-        Ok(envs) => envs,
-        Err(code) => return code,
-    };
-    let mut report = Report::default();
-    for env in &envs {
-        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
-        always_fails(env, &mut report);
-        fails_twice(env, &mut report);
-        jitter_bounds(env, &mut report);
-        seventy_percent(env, &mut report);
-    }
-    report.finish()
+    common::run_each("retry", 0.1, true, |env, report| {
+        always_fails(env, report);
+        fails_twice(env, report);
+        jitter_bounds(env, report);
+        seventy_percent(env, report);
+    })
 }

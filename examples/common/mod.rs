@@ -149,6 +149,30 @@ impl Args {
     }
 }
 
+/// The whole `main` of an example: parses the flags, then runs `scenarios` on each runtime
+/// asked for (with `sim` unless `with_sim` is false), and prints the checked figures.
+pub(crate) fn run_each(
+    example: &str,
+    default_scale: f64,
+    with_sim: bool,
+    mut scenarios: impl FnMut(&Env, &mut Report),
+) -> ExitCode {
+    let args = match Args::parse(example, default_scale) {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
+    let envs = match args.runtimes(with_sim) {
+        Ok(envs) => envs,
+        Err(code) => return code,
+    };
+    let mut report = Report::default();
+    for env in &envs {
+        println!("\non {} (1 scenario second = {} s):", env.name(), env.scale);
+        scenarios(env, &mut report);
+    }
+    report.finish()
+}
+
 /// Prints `tracing` events to stderr when `RUST_LOG` is set, filtered as it says: a
 /// comma-separated list of `target=level` and a bare default level, e.g.
 /// `RUST_LOG=wrangle=debug,info` (wrangle's retry, breaker and blocking-detector events at
