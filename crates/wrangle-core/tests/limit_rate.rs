@@ -249,3 +249,82 @@ fn ten_million_keys_stay_bounded() {
         assert!(peak <= 2 * 1024 + 200);
     });
 }
+
+/// Quotas whose `interval × (burst − 1)` passes 2^64 ns (issue 15, defect 3): exactly `burst`
+/// admissions, then waiting, for every quota the builder accepts.
+#[test]
+fn huge_quotas_admit_exactly_the_burst() {
+    let day = Duration::from_secs(86_400);
+    let cases = [
+        (Quota::per(1, day).unwrap().burst(250_000).unwrap(), 250_000),
+        (
+            Quota::with_interval(Duration::MAX)
+                .unwrap()
+                .burst(2)
+                .unwrap(),
+            2,
+        ),
+        (Quota::with_interval(Duration::MAX).unwrap(), 1),
+        (
+            Quota::with_interval(Duration::MAX)
+                .unwrap()
+                .burst(u32::MAX)
+                .unwrap(),
+            // Not tried to the end: only that the first 100 pass and none is refused early.
+            100,
+        ),
+    ];
+    wrangle_sim::run(15, |rt| async move {
+        for (quota, burst) in cases {
+            let limiter = RateLimiter::new(rt.clone(), quota);
+            let keyed = KeyedRateLimiter::new(rt.clone(), quota);
+            for i in 0..burst {
+                assert!(limiter.try_acquire().is_ok(), "{quota:?}: admission {i}");
+                assert!(keyed.try_acquire(&0).is_ok(), "{quota:?}: keyed {i}");
+            }
+            if quota.burst_size() == burst {
+                let err = limiter.try_acquire().unwrap_err();
+                assert!(err.retry_after() >= quota.interval().min(day), "{quota:?}");
+                assert!(keyed.try_acquire(&0).is_err(), "{quota:?}: keyed");
+                // A later key is not held up by the first.
+                assert!(keyed.try_acquire(&1).is_ok(), "{quota:?}: other key");
+            }
+        }
+    });
+}
+
+/// A waiter whose turn is too far away for the clock waits for good: it must not take "too
+/// far" for "now" (issue 15's sweep of `Instant + Duration`).
+#[test]
+fn a_turn_beyond_the_clock_never_comes() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+
+    let sim = wrangle_sim::Sim::new(15);
+    let mut cx = Context::from_waker(Waker::noop());
+    let quota = Quota::with_interval(Duration::MAX).unwrap();
+    let limiter = RateLimiter::new(sim.clone(), quota);
+    let keyed = KeyedRateLimiter::new(sim.clone(), quota);
+    assert!(
+        Box::pin(limiter.acquire())
+            .as_mut()
+            .poll(&mut cx)
+            .is_ready()
+    );
+    assert!(Box::pin(keyed.acquire(0)).as_mut().poll(&mut cx).is_ready());
+    assert!(
+        Box::pin(limiter.acquire())
+            .as_mut()
+            .poll(&mut cx)
+            .is_pending()
+    );
+    assert!(
+        Box::pin(keyed.acquire(0))
+            .as_mut()
+            .poll(&mut cx)
+            .is_pending()
+    );
+    let throttled = limiter.throttle(async { 7 });
+    assert!(Box::pin(throttled).as_mut().poll(&mut cx).is_pending());
+    sim.shutdown();
+}

@@ -8,10 +8,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::gcra::{Booking, Gcra};
-use super::rate::nanos_since;
+use super::rate::{duration_from_nanos, nanos_since, sleep_until_nanos};
 use super::{Quota, RateLimited};
 use crate::Timer;
-use crate::time::{Sleep, sleep_until};
+use crate::time::Sleep;
 
 /// The fewest keys the limiter holds before it sweeps out idle ones.
 const MIN_SWEEP: usize = 1024;
@@ -55,7 +55,7 @@ struct Inner<K, T> {
     timer: T,
     base: Instant,
     default: Quota,
-    retain_custom: u64,
+    retain_custom: u128,
     keys: Mutex<Keys<K>>,
 }
 
@@ -82,7 +82,7 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyedRateLimiter<K, T> {
     /// `retain_custom` after they go idle.
     pub fn with_retention(timer: T, quota: Quota, retain_custom: Duration) -> Self {
         let base = timer.now();
-        let retain_custom = u64::try_from(retain_custom.as_nanos()).unwrap_or(u64::MAX);
+        let retain_custom = retain_custom.as_nanos();
         let keys = Mutex::new(Keys {
             map: HashMap::new(),
             sweep_at: MIN_SWEEP,
@@ -105,12 +105,12 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyedRateLimiter<K, T> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn now_nanos(&self) -> u64 {
+    fn now_nanos(&self) -> u128 {
         nanos_since(self.inner.base, self.inner.timer.now())
     }
 
     /// The schedule of `key`, created if needed; sweeps idle keys when the map has grown.
-    fn with_key<R>(&self, key: &K, now: u64, f: impl FnOnce(&mut Gcra) -> R) -> R {
+    fn with_key<R>(&self, key: &K, now: u128, f: impl FnOnce(&mut Gcra) -> R) -> R {
         let mut keys = self.lock();
         if keys.map.len() >= keys.sweep_at {
             let (default, retain) = (self.inner.default, self.inner.retain_custom);
@@ -136,7 +136,7 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyedRateLimiter<K, T> {
     pub fn try_acquire(&self, key: &K) -> Result<(), RateLimited> {
         let now = self.now_nanos();
         self.with_key(key, now, |g| g.try_admit(now))
-            .map_err(|wait| RateLimited::after(Duration::from_nanos(wait)))
+            .map_err(|wait| RateLimited::after(duration_from_nanos(wait)))
     }
 
     /// Waits for an admission for `key`, in arrival order among that key's callers.
@@ -185,7 +185,7 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyedRateLimiter<K, T> {
     }
 }
 
-fn evictable(g: &Gcra, now: u64, default: Quota, retain_custom: u64) -> bool {
+fn evictable(g: &Gcra, now: u128, default: Quota, retain_custom: u128) -> bool {
     if g.quota == default {
         g.is_idle(now)
     } else {
@@ -230,14 +230,10 @@ impl<K: Hash + Eq + Clone, T: Timer> Future for KeyedAcquire<'_, K, T> {
                 this.key = None;
                 return Poll::Ready(());
             }
-            let at = this
-                .limiter
-                .inner
-                .base
-                .checked_add(Duration::from_nanos(booking.at))
-                .unwrap_or(this.limiter.inner.base);
+            let inner = &this.limiter.inner;
+            let sleep = sleep_until_nanos(&inner.timer, inner.base, booking.at);
             this.booking = Some(booking);
-            this.sleep = Some(Box::pin(sleep_until(&this.limiter.inner.timer, at)));
+            this.sleep = Some(Box::pin(sleep));
         }
         match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,

@@ -108,14 +108,15 @@ impl Quota {
         }
     }
 
-    pub(crate) fn interval_nanos(&self) -> u64 {
-        u64::try_from(self.interval.as_nanos()).unwrap_or(u64::MAX)
+    pub(crate) fn interval_nanos(&self) -> u128 {
+        self.interval.as_nanos()
     }
 
-    /// How far ahead of now the schedule may run: `interval × (burst − 1)`.
-    pub(crate) fn tolerance_nanos(&self) -> u64 {
+    /// How far ahead of now the schedule may run: `interval × (burst − 1)`, exact (at most
+    /// 2^94 × 2^32 ns, far below `u128::MAX`).
+    pub(crate) fn tolerance_nanos(&self) -> u128 {
         self.interval_nanos()
-            .saturating_mul(u64::from(self.burst - 1))
+            .saturating_mul(u128::from(self.burst - 1))
     }
 }
 

@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use super::Quota;
 use super::gcra::{Booking, Gcra};
 use crate::Timer;
-use crate::time::{Sleep, sleep_until};
+use crate::time::{Sleep, sleep, sleep_until};
 
 /// A rate limiter: admits calls at the rate of a [`Quota`], on a [`Timer`]'s clock.
 ///
@@ -89,7 +89,7 @@ impl<T: Timer> RateLimiter<T> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn now_nanos(&self) -> u64 {
+    fn now_nanos(&self) -> u128 {
         nanos_since(self.inner.base, self.inner.timer.now())
     }
 
@@ -116,7 +116,7 @@ impl<T: Timer> RateLimiter<T> {
     pub fn try_acquire(&self) -> Result<(), RateLimited> {
         let now = self.now_nanos();
         self.lock().try_admit(now).map_err(|wait| RateLimited {
-            retry_after: Duration::from_nanos(wait),
+            retry_after: duration_from_nanos(wait),
         })
     }
 
@@ -189,8 +189,28 @@ impl<T: Timer> fmt::Debug for RateLimiter<T> {
     }
 }
 
-pub(crate) fn nanos_since(base: Instant, now: Instant) -> u64 {
-    u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX)
+pub(crate) fn nanos_since(base: Instant, now: Instant) -> u128 {
+    now.saturating_duration_since(base).as_nanos()
+}
+
+/// `nanos` as a duration, saturating at [`Duration::MAX`].
+pub(crate) fn duration_from_nanos(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    match u64::try_from(nanos / NANOS_PER_SEC) {
+        // The remainder is below 10^9: it fits.
+        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
+        Err(_) => Duration::MAX,
+    }
+}
+
+/// A sleep until `nanos` after `base`. A turn too far away for the clock to represent never
+/// comes: taking it for "now" (or for `base`) would admit at once what the quota holds back
+/// for centuries.
+pub(crate) fn sleep_until_nanos<T: Timer>(timer: &T, base: Instant, nanos: u128) -> Sleep<T> {
+    match base.checked_add(duration_from_nanos(nanos)) {
+        Some(at) => sleep_until(timer, at),
+        None => sleep(timer, Duration::MAX),
+    }
 }
 
 /// Future for the [`RateLimiter::acquire`] method.
@@ -213,9 +233,10 @@ impl<T: Timer> Future for Acquire<'_, T> {
                 // Admitted at once: nothing to give back on drop.
                 return Poll::Ready(());
             }
-            let at = instant_at(this.limiter.inner.base, booking.at);
+            let inner = &this.limiter.inner;
+            let sleep = sleep_until_nanos(&inner.timer, inner.base, booking.at);
             this.booking = Some(booking);
-            this.sleep = Some(Box::pin(sleep_until(&this.limiter.inner.timer, at)));
+            this.sleep = Some(Box::pin(sleep));
         }
         match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,
@@ -226,11 +247,6 @@ impl<T: Timer> Future for Acquire<'_, T> {
             }
         }
     }
-}
-
-fn instant_at(base: Instant, nanos: u64) -> Instant {
-    base.checked_add(Duration::from_nanos(nanos))
-        .unwrap_or(base)
 }
 
 impl<T: Timer> Drop for Acquire<'_, T> {
