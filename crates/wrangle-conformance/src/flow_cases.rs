@@ -49,3 +49,39 @@ pub fn breaker_cooldown<H: Harness>() {
         assert_eq!(breaker.state(), BreakerState::Closed);
     });
 }
+
+/// A cooldown too long for the runtime's clock keeps a tripped breaker open for good; a trial
+/// of an earlier half-open period neither frees a slot of the current one nor decides it.
+pub fn breaker_saturates_and_ignores_stale_trials<H: Harness>() {
+    let rt = H::make();
+    let forever = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .cooldown(Duration::MAX)
+        .build(rt.clone())
+        .unwrap();
+    let breaker = CircuitBreaker::builder()
+        .consecutive_failures(1)
+        .half_open_trials(2)
+        .cooldown(MS * 10)
+        .build(rt.clone())
+        .unwrap();
+    rt.block_on(async {
+        let _ = forever.call(async { Err::<(), _>("down") }).await;
+        wrangle_core::sleep(&rt, MS * 10).await;
+        assert_eq!(forever.state(), BreakerState::Open);
+        assert_eq!(
+            forever.try_enter().unwrap_err().retry_after(),
+            Duration::MAX
+        );
+
+        let _ = breaker.call(async { Err::<(), _>("down") }).await;
+        wrangle_core::sleep(&rt, MS * 10).await;
+        let (a, b) = (breaker.try_enter().unwrap(), breaker.try_enter().unwrap());
+        a.failure();
+        wrangle_core::sleep(&rt, MS * 10).await;
+        let (_c, _d) = (breaker.try_enter().unwrap(), breaker.try_enter().unwrap());
+        drop(b);
+        assert!(breaker.try_enter().is_err(), "a stale trial freed a slot");
+    });
+    H::shutdown(&rt);
+}

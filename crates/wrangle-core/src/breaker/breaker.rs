@@ -1,4 +1,3 @@
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use super::window::Window;
 use super::{BreakerError, CircuitOpen, InvalidBreaker, Trip};
 use crate::Timer;
 
@@ -78,17 +78,47 @@ struct Inner<T> {
 }
 
 #[derive(Debug)]
-enum State {
+struct State {
+    /// Which period this is: bumped on every state change, and carried by each [`Permit`],
+    /// so the outcome or drop of a permit from an earlier period is ignored.
+    period: u64,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+enum Phase {
     Closed {
         consecutive: u32,
-        window: VecDeque<(Instant, bool)>,
+        /// Only for [`Trip::FailureRate`].
+        window: Option<Window>,
     },
     Open {
-        until: Instant,
+        /// `None`: a cooldown too long for the clock, so open for good.
+        until: Option<Instant>,
     },
     HalfOpen {
         in_flight: u32,
     },
+}
+
+impl Phase {
+    /// Closed, with a fresh count (and window, starting `now`).
+    fn closed(trip: Trip, now: Instant) -> Self {
+        Self::Closed {
+            consecutive: 0,
+            window: match trip {
+                Trip::FailureRate { window, .. } => Some(Window::new(now, window)),
+                Trip::ConsecutiveFailures(_) => None,
+            },
+        }
+    }
+}
+
+impl State {
+    fn enter(&mut self, phase: Phase) {
+        self.period = self.period.wrapping_add(1);
+        self.phase = phase;
+    }
 }
 
 impl<T: Timer> Clone for CircuitBreaker<T> {
@@ -121,50 +151,64 @@ impl<T: Timer> CircuitBreaker<T> {
 
     /// The current state (an open breaker whose cooldown has ended reads as half-open).
     pub fn state(&self) -> BreakerState {
-        match &*self.lock() {
-            State::Closed { .. } => BreakerState::Closed,
-            State::Open { until } if self.inner.timer.now() >= *until => BreakerState::HalfOpen,
-            State::Open { .. } => BreakerState::Open,
-            State::HalfOpen { .. } => BreakerState::HalfOpen,
+        match &self.lock().phase {
+            Phase::Closed { .. } => BreakerState::Closed,
+            Phase::Open { until: Some(until) } if self.inner.timer.now() >= *until => {
+                BreakerState::HalfOpen
+            }
+            Phase::Open { .. } => BreakerState::Open,
+            Phase::HalfOpen { .. } => BreakerState::HalfOpen,
         }
     }
 
     /// Asks to make one call. The [`Permit`] reports the outcome; dropped without a report
     /// (the call was cancelled), it records nothing and frees its trial slot.
     ///
+    /// A permit belongs to the period that admitted it: once the breaker has changed state,
+    /// its outcome and its drop are ignored (a call admitted while closed that ends after the
+    /// breaker opened, or a trial of an earlier half-open period).
+    ///
     /// # Errors
     ///
-    /// [`CircuitOpen`] while the breaker is open, or half-open with every trial taken.
+    /// [`CircuitOpen`] while the breaker is open, or half-open with every trial taken. Its
+    /// [`retry_after`](CircuitOpen::retry_after) is `Duration::MAX` for a cooldown too long
+    /// for the clock: the breaker stays open for good.
     pub fn try_enter(&self) -> Result<Permit<T>, CircuitOpen> {
         let mut changed = None;
         let admitted = {
             let mut state = self.lock();
-            match &mut *state {
-                State::Closed { .. } => Ok(false),
-                State::Open { until } => {
+            match &mut state.phase {
+                Phase::Closed { .. } => Ok(false),
+                Phase::Open { until } => {
                     let now = self.inner.timer.now();
-                    if now >= *until {
-                        *state = State::HalfOpen { in_flight: 1 };
-                        changed = Some((BreakerState::Open, BreakerState::HalfOpen));
-                        Ok(true)
-                    } else {
-                        Err(CircuitOpen {
-                            retry_after: *until - now,
-                        })
+                    match *until {
+                        Some(until) if now >= until => {
+                            state.enter(Phase::HalfOpen { in_flight: 1 });
+                            changed = Some((BreakerState::Open, BreakerState::HalfOpen));
+                            Ok(true)
+                        }
+                        Some(until) => Err(CircuitOpen {
+                            retry_after: until - now,
+                        }),
+                        None => Err(CircuitOpen {
+                            retry_after: Duration::MAX,
+                        }),
                     }
                 }
-                State::HalfOpen { in_flight } if *in_flight < self.inner.trials => {
+                Phase::HalfOpen { in_flight } if *in_flight < self.inner.trials => {
                     *in_flight += 1;
                     Ok(true)
                 }
-                State::HalfOpen { .. } => Err(CircuitOpen {
+                Phase::HalfOpen { .. } => Err(CircuitOpen {
                     retry_after: Duration::ZERO,
                 }),
             }
+            .map(|trial| (trial, state.period))
         };
         self.notify(changed);
-        admitted.map(|trial| Permit {
+        admitted.map(|(trial, period)| Permit {
             breaker: self.clone(),
+            period,
             trial,
             reported: false,
         })
@@ -184,70 +228,72 @@ impl<T: Timer> CircuitBreaker<T> {
         }
     }
 
-    fn record(&self, trial: bool, failed: bool) {
+    fn record(&self, period: u64, failed: bool) {
         let now = self.inner.timer.now();
         let mut changed = None;
         {
             let mut state = self.lock();
-            let open = State::Open {
-                until: now.checked_add(self.inner.cooldown).unwrap_or(now),
+            if state.period != period {
+                // A permit of an earlier period: its outcome no longer matters.
+                return;
+            }
+            let open = Phase::Open {
+                until: now.checked_add(self.inner.cooldown),
             };
-            match &mut *state {
-                State::HalfOpen { in_flight } if trial => {
-                    *in_flight = in_flight.saturating_sub(1);
-                    if failed {
-                        *state = open;
-                        changed = Some((BreakerState::HalfOpen, BreakerState::Open));
-                    } else {
-                        *state = State::Closed {
-                            consecutive: 0,
-                            window: VecDeque::new(),
-                        };
-                        changed = Some((BreakerState::HalfOpen, BreakerState::Closed));
-                    }
+            match &mut state.phase {
+                Phase::HalfOpen { .. } if failed => {
+                    state.enter(open);
+                    changed = Some((BreakerState::HalfOpen, BreakerState::Open));
                 }
-                State::Closed {
+                Phase::HalfOpen { .. } => {
+                    state.enter(Phase::closed(self.inner.trip, now));
+                    changed = Some((BreakerState::HalfOpen, BreakerState::Closed));
+                }
+                Phase::Closed {
                     consecutive,
                     window,
                 } => {
-                    let trips = match self.inner.trip {
-                        Trip::ConsecutiveFailures(n) => {
-                            *consecutive = if failed { *consecutive + 1 } else { 0 };
+                    let trips = match (self.inner.trip, window) {
+                        (Trip::ConsecutiveFailures(n), _) => {
+                            *consecutive = if failed {
+                                consecutive.saturating_add(1)
+                            } else {
+                                0
+                            };
                             *consecutive >= n
                         }
-                        Trip::FailureRate {
-                            threshold,
-                            window: span,
-                            min_calls,
-                        } => {
-                            window.push_back((now, failed));
-                            while window
-                                .front()
-                                .is_some_and(|(t, _)| now.saturating_duration_since(*t) > span)
-                            {
-                                window.pop_front();
-                            }
-                            let failures = window.iter().filter(|(_, f)| *f).count();
-                            window.len() >= min_calls as usize
-                                && failures as f64 >= threshold * window.len() as f64
+                        (
+                            Trip::FailureRate {
+                                threshold,
+                                min_calls,
+                                ..
+                            },
+                            Some(window),
+                        ) => {
+                            let (calls, failures) = window.record(now, failed);
+                            calls >= u64::from(min_calls)
+                                && failures as f64 >= threshold * calls as f64
                         }
+                        (Trip::FailureRate { .. }, None) => false,
                     };
                     if failed && trips {
-                        *state = open;
+                        state.enter(open);
                         changed = Some((BreakerState::Closed, BreakerState::Open));
                     }
                 }
-                // A call admitted while closed that ends after the breaker opened, or a
-                // trial's late sibling: its outcome no longer matters.
-                State::Open { .. } | State::HalfOpen { .. } => {}
+                // Only a permit of an earlier period can report while open.
+                Phase::Open { .. } => {}
             }
         }
         self.notify(changed);
     }
 
-    fn release_trial(&self) {
-        if let State::HalfOpen { in_flight } = &mut *self.lock() {
-            *in_flight = in_flight.saturating_sub(1);
+    fn release_trial(&self, period: u64) {
+        let mut state = self.lock();
+        if state.period == period {
+            if let Phase::HalfOpen { in_flight } = &mut state.phase {
+                *in_flight = in_flight.saturating_sub(1);
+            }
         }
     }
 
@@ -303,6 +349,12 @@ impl CircuitBreakerBuilder {
 
     /// Opens when at least `threshold` of the calls that ended within `window` failed, once at
     /// least `min_calls` ended within it.
+    ///
+    /// The window is kept as ten buckets of a tenth of its length each, as resilience4j's
+    /// time-based window does: a call costs the same and memory stays fixed however many calls
+    /// the window holds, and the window slides a bucket at a time, so it covers between 90 %
+    /// and 100 % of `window` (a decision may differ from an exact window by the calls of one
+    /// bucket). A window too long for the clock (`Duration::MAX`) never forgets.
     pub fn failure_rate(mut self, threshold: f64, window: Duration, min_calls: u32) -> Self {
         self.trip = Trip::FailureRate {
             threshold,
@@ -312,7 +364,8 @@ impl CircuitBreakerBuilder {
         self
     }
 
-    /// How long the breaker stays open before trial calls (default 5 s).
+    /// How long the breaker stays open before trial calls (default 5 s). A cooldown too long
+    /// for the clock (`Duration::MAX`) keeps it open for good once it trips.
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
@@ -358,15 +411,15 @@ impl CircuitBreakerBuilder {
         }
         Ok(CircuitBreaker {
             inner: Arc::new(Inner {
-                timer,
                 trip: self.trip,
                 cooldown: self.cooldown,
                 trials: self.trials,
                 hook: self.hook,
-                state: Mutex::new(State::Closed {
-                    consecutive: 0,
-                    window: VecDeque::new(),
+                state: Mutex::new(State {
+                    period: 0,
+                    phase: Phase::closed(self.trip, timer.now()),
                 }),
+                timer,
             }),
         })
     }
@@ -386,6 +439,7 @@ impl fmt::Debug for CircuitBreakerBuilder {
 #[must_use = "a permit records nothing unless its outcome is reported"]
 pub struct Permit<T: Timer> {
     breaker: CircuitBreaker<T>,
+    period: u64,
     trial: bool,
     reported: bool,
 }
@@ -394,13 +448,13 @@ impl<T: Timer> Permit<T> {
     /// The call succeeded (or failed in a way that does not count).
     pub fn success(mut self) {
         self.reported = true;
-        self.breaker.record(self.trial, false);
+        self.breaker.record(self.period, false);
     }
 
     /// The call failed.
     pub fn failure(mut self) {
         self.reported = true;
-        self.breaker.record(self.trial, true);
+        self.breaker.record(self.period, true);
     }
 
     /// Whether this is a half-open trial call.
@@ -412,7 +466,7 @@ impl<T: Timer> Permit<T> {
 impl<T: Timer> Drop for Permit<T> {
     fn drop(&mut self) {
         if !self.reported && self.trial {
-            self.breaker.release_trial();
+            self.breaker.release_trial(self.period);
         }
     }
 }

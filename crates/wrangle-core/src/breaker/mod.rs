@@ -12,6 +12,7 @@
 mod breaker;
 mod error;
 mod policy;
+mod window;
 
 pub use breaker::{BreakerState, Call, CircuitBreaker, CircuitBreakerBuilder, Permit};
 pub use error::{BreakerError, CircuitOpen};

@@ -17,7 +17,8 @@ pub enum Trip {
     /// This many failures in a row (a success resets the count).
     ConsecutiveFailures(u32),
     /// At least `threshold` (0 < threshold ≤ 1) of the calls that ended within the last
-    /// `window` failed, once at least `min_calls` ended within it.
+    /// `window` failed, once at least `min_calls` ended within it. The window slides in steps
+    /// of a tenth of its length, so it covers between 90 % and 100 % of `window`.
     FailureRate {
         /// The failure fraction that trips the breaker.
         threshold: f64,
