@@ -2,6 +2,8 @@
 //! runtime's own clock. Re-exported from [`cases`](crate::cases).
 
 use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -113,5 +115,37 @@ pub fn retry_attempt_timeout_drops_attempt<H: Harness>() {
             took >= MS * 30 && took <= MS * 30 + H::SLACK,
             "took {took:?}"
         );
+    });
+}
+
+/// Retries with tiny non-zero delays do not keep the thread: on some runtimes a 1 ns sleep is
+/// over when first polled, so every retry starts within one poll of the retry future. At most
+/// the attempt in hand and 32 retries are made per poll, whatever the delay (a zero delay is
+/// bounded the same way), and the call still ends with every attempt made.
+pub fn retry_tiny_delays_yield_between_polls<H: Harness>() {
+    let rt = H::make();
+    let policy = RetryPolicy::builder()
+        .constant(Duration::from_nanos(1))
+        .max_retries(200)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let made = AtomicUsize::new(0);
+        let mut most = 0;
+        let mut call = pin!(retry(&rt, &policy, |_| {
+            made.fetch_add(1, Ordering::SeqCst);
+            async { Err::<(), _>("down") }
+        }));
+        // Counts the attempts made within each poll of the retry future.
+        let err = poll_fn(|cx| {
+            let before = made.load(Ordering::SeqCst);
+            let out = call.as_mut().poll(cx);
+            most = most.max(made.load(Ordering::SeqCst) - before);
+            out
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.attempts(), 201);
+        assert!(most <= 33, "{most} attempts within one poll");
     });
 }

@@ -46,6 +46,7 @@ macro_rules! conformance_suite {
             retry_delays_follow_policy,
             retry_deadline_counts_attempt_time,
             retry_attempt_timeout_drops_attempt,
+            retry_tiny_delays_yield_between_polls,
             rate_limiter_spacing,
             breaker_cooldown,
             group_fail_fast_cancels_siblings,

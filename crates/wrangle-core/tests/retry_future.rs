@@ -556,3 +556,64 @@ fn zero_delay_retries_yield_to_the_executor() {
     }
     sim.shutdown();
 }
+
+/// A timer whose sleeps are over when first polled, as a 1 ns sleep is on smol and
+/// async-std: tiny non-zero delays must not keep the thread either (issue 15, defect 6).
+#[derive(Clone)]
+struct AlwaysPast(wrangle_sim::Sim);
+impl Timer for AlwaysPast {
+    type Sleep = std::future::Ready<()>;
+    fn sleep_until(&self, _: std::time::Instant) -> Self::Sleep {
+        std::future::ready(())
+    }
+    fn now(&self) -> std::time::Instant {
+        self.0.now()
+    }
+    fn random_u64(&self) -> u64 {
+        self.0.random_u64()
+    }
+}
+
+/// Attempts per poll stay bounded (the first of the poll plus 32 retries) whatever the delay:
+/// a constant 1 ns, and full jitter, which draws nanosecond (and zero) delays.
+#[test]
+fn tiny_delay_retries_yield_to_the_executor() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    let sim = wrangle_sim::Sim::new(15);
+    let timer = AlwaysPast(sim.clone());
+    let constant = RetryPolicy::builder()
+        .constant(Duration::from_nanos(1))
+        .max_retries(1000)
+        .build()
+        .unwrap();
+    let jittered = RetryPolicy::builder()
+        .exponential(Duration::from_nanos(1), 1.0)
+        .jitter(Jitter::Full)
+        .max_retries(1000)
+        .build()
+        .unwrap();
+    for policy in [constant, jittered] {
+        let attempts = AtomicUsize::new(0);
+        let mut fut = Box::pin(retry(&timer, &policy, |_| {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            async { Err::<(), _>("down") }
+        }));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut polls = 0;
+        let err = loop {
+            let before = attempts.load(Ordering::SeqCst);
+            let out = fut.as_mut().poll(&mut cx);
+            polls += 1;
+            let made = attempts.load(Ordering::SeqCst) - before;
+            assert!(made <= 33, "{made} attempts in poll {polls} ({policy:?})");
+            if let Poll::Ready(r) = out {
+                break r.unwrap_err();
+            }
+        };
+        assert_eq!(err.attempts(), 1001);
+        assert!(polls >= 1001 / 33, "{polls} polls");
+    }
+    sim.shutdown();
+}

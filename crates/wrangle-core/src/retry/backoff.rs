@@ -88,8 +88,12 @@ fn fibonacci(k: u32) -> u32 {
     a
 }
 
-/// `d × m`, saturating at `Duration::MAX` (also for an infinite or NaN product).
+/// `d × m`, saturating at `Duration::MAX` (also for an infinite or NaN product); zero stays
+/// zero whatever `m` (`0 × ∞` is NaN, which must not read as saturation).
 pub(crate) fn mul_f64_saturating(d: Duration, m: f64) -> Duration {
+    if d.is_zero() {
+        return Duration::ZERO;
+    }
     let secs = d.as_secs_f64() * m;
     if !secs.is_finite() || secs >= Duration::MAX.as_secs_f64() {
         Duration::MAX
@@ -222,6 +226,97 @@ mod tests {
         };
         assert_eq!(exp.base(u32::MAX), Duration::MAX);
         assert_eq!(mul_f64_saturating(MS, f64::NAN), Duration::MAX);
+    }
+
+    /// Zero stays zero at every retry count, for every backoff and jitter (issue 15, defect
+    /// 10: `0 × ∞` is NaN, which was read as saturation).
+    #[test]
+    fn zero_stays_zero() {
+        let zero = Duration::ZERO;
+        let kinds = [
+            Backoff::Constant(zero),
+            Backoff::Linear {
+                initial: zero,
+                step: zero,
+            },
+            Backoff::Exponential {
+                initial: zero,
+                factor: 2.0,
+            },
+            Backoff::Exponential {
+                initial: zero,
+                factor: f64::INFINITY,
+            },
+            Backoff::Exponential {
+                initial: zero,
+                factor: f64::MAX,
+            },
+            Backoff::Fibonacci { initial: zero },
+        ];
+        let cap = Duration::from_secs(30);
+        for b in kinds {
+            for k in [0, 1, 64, 1024, 1025, i32::MAX as u32, u32::MAX] {
+                assert_eq!(b.base(k), zero, "{b:?} at {k}");
+                for j in [
+                    Jitter::None,
+                    Jitter::Full,
+                    Jitter::Equal,
+                    Jitter::Decorrelated,
+                ] {
+                    for r in [0, u64::MAX] {
+                        assert_eq!(delay(&b, j, cap, k, None, r), zero, "{b:?} {j:?} at {k}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Extreme bases, factors and retry counts: no NaN, no panic, saturation where it grows.
+    #[test]
+    fn extremes_saturate_without_nan() {
+        let cap = Duration::MAX;
+        let ns = Duration::from_nanos(1);
+        for initial in [ns, MS, Duration::MAX] {
+            for factor in [1.0, 1.0 + f64::EPSILON, 2.0, 1e300, f64::MAX, f64::INFINITY] {
+                let b = Backoff::Exponential { initial, factor };
+                assert_eq!(b.base(0), initial, "{b:?}");
+                for k in [1, 1024, u32::MAX] {
+                    let d = b.base(k);
+                    assert!(d >= initial, "{b:?} at {k}: {d:?}");
+                    if factor >= 2.0 && k >= 1024 {
+                        assert_eq!(d, Duration::MAX, "{b:?} at {k}");
+                    }
+                }
+            }
+            let b = Backoff::Exponential {
+                initial,
+                factor: 1.0,
+            };
+            assert_eq!(b.base(u32::MAX), initial, "factor 1 keeps the delay");
+            for b in [
+                Backoff::Constant(initial),
+                Backoff::Linear {
+                    initial,
+                    step: initial,
+                },
+                Backoff::Fibonacci { initial },
+                b,
+            ] {
+                for k in [0, u32::MAX] {
+                    for j in [
+                        Jitter::None,
+                        Jitter::Full,
+                        Jitter::Equal,
+                        Jitter::Decorrelated,
+                    ] {
+                        for r in [0, u64::MAX] {
+                            let d = delay(&b, j, cap, k, Some(Duration::MAX), r);
+                            assert!(d <= cap, "{b:?} {j:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -238,8 +238,8 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Result<(R, RetryStats), RetryError<E>>> {
         let mut this = self.project();
-        // Retries with a zero delay made in this poll: see `IMMEDIATE_RETRIES_PER_POLL`.
-        let mut immediate = 0;
+        // Retries started in this poll, whatever their delay: see `RETRIES_PER_POLL`.
+        let mut retries = 0;
         loop {
             match this.state.as_mut().project() {
                 StateProj::Start => {
@@ -342,8 +342,8 @@ where
                                     now,
                                     this.state.as_mut(),
                                 );
-                                immediate += 1;
-                                if immediate == IMMEDIATE_RETRIES_PER_POLL {
+                                retries += 1;
+                                if retries == RETRIES_PER_POLL {
                                     // Let the executor run others before going on: the
                                     // next attempt is made, and polled at the next poll.
                                     cx.waker().wake_by_ref();
@@ -395,6 +395,13 @@ where
                         woke,
                         this.state.as_mut(),
                     );
+                    // A sleep can be over when first polled (a nanosecond's is, on smol and
+                    // async-std): such retries count towards the bound as zero delays do.
+                    retries += 1;
+                    if retries == RETRIES_PER_POLL {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                 }
                 StateProj::Done => panic!("Retry polled after it completed"),
             }
@@ -402,13 +409,15 @@ where
     }
 }
 
-/// How many retries with a zero delay one poll makes before it yields to the executor.
+/// How many retries one poll starts before it yields to the executor, whatever their delay.
 ///
 /// A zero delay retries at once, without the timer (which would round it up to its next
-/// tick); but an attempt that fails at once, retried at once, would otherwise keep its thread
-/// for as many retries as the policy allows (`u32::MAX` of them), starving every other task
-/// of a single-threaded executor. tokio's cooperative budget is the same idea.
-pub(crate) const IMMEDIATE_RETRIES_PER_POLL: u32 = 32;
+/// tick), and a tiny delay's sleep may be over when first polled (a nanosecond's is on smol
+/// and async-std); an attempt that fails at once, retried at once, would otherwise keep its
+/// thread for as many retries as the policy allows (`u32::MAX` of them), starving every other
+/// task of a single-threaded executor. So every retry started within one poll counts, zero
+/// delay or not. tokio's cooperative budget is the same idea.
+pub(crate) const RETRIES_PER_POLL: u32 = 32;
 
 /// A sleep of `delay` from `now`; one too long to represent never ends.
 fn sleep_until_or_never<T: Timer>(timer: &T, now: Instant, delay: Duration) -> Sleep<T> {

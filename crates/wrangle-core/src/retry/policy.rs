@@ -155,9 +155,10 @@ pub struct RetryPolicyBuilder {
 
 impl RetryPolicyBuilder {
     /// The same delay before every retry. A zero delay retries at once, without arming a timer;
-    /// after 32 such retries in one poll the retry yields to its executor (it wakes itself and
-    /// goes on at its next poll), so an attempt that fails at once cannot keep its thread for
-    /// `max_retries` retries in a row.
+    /// after 32 retries in one poll (zero delays, or sleeps already over when first polled,
+    /// as a nanosecond's is on some runtimes) the retry yields to its executor (it wakes
+    /// itself and goes on at its next poll), so an attempt that fails at once cannot keep its
+    /// thread for `max_retries` retries in a row.
     pub fn constant(mut self, delay: Duration) -> Self {
         self.policy.backoff = Backoff::Constant(delay);
         self

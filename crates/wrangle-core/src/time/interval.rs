@@ -132,11 +132,11 @@ impl<T: Timer> Interval<T> {
             MissedTickBehavior::Skip => {
                 let now = self.timer.now();
                 let behind = now.saturating_duration_since(scheduled);
-                let periods = behind.as_nanos() / self.period.as_nanos() + 1;
-                u32::try_from(periods)
-                    .ok()
-                    .and_then(|k| self.period.checked_mul(k))
-                    .and_then(|step| scheduled.checked_add(step))
+                let period = self.period.as_nanos();
+                // The whole periods behind, plus one: in `u128`, as a `u32` multiplier ran out
+                // after 2^32 periods (4 s behind on a 1 ns period) and stopped the ticks.
+                let step = (behind.as_nanos() / period + 1).saturating_mul(period);
+                duration_from_nanos(step).and_then(|step| scheduled.checked_add(step))
             }
         };
         self.next = next;
@@ -160,6 +160,14 @@ impl<T: Timer> Interval<T> {
     pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
         self.missed = behavior;
     }
+}
+
+/// `nanos` as a duration, or `None` past [`Duration::MAX`] (a tick that never comes).
+fn duration_from_nanos(nanos: u128) -> Option<Duration> {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    let secs = u64::try_from(nanos / NANOS_PER_SEC).ok()?;
+    // The remainder is below 10^9: it fits.
+    Some(Duration::new(secs, (nanos % NANOS_PER_SEC) as u32))
 }
 
 // The sleep is boxed and no field is ever pinned in place.
