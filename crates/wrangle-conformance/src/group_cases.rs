@@ -11,12 +11,12 @@ use std::future::Future;
 use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt as _;
-use wrangle_core::group::{ChildError, LocalTaskGroup, TaskGroup};
+use wrangle_core::group::{ChildError, GroupError, LocalTaskGroup, TaskGroup};
 use wrangle_core::{CancellationToken, Runtime, Spawn, Timer};
 
 use crate::Harness;
@@ -99,18 +99,19 @@ pub fn group_collect_all_keeps_order<H: Harness>() {
     H::shutdown(&rt);
 }
 
-/// Several failures (S8): every failure that happened before the cancellation reached its
-/// child is kept, the first in time first. Two children fail while both are inside `poll` on
-/// two worker threads (when the runtime has two); on one thread only the first can fail.
-/// In collect-all mode every failure is kept, in time order.
+/// Several failures (S8): every failure that happened before the cancellation took hold is
+/// kept, the first in time first. Two children fail while both are inside `poll` on two
+/// worker threads (when the runtime has two); on one thread the second, already scheduled
+/// when the first fails, still runs once (the fail-fast deferral) and fails too. In
+/// collect-all mode every failure is kept, in time order.
 pub fn group_keeps_failures_in_time_order<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let arrived = Arc::new(AtomicUsize::new(0));
-        let met = Arc::new(AtomicBool::new(false));
+        let order = Arc::new(Mutex::new(Vec::new()));
         let mut group = TaskGroup::new(&rt);
         for (name, delay) in [("a", 0), ("b", 30)] {
-            let (arrived, met) = (arrived.clone(), met.clone());
+            let (arrived, order) = (arrived.clone(), order.clone());
             group.spawn_named(name, async move {
                 // A rendezvous inside `poll`, bounded in real time.
                 arrived.fetch_add(1, Ordering::SeqCst);
@@ -119,25 +120,21 @@ pub fn group_keeps_failures_in_time_order<H: Harness>() {
                     std::thread::sleep(ms(1));
                 }
                 if arrived.load(Ordering::SeqCst) == 2 {
-                    met.store(true, Ordering::SeqCst);
                     std::thread::sleep(ms(delay));
                 }
+                order
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(name);
                 Err::<(), _>(name)
             });
         }
         let err = group.join().await.unwrap_err();
         let failed: Vec<_> = err.failures().iter().map(|f| *f.error()).collect();
-        if met.load(Ordering::SeqCst) {
-            assert_eq!(
-                failed,
-                ["a", "b"],
-                "both failed before either was cancelled"
-            );
-            assert!(err.cancelled().is_empty());
-        } else {
-            assert_eq!(failed.len(), 1, "{failed:?}");
-            assert_eq!(err.cancelled().len(), 1);
-        }
+        let order = order.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(failed, order, "both failed, in time order");
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(err.cancelled().is_empty());
 
         let alive = Arc::new(AtomicUsize::new(0));
         let mut group = TaskGroup::collect_all(&rt);
@@ -148,6 +145,135 @@ pub fn group_keeps_failures_in_time_order<H: Harness>() {
         let failed: Vec<_> = err.failures().iter().map(|f| f.error().as_str()).collect();
         assert_eq!(failed, ["early", "late"]);
         assert_eq!(alive.load(Ordering::SeqCst), 0);
+    });
+    H::shutdown(&rt);
+}
+
+/// A child that counts itself alive, sleeps until `deadline` on `rt`, then notes `index` in
+/// `failed` (the order children failed in time) and fails.
+fn fail_at<R: Runtime>(
+    rt: &R,
+    alive: &Arc<AtomicUsize>,
+    failed: &Arc<Mutex<Vec<usize>>>,
+    deadline: Instant,
+    index: usize,
+) -> impl Future<Output = Result<u32, String>> + Send + 'static {
+    let (rt, guard, failed) = (rt.clone(), Alive::new(alive), failed.clone());
+    async move {
+        let _guard = guard;
+        wrangle_core::sleep_until(&rt, deadline).await;
+        failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(index);
+        Err(format!("child {index} failed"))
+    }
+}
+
+/// The error of a group whose children 0 and 1 fail at one instant and whose child 2 runs
+/// far longer: every failure that completed (`failed`, in time order) is reported, child 2
+/// is cancelled, and nothing else. On virtual time both failed, and are reported in time
+/// order, the first in time first.
+fn check_same_instant<H: Harness>(err: &GroupError<String>, failed: &[usize]) {
+    let reported: Vec<_> = err.failures().iter().map(|f| f.child().index()).collect();
+    let cancelled: Vec<_> = err.cancelled().iter().map(|c| c.index()).collect();
+    let (mut sorted, mut done) = (reported.clone(), failed.to_vec());
+    sorted.sort_unstable();
+    done.sort_unstable();
+    assert_eq!(sorted, done, "a failure that completed was lost: {err:?}");
+    assert!(cancelled.contains(&2), "the 10 s child was not cancelled");
+    assert_eq!(reported.len() + cancelled.len(), 3, "{err:?}");
+    if H::SLACK.is_zero() {
+        assert_eq!(reported, failed, "both failures, first in time first");
+        assert_eq!(
+            reported.len(),
+            2,
+            "both children failed at the same instant"
+        );
+        assert_eq!(cancelled, [2]);
+    }
+}
+
+/// Two failures at one instant (S8 with two failures, scaled): children 0 and 1 fail at the
+/// same 20 ms deadline, child 2 would run 10 s. The failing child's cancellation is deferred
+/// by one scheduling round, so the other, woken at the same instant, runs once more and its
+/// failure is kept: the group reports both, in time order, at exactly 20 ms on virtual time,
+/// and cancels child 2. On real clocks no completed outcome is lost.
+pub fn group_failures_at_one_instant_all_kept<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(Mutex::new(Vec::new()));
+        let start = rt.now();
+        let deadline = start + ms(20);
+        let mut group = TaskGroup::new(&rt);
+        for index in 0..2 {
+            group.spawn(fail_at(&rt, &alive, &failed, deadline, index));
+        }
+        group.spawn(child(&rt, &alive, 10_000, Ok(2)));
+        let err = group.join().await.unwrap_err();
+        took_within::<H>(rt.now() - start, ms(20));
+        assert_eq!(alive.load(Ordering::SeqCst), 0, "a child outlived the join");
+        let failed = failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        check_same_instant::<H>(&err, &failed);
+    });
+    H::shutdown(&rt);
+}
+
+/// As [`group_failures_at_one_instant_all_kept`], for a group nobody awaits: the failure
+/// still cancels the long child at 20 ms, from the children's own tasks, and both failures
+/// are there when the group is joined later.
+pub fn group_failure_cancels_siblings_while_not_awaited<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(Mutex::new(Vec::new()));
+        let start = rt.now();
+        let deadline = start + ms(20);
+        let mut group = TaskGroup::new(&rt);
+        for index in 0..2 {
+            group.spawn(fail_at(&rt, &alive, &failed, deadline, index));
+        }
+        group.spawn(child(&rt, &alive, 10_000, Ok(2)));
+        let gone = wait_until(&rt, ms(20) + H::SLACK, || alive.load(Ordering::SeqCst) == 0).await;
+        assert!(gone, "a failure nobody awaited left its siblings running");
+        took_within::<H>(rt.now() - start, ms(20));
+        assert!(group.is_cancelled());
+        let err = group.join().await.unwrap_err();
+        let failed = failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        check_same_instant::<H>(&err, &failed);
+    });
+    H::shutdown(&rt);
+}
+
+/// As [`group_failures_at_one_instant_all_kept`], for the local group: both children woken
+/// at 20 ms run in the same pass before the rest is dropped.
+pub fn local_group_failures_at_one_instant_all_kept<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(Mutex::new(Vec::new()));
+        let start = rt.now();
+        let deadline = start + ms(20);
+        let mut group = LocalTaskGroup::new();
+        for index in 0..2 {
+            group.spawn(fail_at(&rt, &alive, &failed, deadline, index));
+        }
+        group.spawn(child(&rt, &alive, 10_000, Ok(2)));
+        let err = group.join().await.unwrap_err();
+        took_within::<H>(rt.now() - start, ms(20));
+        assert_eq!(alive.load(Ordering::SeqCst), 0, "a child outlived the join");
+        let failed = failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        check_same_instant::<H>(&err, &failed);
     });
     H::shutdown(&rt);
 }

@@ -61,6 +61,37 @@ fn s8_local() {
     });
 }
 
+/// S8 with two failures at the same instant, `!Send` children: tasks 2 and 3 fail at 2 s;
+/// both are woken in the same pass, so both run and both failures are reported, in the
+/// order they ran; task 4 is dropped in place.
+#[test]
+fn s8_local_two_failures_at_the_same_instant() {
+    for seed in 0..20 {
+        wrangle_sim::run(seed, |rt| async move {
+            let dropped = Rc::new(Cell::new(0));
+            let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let mut group = LocalTaskGroup::new();
+            group.spawn(call(&rt, &dropped, 1, 1000, false));
+            for i in [2, 3] {
+                let (call, order) = (call(&rt, &dropped, i, 2000, true), order.clone());
+                group.spawn(async move {
+                    let out = call.await;
+                    order.borrow_mut().push(i as usize - 1);
+                    out
+                });
+            }
+            group.spawn(call(&rt, &dropped, 4, 5000, false));
+            let err = group.join().await.unwrap_err();
+            assert_eq!(rt.elapsed(), ms(2000));
+            let failed: Vec<_> = err.failures().iter().map(|f| f.child().index()).collect();
+            assert_eq!(failed, *order.borrow());
+            assert_eq!(failed, [1, 2], "seed {seed}: {err:?}");
+            assert_eq!(err.cancelled()[0].index(), 3);
+            assert_eq!(dropped.get(), 4);
+        });
+    }
+}
+
 /// S3 collect-all with `!Send` children.
 #[test]
 fn s3_collect_all_local() {

@@ -135,6 +135,50 @@ fn s8_task_group() {
     }
 }
 
+/// S8 with two failures at the same instant: task 1 succeeds at 1 s, tasks 2 and 3 fail at
+/// 2 s, task 4 would run 5 s. The cancellation is deferred by one scheduling round, so the
+/// second failure is kept too: both are reported at exactly 2 s, first in time first (the
+/// simulation orders the two at random by seed), and task 4 is cancelled. The same with
+/// nobody awaiting the group until after the failures.
+#[test]
+fn s8_two_failures_at_the_same_instant() {
+    for awaited in [true, false] {
+        for seed in 0..20 {
+            wrangle_sim::run(seed, |rt| async move {
+                let c = Arc::new(Counters::default());
+                let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+                let mut group = TaskGroup::new(&rt);
+                group.spawn(call(&rt, &c, 1, 1000, false));
+                for i in [2, 3] {
+                    let (call, order) = (call(&rt, &c, i, 2000, true), order.clone());
+                    group.spawn(async move {
+                        let out = call.await;
+                        order.lock().unwrap().push(i as usize - 1);
+                        out
+                    });
+                }
+                group.spawn(call(&rt, &c, 4, 5000, false));
+                if !awaited {
+                    wrangle_core::sleep(&rt, ms(2000)).await;
+                    // Siblings' cancellation is the children's own doing.
+                    while c.alive.load(Ordering::SeqCst) > 0 {
+                        wrangle_core::yield_now().await;
+                    }
+                }
+                let err = group.join().await.unwrap_err();
+                assert_eq!(rt.elapsed(), ms(2000), "seed {seed}");
+                let failed: Vec<_> = err.failures().iter().map(|f| f.child().index()).collect();
+                assert_eq!(failed, *order.lock().unwrap(), "seed {seed}, in time order");
+                assert_eq!(failed.len(), 2, "seed {seed}: {err:?}");
+                let cancelled: Vec<_> = err.cancelled().iter().map(|c| c.index()).collect();
+                assert_eq!(cancelled, [3], "seed {seed}");
+                assert_eq!(c.finished.load(Ordering::SeqCst), 1);
+                assert_eq!(c.alive.load(Ordering::SeqCst), 0);
+            });
+        }
+    }
+}
+
 /// S8, several failures: in a collect-all group every error is reported, in the order they
 /// happened (not spawn order).
 #[test]

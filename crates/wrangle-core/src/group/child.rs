@@ -8,7 +8,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
@@ -68,6 +68,13 @@ impl Drop for NameScope {
     }
 }
 
+/// `Shared::cause`: `kill` has not been cancelled through the group.
+const RUNNING: u8 = 0;
+/// `Shared::cause`: a failure in a fail-fast group cancelled `kill` first.
+const FAILED: u8 = 1;
+/// `Shared::cause`: the group itself was cancelled (`cancel`, drop, a shutdown's grace).
+const CANCELLED: u8 = 2;
+
 /// What the children of one group share: the order of failures, and the policy.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -75,6 +82,9 @@ pub(crate) struct Shared {
     pub(crate) fail_fast: bool,
     /// The group's hard cancellation: children drop their future when it fires.
     pub(crate) kill: CancellationToken,
+    /// What cancelled `kill` first, as far as the group knows: a linked token cancels it
+    /// without saying, and counts as [`CANCELLED`].
+    cause: AtomicU8,
 }
 
 impl Shared {
@@ -83,16 +93,45 @@ impl Shared {
             seq: AtomicU64::new(0),
             fail_fast,
             kill: CancellationToken::new(),
+            cause: AtomicU8::new(RUNNING),
         }
     }
 
+    /// Cancels every child at its next scheduling point, without letting it run again.
+    pub(crate) fn cancel(&self) {
+        self.cause.store(CANCELLED, Ordering::Release);
+        self.kill.cancel();
+    }
+
     /// Stamps a failure in time and, in a fail-fast group, cancels the siblings.
+    ///
+    /// The cancellation is deferred by one scheduling round (DESIGN's fail-fast rule): the
+    /// siblings are woken now, and each runs once more before it is dropped (see
+    /// [`Child`]'s poll), so one that was woken at the same instant as the failing child and
+    /// completes then keeps its outcome — two failures at one instant are both reported, as
+    /// asyncio's `TaskGroup` and tokio's `JoinSet` report them. Done by the failing child
+    /// itself, so it holds whether or not the group is being awaited.
     pub(crate) fn failed(&self) -> u64 {
         let seq = self.seq.fetch_add(1, Ordering::AcqRel);
         if self.fail_fast {
+            if !self.kill.is_cancelled() {
+                // Only the first cause counts: a group cancelled before stays cancelled.
+                let _ = self.cause.compare_exchange(
+                    RUNNING,
+                    FAILED,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+            }
             self.kill.cancel();
         }
         seq
+    }
+
+    /// Whether a child that finds `kill` cancelled runs once more first: only when a
+    /// sibling's failure cancelled it.
+    fn runs_once_more(&self) -> bool {
+        self.cause.load(Ordering::Acquire) == FAILED
     }
 }
 
@@ -155,8 +194,12 @@ where
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("group child polled after completion");
         };
-        // Cancellation takes hold before the future runs again.
-        if !this.kill.token().is_cancelled() {
+        // Cancellation takes hold before the future runs again, except one cancelled by a
+        // sibling's failure: it runs once more, so a child woken at the instant the sibling
+        // failed (or before) keeps the outcome it reaches then. Either way it is dropped in
+        // this poll unless it finishes.
+        let cancelled = this.kill.token().is_cancelled();
+        if !cancelled || this.shared.runs_once_more() {
             let polled = {
                 let _name = NameScope::enter(this.name.as_ref());
                 catch_unwind(AssertUnwindSafe(|| future.poll(cx)))
@@ -172,7 +215,7 @@ where
             }
             // Registered only once the future waits, so a child ready at once costs no
             // listener; looked at again so a cancel that raced the poll is not lost.
-            if Pin::new(&mut *this.kill).poll(cx).is_pending() {
+            if !cancelled && Pin::new(&mut *this.kill).poll(cx).is_pending() {
                 return Poll::Pending;
             }
         }

@@ -76,8 +76,11 @@ where
 /// behaves the same, and outside them it still works.
 ///
 /// Semantics are those of [`TaskGroup`](super::TaskGroup), with in-task cancellation: when a
-/// child fails in a fail-fast group, or the group is cancelled, every other child is dropped
-/// in place within that same poll, before the await returns.
+/// child fails in a fail-fast group, the other children woken for the same poll of the group
+/// still run once, and keep their outcome if they finish (two failures at one instant are
+/// both reported); every other child is then dropped in place within that same poll, before
+/// the await returns. When the group is cancelled, every child is dropped at its next poll
+/// without running.
 ///
 /// # Cancellation
 ///
@@ -270,7 +273,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// assert!(futures_lite::future::block_on(group.join()).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) {
-        self.shared.kill.cancel();
+        self.shared.cancel();
     }
 
     /// Whether the group's cancellation has been requested.
@@ -413,12 +416,12 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
             self.shared.kill.is_cancelled() || Pin::new(&mut self.kill_wait).poll(cx).is_ready();
         if !killed {
             let (shared, children) = (&self.shared, &mut self.children);
+            // A failure in a fail-fast group cancels the group, but the pass goes on: the
+            // siblings woken with the failing child run once more and keep what they reach
+            // (DESIGN's fail-fast rule, one scheduling round), and the rest are dropped below.
             self.set.poll_woken(|index, (polled, dropped)| {
-                let record = record(shared, polled, dropped);
-                let failed = record.result.is_err();
-                children[index].1 = Some(record);
-                // A failure in a fail-fast group: the rest are dropped below, unpolled.
-                !(failed && shared.fail_fast)
+                children[index].1 = Some(record(shared, polled, dropped));
+                true
             });
         }
         if self.shared.kill.is_cancelled() {
@@ -448,7 +451,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
 
 impl<T, E> Drop for LocalTaskGroup<'_, T, E> {
     fn drop(&mut self) {
-        self.shared.kill.cancel();
+        self.shared.cancel();
     }
 }
 
@@ -581,7 +584,7 @@ impl<T, E, Tm: Timer> Future for LocalShutdown<'_, T, E, Tm> {
                 .map(|index| this.group.children[index].0.clone())
                 .collect();
             // In-task: the stragglers are dropped in place, now.
-            this.group.shared.kill.cancel();
+            this.group.shared.cancel();
             this.group.drop_rest();
         }
         *this.phase = Phase::Done;

@@ -43,10 +43,13 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 /// child runs, in [`current_name`].
 ///
 /// - **Fail-fast** ([`TaskGroup::new`]): when a child returns `Err` or panics, every sibling
-///   is cancelled at once — from the failing child's own task, whether or not the group is
-///   being awaited — and `join` returns, once they are all gone, a [`GroupError`] whose first
-///   entry is that failure, keeping any other child that failed before the cancellation
-///   reached it.
+///   is cancelled — from the failing child's own task, whether or not the group is being
+///   awaited, and deferred by one scheduling round: each sibling runs once more before it is
+///   dropped, so one woken at the same instant as the failure keeps the outcome it reaches
+///   (asyncio's `TaskGroup` and tokio's `JoinSet` report two failures at one instant too).
+///   `join` returns, once they are all gone, a [`GroupError`] whose first entry is that
+///   failure, keeping every other child that failed before the cancellation took hold, in
+///   time order.
 /// - **Collect-all** ([`TaskGroup::collect_all`]): a failure cancels nothing; `join` waits
 ///   for every child and reports every failure, in the order they happened, and
 ///   [`join_outcomes`](TaskGroup::join_outcomes) returns every outcome in spawn order
@@ -387,7 +390,7 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # });
     /// ```
     pub fn cancel(&self) {
-        self.shared.kill.cancel();
+        self.shared.cancel();
     }
 
     /// Whether the group's cancellation has been requested: by [`cancel`](Self::cancel), a
@@ -614,7 +617,7 @@ impl<S, T, E> Drop for TaskGroup<S, T, E> {
     /// Requests cancellation of every child still running (dropping their tasks would too;
     /// this also cancels the group's token).
     fn drop(&mut self) {
-        self.shared.kill.cancel();
+        self.shared.cancel();
     }
 }
 

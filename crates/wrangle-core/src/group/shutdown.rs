@@ -175,7 +175,7 @@ impl<S, T, E, Tm: Timer> Future for Shutdown<S, T, E, Tm> {
                         return Poll::Pending;
                     }
                     *this.unfinished = this.group.unfinished(*this.next);
-                    this.group.shared.kill.cancel();
+                    this.group.shared.cancel();
                     this.sleep.set(None);
                     *this.phase = Phase::Killing;
                 }
