@@ -15,6 +15,9 @@
 //!   [`Task`](wrangle_core::Task) cancels, as on every runtime.
 //! - **Panics surface at the await** instead of aborting the process.
 //! - **Timers** are `async-io` timers, the reactor async-std itself runs on.
+//! - **`block_on` inside an async-std task** (or inside async-std's own `block_on`) is a
+//!   [`BlockOnError`](wrangle_core::BlockOnError), as inside wrangle work; on async-std's
+//!   blocking threads it works.
 //!
 //! # Shutdown
 //!

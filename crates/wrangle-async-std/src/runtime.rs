@@ -161,7 +161,10 @@ impl Runtime for AsyncStd {
     }
 
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
-        if context::is_driving() {
+        // Inside an async-std task (or async-std's own `block_on`), blocking would stall the
+        // thread the task shares: refused like inside wrangle work. async-std's blocking
+        // threads run no task, so crossing back into async code works there.
+        if context::is_driving() || async_std::task::try_current().is_some() {
             return Err(BlockOnError::Nested);
         }
         if self.is_shut_down() {

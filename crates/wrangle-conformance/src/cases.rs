@@ -510,3 +510,102 @@ pub fn auto_traits<H: Harness>() {
     send_sync::<wrangle_core::SpawnError>();
     send_sync_unpin::<AnyRuntime>();
 }
+
+/// The latest instant after `from` that the clock can represent, or one very close to it:
+/// found by doubling a step until adding it overflows, then halving it back down.
+fn far_instant(from: std::time::Instant) -> std::time::Instant {
+    let mut far = from;
+    let mut step = Duration::from_secs(1);
+    while let Some(next) = far.checked_add(step) {
+        far = next;
+        step = step.saturating_mul(2);
+    }
+    while !step.is_zero() {
+        if let Some(next) = far.checked_add(step) {
+            far = next;
+        }
+        step /= 2;
+    }
+    far
+}
+
+/// `sleep_until` a deadline too far for the runtime's timer (up to the largest instant the
+/// clock can represent) means "never", as `Duration::MAX` does: no panic, no completion.
+pub fn sleep_until_far_future_never_completes<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let now = rt.now();
+        let fars = [
+            now.checked_add(Duration::from_secs(u64::MAX / 4)),
+            Some(far_instant(now)),
+        ];
+        for far in fars.into_iter().flatten() {
+            let raced = futures_lite::future::or(
+                async {
+                    wrangle_core::sleep_until(&rt, far).await;
+                    false
+                },
+                async {
+                    wrangle_core::sleep(&rt, ms(5)).await;
+                    true
+                },
+            )
+            .await;
+            assert!(raced, "a sleep until {far:?} completed");
+        }
+    });
+}
+
+/// `timeout_at` a deadline too far for the runtime's timer returns the inner future's value,
+/// and never elapses while it is pending.
+pub fn timeout_at_far_future_returns_value<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let far = far_instant(rt.now());
+        let ready = wrangle_core::timeout_at(&rt, far, async { 7 }).await;
+        assert_eq!(ready, Ok(7));
+        let later = wrangle_core::timeout_at(&rt, far, async {
+            wrangle_core::sleep(&rt, ms(5)).await;
+            8
+        })
+        .await;
+        assert_eq!(later, Ok(8));
+        let raced = futures_lite::future::or(
+            async {
+                let _ = wrangle_core::timeout_at(&rt, far, std::future::pending::<()>()).await;
+                false
+            },
+            async {
+                wrangle_core::sleep(&rt, ms(5)).await;
+                true
+            },
+        )
+        .await;
+        assert!(raced, "a timeout at {far:?} elapsed");
+    });
+}
+
+/// Shutting a runtime down from inside one of its own tasks returns promptly: the worker
+/// that calls it cannot finish its poll while it waits, so it is not waited for. The bound
+/// is half the adapters' default grace (1 s), which a shutdown waiting for itself would take.
+pub fn shutdown_inside_own_task_returns_promptly<H: Harness>() {
+    let rt = H::make();
+    let took = Arc::new(std::sync::Mutex::new(None));
+    let (inner, took2) = (rt.clone(), took.clone());
+    // A `block_on` under way may go on or end with `Shutdown` (wrangle-sim's does); the task
+    // may join as done or as cancelled. Either way the call returns.
+    let _ = rt.try_block_on(async {
+        let task = rt.spawn(async move {
+            let start = std::time::Instant::now();
+            H::shutdown(&inner);
+            *took2.lock().unwrap() = Some(start.elapsed());
+        });
+        let _ = task.join().await;
+    });
+    assert!(rt.try_spawn(async {}).is_err(), "the runtime is shut down");
+    let took = took.lock().unwrap().expect("the task ran");
+    assert!(
+        took < ms(500),
+        "a shutdown from inside a task took {took:?}"
+    );
+}

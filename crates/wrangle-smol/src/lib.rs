@@ -17,6 +17,9 @@
 //! detaches them, so a task that blocks its thread forever cannot keep the program from
 //! exiting. Tasks still pending are dropped with the executor, once every worker has left it,
 //! and join as cancelled.
+//! Called from inside one of the runtime's own tasks, the shutdown does not wait for the worker
+//! it runs on; a grace too long for the clock ([`Duration::MAX`](std::time::Duration::MAX))
+//! waits for the workers without a deadline.
 //!
 //! # Examples
 //!

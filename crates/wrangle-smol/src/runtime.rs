@@ -4,6 +4,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, mpsc};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
@@ -40,6 +41,9 @@ struct Inner {
     stop: async_channel::Sender<()>,
     exited: std::sync::Mutex<mpsc::Receiver<()>>,
     workers: usize,
+    /// The worker threads started, so that a shutdown called on one of them (from inside
+    /// one of our tasks) does not wait for the thread it runs on.
+    worker_ids: Vec<ThreadId>,
     grace: Duration,
     shut_down: AtomicBool,
 }
@@ -57,7 +61,9 @@ impl Smol {
     /// Shuts the runtime down: new spawns and `block_on` are refused, the workers stop, and
     /// pending tasks are dropped (they join as cancelled) once every worker has left the
     /// executor. Waits at most the grace period for the workers; one stuck in a task that
-    /// never yields is detached. Idempotent.
+    /// never yields is detached. Called from inside one of the runtime's own tasks, it does
+    /// not wait for the worker it runs on, which leaves once that task's poll returns.
+    /// Idempotent.
     ///
     /// # Examples
     ///
@@ -103,12 +109,23 @@ impl Inner {
         };
         self.stop.close();
         drop(executor);
-        // Wait (bounded) for the workers to leave the executor; the last one drops it.
-        let deadline = Instant::now() + self.grace;
+        // Wait (bounded) for the workers to leave the executor; the last one drops it. A
+        // worker calling this (from one of our tasks) leaves only after it returns, so it is
+        // not waited for. A grace too long for the clock waits without a deadline.
+        let current = std::thread::current().id();
+        let others = self.worker_ids.iter().filter(|id| **id != current).count();
+        let deadline = Instant::now().checked_add(self.grace);
         if let Ok(exited) = self.exited.lock() {
-            for _ in 0..self.workers {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if exited.recv_timeout(left).is_err() {
+            for _ in 0..others {
+                let received = match deadline {
+                    Some(deadline) => {
+                        exited.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    None => exited
+                        .recv()
+                        .map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                };
+                if received.is_err() {
                     break;
                 }
             }
@@ -232,7 +249,8 @@ impl Builder {
         self
     }
 
-    /// How long a shutdown waits for the workers before it detaches them (default 1 s).
+    /// How long a shutdown waits for the workers before it detaches them (default 1 s). A
+    /// grace too long for the clock, such as [`Duration::MAX`], waits without a deadline.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
@@ -251,11 +269,12 @@ impl Builder {
         let executor = Arc::new(Executor::new());
         let (stop, stopped) = async_channel::bounded::<()>(1);
         let (exited_tx, exited) = mpsc::channel();
-        let inner = Inner {
+        let mut inner = Inner {
             executor: RwLock::new(Some(executor.clone())),
             stop,
             exited: std::sync::Mutex::new(exited),
             workers,
+            worker_ids: Vec::with_capacity(workers),
             grace: self.grace,
             shut_down: AtomicBool::new(false),
         };
@@ -263,13 +282,15 @@ impl Builder {
             let executor = executor.clone();
             let stopped = stopped.clone();
             let exited = exited_tx.clone();
-            std::thread::Builder::new()
+            // On an error, dropping `inner` stops (and waits for) the workers started so far.
+            let worker = std::thread::Builder::new()
                 .name(format!("wrangle-smol-{i}"))
                 .spawn(move || {
                     async_io::block_on(executor.run(async { stopped.recv().await.ok() }));
                     drop(executor);
                     let _ = exited.send(());
                 })?;
+            inner.worker_ids.push(worker.thread().id());
         }
         Ok(Smol {
             inner: Arc::new(inner),

@@ -21,9 +21,11 @@
 //!   so a blocking call that never returns cannot keep the program from exiting. Tokio's own
 //!   `Drop` would wait for it forever.
 //! - **No tokio panics for wrangle's errors**: spawning after shutdown is a
-//!   [`SpawnError`](wrangle_core::SpawnError), `block_on` inside wrangle work is a
-//!   [`BlockOnError`](wrangle_core::BlockOnError), and [`Tokio::current`] outside a runtime is
-//!   a [`NoRuntime`] error rather than tokio's "no reactor running" panic.
+//!   [`SpawnError`](wrangle_core::SpawnError), `block_on` inside wrangle work or inside a
+//!   tokio task (or a tokio `block_on`) is a [`BlockOnError`](wrangle_core::BlockOnError)
+//!   (on tokio's blocking threads and under `Runtime::enter()` it works), a deadline too far
+//!   for tokio's timer is "never", and [`Tokio::current`] outside a runtime is a
+//!   [`NoRuntime`] error rather than tokio's "no reactor running" panic.
 //!
 //! # Examples
 //!

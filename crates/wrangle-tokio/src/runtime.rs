@@ -14,6 +14,36 @@ use crate::TokioSleep;
 /// The default grace period of a shutdown.
 const DEFAULT_GRACE: Duration = Duration::from_secs(1);
 
+/// A deadline further than this from now is "never" (about 36 million years). tokio's timer
+/// counts milliseconds from its runtime's start and saturates at about 2^62 ms, and its rounding
+/// of a deadline up to the next millisecond overflows near the largest `Instant`, which panics.
+const NEVER_BEYOND: Duration = Duration::from_secs(1 << 50);
+
+/// Whether a tokio scheduler is running on this thread: a worker polling a tokio task, or a
+/// tokio `block_on`. Blocking there is what tokio panics at ("Cannot start a runtime from
+/// within a runtime"). A task id (`tokio::task::try_id`) alone does not tell, since closures on
+/// tokio's blocking threads have one too, and there, as under `Runtime::enter()`, blocking is
+/// legal. tokio's `yield_now` tells: it hands its waker to the scheduler running on the thread,
+/// and wakes it at once anywhere else.
+fn in_tokio_scheduler() -> bool {
+    struct Flag(AtomicBool);
+    impl std::task::Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    if Handle::try_current().is_err() {
+        return false;
+    }
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = std::task::Waker::from(flag.clone());
+    let mut yielded = std::pin::pin!(tokio::task::yield_now());
+    let polled = yielded
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(&waker));
+    polled.is_pending() && !flag.0.load(Ordering::Acquire)
+}
+
 /// wrangle's runtime traits over a tokio runtime.
 ///
 /// A cheap, cloneable handle. A runtime built by [`Tokio::multi_thread`],
@@ -209,6 +239,13 @@ impl Timer for Tokio {
             return TokioSleep::new(None);
         }
         let _context = self.inner.handle.enter();
+        // Follows tokio's paused clock, like `now`.
+        let now = tokio::time::Instant::now().into_std();
+        let never = deadline.saturating_duration_since(now) > NEVER_BEYOND
+            || deadline.checked_add(Duration::from_millis(1)).is_none();
+        if never {
+            return TokioSleep::new(None);
+        }
         TokioSleep::new(Some(tokio::time::sleep_until(deadline.into())))
     }
 
@@ -251,7 +288,7 @@ impl Runtime for Tokio {
     }
 
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
-        if context::is_driving() {
+        if context::is_driving() || in_tokio_scheduler() {
             return Err(BlockOnError::Nested);
         }
         if self.is_shut_down() {

@@ -7,8 +7,9 @@ use pin_project_lite::pin_project;
 
 pin_project! {
     /// The [`Timer::Sleep`](wrangle_core::Timer::Sleep) of [`Tokio`](crate::Tokio): tokio's
-    /// `Sleep`, or a sleep that never completes once the runtime has been shut down (where
-    /// tokio's own would panic).
+    /// `Sleep`, or a sleep that never completes: once the runtime has been shut down (where
+    /// tokio's own would panic), or for a deadline too far for tokio's timer (millions of
+    /// years away, up to the largest `Instant`), which means "never" as `Duration::MAX` does.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct TokioSleep {
         #[pin]

@@ -90,7 +90,7 @@ enum Phase {
     Closed {
         consecutive: u32,
         /// Only for [`Trip::FailureRate`].
-        window: Option<Window>,
+        window: Option<Box<Window>>,
     },
     Open {
         /// `None`: a cooldown too long for the clock, so open for good.
@@ -107,7 +107,7 @@ impl Phase {
         Self::Closed {
             consecutive: 0,
             window: match trip {
-                Trip::FailureRate { window, .. } => Some(Window::new(now, window)),
+                Trip::FailureRate { window, .. } => Some(Box::new(Window::new(now, window))),
                 Trip::ConsecutiveFailures(_) => None,
             },
         }
