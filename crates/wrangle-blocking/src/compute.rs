@@ -1,5 +1,7 @@
 //! [`compute()`] and [`compute_in()`]: CPU-heavy work on rayon's pool (feature `rayon`).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use wrangle_core::Task;
 
 /// Runs the CPU-heavy `f` on rayon's global thread pool (one thread per core) and returns
@@ -15,6 +17,10 @@ use wrangle_core::Task;
 ///
 /// Dropping the task before `f` starts means it never runs; once started it runs to the
 /// end and its result is dropped.
+///
+/// If rayon cannot start its global pool (the operating system refuses its threads), `f`
+/// is dropped unrun and the task joins as [`JoinError::Cancelled`](wrangle_core::JoinError):
+/// the failure reaches the caller through the task rather than as a panic here.
 ///
 /// # Examples
 ///
@@ -33,7 +39,16 @@ where
     T: Send + 'static,
 {
     let (job, task) = wrangle_core::task::new_blocking(f);
-    rayon::spawn(move || job.run());
+    // rayon builds its global pool at the first call and panics if it cannot (and at every
+    // later call). The closure, and with it `job`, is dropped in that panic, which cancels
+    // the task.
+    let spawned = catch_unwind(AssertUnwindSafe(|| rayon::spawn(move || job.run())));
+    if spawned.is_err() {
+        tracing::error!(
+            target: "wrangle_blocking",
+            "rayon could not start its global thread pool; the compute call was cancelled"
+        );
+    }
     task
 }
 

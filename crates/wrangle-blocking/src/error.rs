@@ -36,6 +36,12 @@ pub enum ConfigError {
     /// `Limiter::new(0)`: no call could ever take a permit, so every caller would wait
     /// forever.
     ZeroLimit,
+    /// A `thread_name` with a NUL byte (at byte index `at`): the operating system cannot
+    /// name a thread with one, so no thread of the pool could start.
+    NulInThreadName {
+        /// The byte index of the first NUL in the name.
+        at: usize,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -49,8 +55,17 @@ impl fmt::Display for ConfigError {
                 crate::pool::MAX_QUEUE_CAPACITY
             );
         }
+        if let Self::NulInThreadName { at } = self {
+            return write!(
+                f,
+                "invalid blocking pool: thread_name has a NUL byte at index {at}, but the \
+                 operating system cannot name a thread with one (no thread could start)"
+            );
+        }
         f.write_str(match self {
-            Self::QueueCapacityTooLarge(_) => unreachable!("handled above"),
+            Self::QueueCapacityTooLarge(_) | Self::NulInThreadName { .. } => {
+                unreachable!("handled above")
+            }
             Self::ZeroMaxThreads => {
                 "invalid blocking pool: max_threads is 0, but a pool needs at least one thread \
                  to run calls (every caller would wait forever)"

@@ -57,7 +57,10 @@ use crate::call::{self, Request};
 /// Re-raises, on this thread, a panic of `future`.
 ///
 /// Under `wrangle-sim`, this thread waits in real time and so holds the virtual clock still:
-/// a future that waits on virtual time (a sleep, a timeout) would never complete there.
+/// a future that waits on virtual time (a sleep, a timeout) would never complete there. On a
+/// job of the simulation's `spawn_blocking` (which [`unblock_on`](crate::unblock_on()) uses),
+/// call the simulation's own [`block_on`](wrangle_core::Runtime::block_on) instead: a job
+/// waiting there counts as parked, so the clock moves on.
 pub fn from_thread<F>(future: F) -> Result<F::Output, FromThreadError>
 where
     F: Future + Send + 'static,

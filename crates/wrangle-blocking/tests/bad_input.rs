@@ -47,6 +47,31 @@ fn other_zeros_are_rejected_too() {
     assert!(err.to_string().contains("limit is 0"), "{err}");
 }
 
+#[test]
+fn a_thread_name_with_a_nul_byte_is_rejected_where_built() {
+    // std cannot name a thread with a NUL byte: it used to panic at the first call, after
+    // the pool had counted the thread it was starting.
+    let err = BlockingPool::builder()
+        .thread_name("db\0io")
+        .build()
+        .unwrap_err();
+    assert_eq!(err, ConfigError::NulInThreadName { at: 2 });
+    let text = err.to_string();
+    assert!(text.contains("thread_name"), "{text}");
+    assert!(text.contains("NUL byte at index 2"), "{text}");
+    assert_eq!(
+        std::io::Error::from(err).kind(),
+        std::io::ErrorKind::InvalidInput
+    );
+    // Any other name works, however long or odd.
+    let pool = BlockingPool::builder()
+        .thread_name("db-io-with-a-very-long-name-ünïcode")
+        .build()
+        .unwrap();
+    assert_eq!(block_on(pool.unblock(|| 7)), 7);
+    assert_eq!(pool.metrics().queued, 0);
+}
+
 fn message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()

@@ -88,6 +88,23 @@ fn on_sim_a_worker_asks_the_simulation() {
 }
 
 #[test]
+fn on_sim_a_worker_waits_on_virtual_time_through_the_simulations_block_on() {
+    wrangle_sim::run(18, |rt| async move {
+        let sim = rt.clone();
+        let (slept, answer) = unblock_on(&rt, move || {
+            // Parked in the simulation's own block_on, the worker lets the clock move.
+            sim.block_on(async {
+                wrangle_core::sleep(&sim, Duration::from_secs(1)).await;
+                (sim.elapsed(), sim.spawn(async { 21 * 2 }).await)
+            })
+        })
+        .await;
+        assert_eq!((slept, answer), (Duration::from_secs(1), 42));
+        assert_eq!(rt.elapsed(), Duration::from_secs(1));
+    });
+}
+
+#[test]
 fn a_panic_in_the_handed_back_future_surfaces_in_the_worker_then_at_the_await() {
     let caught = block_on(
         AssertUnwindSafe(wrangle_blocking::unblock(|| {

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use wrangle_blocking::{BlockingPool, Limiter, Offload};
-use wrangle_core::{Runtime, Spawn};
+use wrangle_core::{Runtime, Spawn, Timer};
 
 use crate::Harness;
 use crate::support::settle;
@@ -192,5 +192,35 @@ pub fn pool_thread_cap_and_queue_bound_hold<H: Harness>() {
         assert_eq!(second.await + third.await, 5);
         assert_eq!(pool.metrics().peak_threads, 1);
     });
+    H::shutdown(&rt);
+}
+
+/// S17's crossing back: a job of the runtime's own `spawn_blocking`, while the runtime is
+/// driven from its `block_on`, calls the runtime's `block_on` over a sleep on the runtime's
+/// clock and over a task it spawns back onto the runtime, and gets both. The sleep lasts its
+/// full length (exactly, on virtual time: the job parked in `block_on` lets the clock move).
+pub fn block_on_from_a_blocking_job<H: Harness>() {
+    const NAP: Duration = Duration::from_millis(20);
+    let rt = H::make();
+    let (slept, answer, main_saw) = rt.block_on(async {
+        let inner = rt.clone();
+        let start = rt.now();
+        let (slept, answer) = rt
+            .spawn_blocking(move || {
+                let outcome = inner.try_block_on(async {
+                    let before = inner.now();
+                    wrangle_core::sleep(&inner, NAP).await;
+                    let slept = inner.now() - before;
+                    (slept, inner.spawn(async { 6 * 7 }).await)
+                });
+                outcome.expect("block_on on a blocking job of the runtime")
+            })
+            .await;
+        (slept, answer, rt.now() - start)
+    });
+    assert_eq!(answer, 42);
+    assert!(slept >= NAP, "slept {slept:?}, asked {NAP:?}");
+    assert!(slept <= NAP + H::SLACK, "slept {slept:?}, asked {NAP:?}");
+    assert!(main_saw >= NAP);
     H::shutdown(&rt);
 }

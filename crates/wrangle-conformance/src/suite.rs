@@ -52,6 +52,7 @@ macro_rules! conformance_suite {
             retry_tiny_delays_yield_between_polls,
             rate_limiter_spacing,
             breaker_cooldown,
+            breaker_saturates_and_ignores_stale_trials,
             group_fail_fast_cancels_siblings,
             group_collect_all_keeps_order,
             group_keeps_failures_in_time_order,

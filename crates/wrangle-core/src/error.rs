@@ -77,7 +77,9 @@ pub enum BlockOnError {
     Deadlock {
         /// How many tasks were stuck, counting the future passed to `block_on`.
         stuck: usize,
-        /// The names of the stuck tasks that have one.
+        /// The names of the stuck tasks that have one: group children spawned with
+        /// [`spawn_named`](crate::group::TaskGroup::spawn_named), in spawn order (runtimes
+        /// learn them through [`poll_recording_name`](crate::group::poll_recording_name)).
         names: Vec<String>,
     },
 }

@@ -1,10 +1,12 @@
-//! The driver: runs the main future, the tasks and the virtual clock on the calling thread.
+//! The driver: runs the main future, the tasks and the virtual clock on the calling thread;
+//! and the guest, a blocking job in `block_on` while another thread drives.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, MutexGuard, PoisonError, TryLockError, Weak};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
 
 use async_task::Runnable;
 use wrangle_core::{BlockOnError, context};
@@ -46,40 +48,53 @@ enum Step {
     Run(Runnable),
     Wake(Vec<Waker>),
     Shutdown,
-    Deadlock(usize),
+    Deadlock(usize, Vec<String>),
 }
 
-/// Holds the right to drive. A blocking job of the same simulation that calls `block_on`
-/// counts as parked while it waits for that right and while it drives, so the clock is not
-/// held still by a thread that is itself waiting for the clock.
+/// Holds the right to drive, and says so in the state (`driving`) so a guest can tell a
+/// busy drive from one about to be free. A blocking job of the same simulation that drives
+/// counts as parked while it does, so the clock is not held still by a thread that is
+/// itself waiting for the clock.
 struct DriveGuard<'a> {
     inner: &'a Inner,
     job: bool,
-    _drive: MutexGuard<'a, ()>,
+    drive: Option<MutexGuard<'a, ()>>,
 }
 
 impl<'a> DriveGuard<'a> {
-    fn acquire(inner: &'a Inner) -> Self {
-        let job = role::current(inner.id) == Some(Role::Job);
+    fn new(inner: &'a Inner, drive: MutexGuard<'a, ()>, job: bool) -> Self {
+        let mut state = inner.lock();
+        state.driving = true;
         if job {
-            inner.lock().park_job();
+            state.park_job();
+        }
+        drop(state);
+        if job {
             inner.changed.notify_all();
         }
-        let drive = inner.drive.lock().unwrap_or_else(PoisonError::into_inner);
         Self {
             inner,
             job,
-            _drive: drive,
+            drive: Some(drive),
         }
     }
 }
 
 impl Drop for DriveGuard<'_> {
     fn drop(&mut self) {
-        if self.job {
-            // Running again before another driver can move the clock.
-            self.inner.lock().unpark_job();
-        }
+        // Let go of the drive first, so the guests woken below can take it.
+        drop(self.drive.take());
+        let guests = {
+            let mut state = self.inner.lock();
+            state.driving = false;
+            if self.job {
+                // Running again before another driver can move the clock.
+                state.unpark_job();
+            }
+            std::mem::take(&mut state.guests)
+        };
+        // Each is counted as running again, and looks for the drive.
+        guests.into_values().for_each(Waker::wake);
     }
 }
 
@@ -93,7 +108,19 @@ pub(crate) fn block_on<F: Future>(
     if inner.lock().shutdown {
         return Err(BlockOnError::Shutdown(NAME));
     }
-    let _drive = DriveGuard::acquire(inner);
+    let mut future = pin!(future);
+    let job = role::current(inner.id) == Some(Role::Job);
+    let drive = if job {
+        // A job never waits for the drive: while another thread drives, it polls its
+        // future itself, as a guest.
+        match guest(inner, future.as_mut()) {
+            Guest::Done(outcome) => return outcome,
+            Guest::Drive(drive) => drive,
+        }
+    } else {
+        inner.drive.lock().unwrap_or_else(PoisonError::into_inner)
+    };
+    let _drive = DriveGuard::new(inner, drive, job);
     let _role = role::enter(inner.id, Role::Driver);
     let _driving = context::enter();
 
@@ -103,9 +130,8 @@ pub(crate) fn block_on<F: Future>(
     });
     let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
     loop {
-        match next_step(inner, &main) {
+        match next_step(inner, &main, job) {
             Step::PollMain => {
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return Ok(output);
@@ -116,18 +142,14 @@ pub(crate) fn block_on<F: Future>(
             }
             Step::Wake(wakers) => wakers.into_iter().for_each(Waker::wake),
             Step::Shutdown => return Err(BlockOnError::Shutdown(NAME)),
-            Step::Deadlock(stuck) => {
-                return Err(BlockOnError::Deadlock {
-                    stuck,
-                    names: Vec::new(),
-                });
-            }
+            Step::Deadlock(stuck, names) => return Err(BlockOnError::Deadlock { stuck, names }),
         }
     }
 }
 
 /// Decides the next step under the lock, waiting while only blocking jobs can make progress.
-fn next_step(inner: &Inner, main: &MainWaker) -> Step {
+/// `job`: the driver is a blocking job, counted among the parked ones.
+fn next_step(inner: &Inner, main: &MainWaker, job: bool) -> Step {
     let mut state = inner.lock();
     loop {
         if state.shutdown {
@@ -157,6 +179,116 @@ fn next_step(inner: &Inner, main: &MainWaker) -> Step {
         if let Some(due) = state.advance() {
             return Step::Wake(due);
         }
-        return Step::Deadlock(state.active.len() + state.parked_jobs + 1);
+        // The future itself, every live task, and every other parked job.
+        let stuck = state.active.len() + state.parked_jobs - usize::from(job) + 1;
+        let names = state.names.values().map(|name| name.to_string()).collect();
+        return Step::Deadlock(stuck, names);
+    }
+}
+
+/// How a guest's `block_on` ended: with its future's outcome, or with the drive, free now.
+enum Guest<'a, T> {
+    Done(Result<T, BlockOnError>),
+    Drive(MutexGuard<'a, ()>),
+}
+
+/// The waker of a guest's future. A wake counts a parked guest as running again at once,
+/// under the lock, so the clock cannot move on before the guest has polled.
+struct GuestWaker {
+    inner: Weak<Inner>,
+    thread: Thread,
+    /// The future was woken and not polled since. Changed under the lock.
+    woken: AtomicBool,
+    /// The guest is counted as parked. Changed under the lock.
+    parked: AtomicBool,
+}
+
+impl Wake for GuestWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if let Some(inner) = self.inner.upgrade() {
+            let mut state = inner.lock();
+            self.woken.store(true, Ordering::Release);
+            if self.parked.swap(false, Ordering::AcqRel) {
+                state.unpark_job();
+            }
+        } else {
+            self.woken.store(true, Ordering::Release);
+        }
+        self.thread.unpark();
+    }
+}
+
+/// Forgets a guest when its `block_on` ends.
+struct GuestEntry<'a> {
+    inner: &'a Inner,
+    id: u64,
+}
+
+impl Drop for GuestEntry<'_> {
+    fn drop(&mut self) {
+        let waker = self.inner.lock().guests.remove(&self.id);
+        drop(waker);
+    }
+}
+
+/// A blocking job's `block_on` while another thread may be driving: polls `future` on the
+/// job's thread whenever it is woken, and between polls counts as parked, so the clock and
+/// the driver go on without it. Takes the drive as soon as it is free (nobody else drives,
+/// or the driver returned).
+fn guest<'a, F: Future>(inner: &'a Arc<Inner>, mut future: Pin<&mut F>) -> Guest<'a, F::Output> {
+    let guest = Arc::new(GuestWaker {
+        inner: Arc::downgrade(inner),
+        thread: thread::current(),
+        woken: AtomicBool::new(true),
+        parked: AtomicBool::new(false),
+    });
+    let waker = Waker::from(guest.clone());
+    let mut cx = Context::from_waker(&waker);
+    let _entry = GuestEntry {
+        inner,
+        id: inner.next_guest_id(),
+    };
+    loop {
+        match inner.drive.try_lock() {
+            Ok(drive) => return Guest::Drive(drive),
+            Err(TryLockError::Poisoned(poisoned)) => return Guest::Drive(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        let mut state = inner.lock();
+        if state.shutdown {
+            return Guest::Done(Err(BlockOnError::Shutdown(NAME)));
+        }
+        if !state.driving {
+            // The driver is letting go: take the drive.
+            drop(state);
+            thread::yield_now();
+            continue;
+        }
+        if guest.woken.swap(false, Ordering::AcqRel) {
+            drop(state);
+            let polled = {
+                // Nested `block_on` is refused inside the future, as on a driver.
+                let _driving = context::enter();
+                future.as_mut().poll(&mut cx)
+            };
+            if let Poll::Ready(output) = polled {
+                return Guest::Done(Ok(output));
+            }
+            continue;
+        }
+        // Parked until woken: by the future's waker, by the driver letting go of the drive,
+        // or by shutdown.
+        guest.parked.store(true, Ordering::Release);
+        state.park_job();
+        state.guests.insert(_entry.id, waker.clone());
+        drop(state);
+        inner.changed.notify_all();
+        while !guest.woken.load(Ordering::Acquire) {
+            thread::park();
+        }
     }
 }

@@ -40,12 +40,22 @@
 //! exactly one virtual second. A job parked for good (`sleep_blocking(Duration::MAX)`) does not
 //! keep `block_on` from returning; its thread is leaked.
 //!
+//! A job may also cross back into async code with the simulation's own
+//! [`block_on`](wrangle_core::Runtime::block_on) (S17), even while another thread drives: it
+//! then polls its future on its own thread whenever the future is woken, and between polls
+//! counts as parked, so its future's sleeps on the virtual clock and the tasks it spawns and
+//! awaits complete exactly as they would in a task. Virtual time advances only when every
+//! task is idle and every blocking job has finished or is parked in `sleep_blocking` or in
+//! `block_on`.
+//!
 //! # Deadlocks
 //!
 //! When the future passed to `block_on` has not completed, no task is runnable, no blocking job
 //! is running and no timer is pending, nothing can ever happen again. A real runtime would
 //! hang; [`Sim`] returns [`BlockOnError::Deadlock`](wrangle_core::BlockOnError::Deadlock)
-//! instead, counting the stuck tasks, and [`run`] panics with that message. A task waiting on a
+//! instead, counting the stuck tasks and naming those that are group children spawned with
+//! [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), and [`run`] panics with that
+//! message. A task waiting on a
 //! thread the simulation does not know about (not started with `spawn_blocking`) counts as
 //! stuck: route such work through `spawn_blocking`.
 //!

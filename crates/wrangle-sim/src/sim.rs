@@ -265,9 +265,10 @@ impl Runtime for Sim {
 
     /// Drives the simulation on the calling thread until `future` completes.
     ///
-    /// Only one thread drives at a time; others wait their turn. A blocking job of this
-    /// simulation waiting for its turn counts as parked, so a main future that awaits such a
-    /// job ends in [`BlockOnError::Deadlock`] rather than a hang.
+    /// Only one thread drives at a time; others wait their turn, except a blocking job of
+    /// this simulation (S17's crossing back): while another thread drives, the job polls its
+    /// future itself whenever it is woken, and between polls counts as parked, so the clock
+    /// and the driver go on; it takes over driving if the drive falls free first.
     ///
     /// # Errors
     ///
@@ -275,7 +276,10 @@ impl Runtime for Sim {
     /// [`BlockOnError::Shutdown`] once the simulation is shut down, and
     /// [`BlockOnError::Deadlock`] when nothing can make progress any more: no task is
     /// runnable, no timer is pending and no blocking job is running. `stuck` then counts the
-    /// future itself, every live task, and every blocking job parked for good.
+    /// future itself, every live task, and every other blocking job parked for good (in
+    /// `sleep_blocking` or `block_on`); `names` names the stuck tasks that are group children
+    /// spawned with [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), in spawn
+    /// order.
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
         block_on::block_on(&self.inner, future)
     }

@@ -1,10 +1,11 @@
 //! Spawning futures: wrangle's task handle over an `async-task` cell, queued on the
 //! simulation's ready list.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::{Arc, Weak};
 
-use wrangle_core::{SpawnError, Task};
+use wrangle_core::{SpawnError, Task, group};
 
 use crate::state::{Inner, NAME};
 
@@ -18,7 +19,10 @@ struct LiveGuard {
 impl Drop for LiveGuard {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.upgrade() {
-            let waker = inner.lock().active.remove(&self.id);
+            let mut state = inner.lock();
+            let waker = state.active.remove(&self.id);
+            state.names.remove(&self.id);
+            drop(state);
             // Dropped outside the lock: dropping a waker may reschedule a task.
             drop(waker);
         }
@@ -39,9 +43,23 @@ where
         inner: Arc::downgrade(inner),
         id,
     };
+    let names = Arc::downgrade(inner);
     let wrapped = async move {
         let _live = guard;
-        job.await;
+        let mut job = pin!(job);
+        let mut named = false;
+        poll_fn(|cx| {
+            let (poll, name) = group::poll_recording_name(|| job.as_mut().poll(cx));
+            // A group child's name, kept for deadlock reports; looked for until found.
+            if let (false, Some(name)) = (named, name) {
+                named = true;
+                if let Some(inner) = names.upgrade() {
+                    inner.lock().names.insert(id, name);
+                }
+            }
+            poll
+        })
+        .await;
     };
     // The schedule function holds the simulation weakly: tasks keep no simulation alive, and
     // a task woken after the simulation is gone is dropped.

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
@@ -44,9 +45,19 @@ pub(crate) struct State {
     /// A waker for every live task (spawned, not yet finished or dropped), to count them for
     /// deadlock reports and to cancel them at shutdown.
     pub(crate) active: BTreeMap<u64, Waker>,
+    /// The group-child name of each live task that has one (seen at its first poll as a
+    /// named child), to name the stuck tasks of a deadlock.
+    pub(crate) names: BTreeMap<u64, Arc<str>>,
+    /// Some thread holds `Inner::drive`. Set and cleared under the lock by that thread.
+    pub(crate) driving: bool,
+    /// Blocking jobs in `block_on` while another thread drives: each polls its own future
+    /// and waits, parked, to be woken. Woken (and so counted as running) when the driver
+    /// lets go of the drive, which one of them may then take, and at shutdown.
+    pub(crate) guests: BTreeMap<u64, Waker>,
     /// Blocking jobs of this simulation doing real work: they hold the clock still.
     pub(crate) running_jobs: usize,
-    /// Blocking jobs of this simulation parked in `sleep_blocking` (or waiting to drive).
+    /// Blocking jobs of this simulation parked in `sleep_blocking`, or in `block_on` (waiting
+    /// for their future to be woken, or driving the simulation).
     pub(crate) parked_jobs: usize,
     pub(crate) shutdown: bool,
     /// The driver is blocked on `Inner::changed`. Set and cleared under the lock, so a
@@ -111,6 +122,7 @@ pub(crate) struct Inner {
     pub(crate) drive: Mutex<()>,
     random: Mutex<Rng>,
     next_task: AtomicU64,
+    next_guest: AtomicU64,
 }
 
 impl Inner {
@@ -132,6 +144,9 @@ impl Inner {
                 timers: BTreeMap::new(),
                 next_timer: 0,
                 active: BTreeMap::new(),
+                names: BTreeMap::new(),
+                driving: false,
+                guests: BTreeMap::new(),
                 running_jobs: 0,
                 parked_jobs: 0,
                 shutdown: false,
@@ -141,6 +156,7 @@ impl Inner {
             drive: Mutex::new(()),
             random: Mutex::new(random),
             next_task: AtomicU64::new(0),
+            next_guest: AtomicU64::new(0),
         }
     }
 
@@ -169,6 +185,10 @@ impl Inner {
         self.next_task.fetch_add(1, Ordering::Relaxed)
     }
 
+    pub(crate) fn next_guest_id(&self) -> u64 {
+        self.next_guest.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// The schedule function of every task: queue it, or drop it (and with it the task's
     /// future) once the simulation has shut down.
     pub(crate) fn schedule(&self, runnable: Runnable) {
@@ -188,16 +208,18 @@ impl Inner {
 
     /// Refuses further work, drops every queued task and timer, and cancels every live task.
     pub(crate) fn shutdown(&self) {
-        let (ready, timers, active) = {
+        let (ready, timers, active, guests) = {
             let mut state = self.lock();
             if state.shutdown {
                 return;
             }
             state.shutdown = true;
+            state.names.clear();
             (
                 std::mem::take(&mut state.ready),
                 std::mem::take(&mut state.timers),
                 std::mem::take(&mut state.active),
+                std::mem::take(&mut state.guests),
             )
         };
         self.changed.notify_all();
@@ -209,6 +231,8 @@ impl Inner {
             waker.wake();
         }
         drop(timers);
+        // A job waiting in `block_on` returns `BlockOnError::Shutdown`.
+        guests.into_values().for_each(Waker::wake);
     }
 }
 

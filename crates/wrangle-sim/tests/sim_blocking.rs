@@ -249,30 +249,112 @@ fn after_shutdown_spawn_blocking_is_refused() {
 }
 
 #[test]
-fn a_job_that_needs_the_busy_driver_is_reported_not_hung() {
-    // The job waits for its turn to drive, which comes only once main returns; main waits for
-    // the job. Counted as parked while it waits, the job does not hold the clock, so this is a
-    // deadlock the driver sees. It then gets its turn and finishes on its own.
-    let rt = Sim::new(15);
+fn a_job_block_on_over_a_sim_sleep_ends_at_exactly_one_virtual_second() {
+    // S17 on virtual time: a blocking job crosses back with the simulation's own block_on
+    // while main is driving. Parked in that block_on, the job does not hold the clock.
+    let (job_saw, main_saw) = run(15, |rt| async move {
+        let timer = rt.clone();
+        let job_saw = rt
+            .spawn_blocking(move || {
+                timer.block_on(async {
+                    sleep(&timer, SEC).await;
+                    timer.elapsed()
+                })
+            })
+            .await;
+        (job_saw, rt.elapsed())
+    });
+    assert_eq!((job_saw, main_saw), (SEC, SEC));
+}
+
+#[test]
+fn a_job_submits_work_back_to_the_runtime_and_waits_for_it() {
+    let out = run(16, |rt| async move {
+        let spawner = rt.clone();
+        let answer = rt
+            .spawn_blocking(move || {
+                let timer = spawner.clone();
+                // Run by the driver, on virtual time; the job waits for it.
+                let task = spawner.spawn(async move {
+                    sleep(&timer, 2 * SEC).await;
+                    6 * 7
+                });
+                spawner.block_on(task)
+            })
+            .await;
+        (answer, rt.elapsed())
+    });
+    assert_eq!(out, (42, 2 * SEC));
+}
+
+#[test]
+fn jobs_in_block_on_side_by_side_overlap_and_hold_the_clock_while_they_work() {
+    let ends = run(17, |rt| async move {
+        let job = |secs: u32| {
+            let timer = rt.clone();
+            rt.spawn_blocking(move || {
+                timer.block_on(async {
+                    sleep(&timer, secs * SEC).await;
+                    // Real work between two virtual sleeps holds the clock still.
+                    std::thread::sleep(Duration::from_millis(5));
+                    sleep(&timer, SEC).await;
+                    timer.elapsed()
+                })
+            })
+        };
+        let (a, b, c) = (job(1), job(2), job(3));
+        let ticker = {
+            let timer = rt.clone();
+            rt.spawn(async move {
+                sleep(&timer, 3 * SEC / 2).await;
+                timer.elapsed()
+            })
+        };
+        [a.await, b.await, c.await, ticker.await]
+    });
+    assert_eq!(ends, [2 * SEC, 3 * SEC, 4 * SEC, 3 * SEC / 2]);
+}
+
+#[test]
+fn a_job_in_block_on_waiting_on_nothing_is_a_deadlock_not_a_hang() {
+    let rt = Sim::new(18);
     let (tx, rx) = mpsc::channel();
     let outcome = rt.try_block_on(async {
         let timer = rt.clone();
         rt.spawn_blocking(move || {
-            let inner = timer.block_on(async {
-                sleep(&timer, SEC).await;
-                timer.elapsed()
-            });
-            tx.send(inner).unwrap();
+            tx.send(timer.try_block_on(std::future::pending::<()>()))
+                .unwrap();
         })
         .await;
     });
+    // The main future and the job parked in its block_on.
     assert!(
         matches!(outcome, Err(BlockOnError::Deadlock { stuck: 2, .. })),
         "{outcome:?}"
     );
-    assert_eq!(
-        rx.recv_timeout(5 * SEC)
-            .expect("the job should drive once main gave up"),
-        SEC
+    // Once nobody drives, the job drives its own future, and finds it stuck too.
+    let inner = rx.recv_timeout(5 * SEC).expect("the job should return");
+    assert!(
+        matches!(inner, Err(BlockOnError::Deadlock { stuck: 1, .. })),
+        "{inner:?}"
     );
+}
+
+#[test]
+fn a_job_in_block_on_is_told_of_shutdown() {
+    let rt = Sim::new(19);
+    let (tx, rx) = mpsc::channel();
+    let stopper = rt.clone();
+    rt.block_on(async {
+        let timer = rt.clone();
+        rt.spawn_blocking(move || {
+            tx.send(timer.try_block_on(sleep(&timer, 10 * SEC)))
+                .unwrap();
+        })
+        .detach();
+        sleep(&rt, SEC).await;
+        stopper.shutdown();
+    });
+    let inner = rx.recv_timeout(5 * SEC).expect("the job should return");
+    assert_eq!(inner, Err(BlockOnError::Shutdown("sim")));
 }

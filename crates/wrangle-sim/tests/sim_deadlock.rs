@@ -70,3 +70,77 @@ fn the_simulation_is_usable_after_a_deadlock() {
     ));
     assert_eq!(rt.block_on(async { rt.spawn(async { 5 }).await }), 5);
 }
+
+#[test]
+fn a_deadlock_names_the_stuck_group_children() {
+    // S20: A and B each hold the lock the other wants.
+    let outcome = try_run(5, |rt| async move {
+        let (one, two) = (
+            std::sync::Arc::new(two_locks::Lock::default()),
+            std::sync::Arc::new(two_locks::Lock::default()),
+        );
+        let mut group = wrangle_core::group::TaskGroup::new(&rt);
+        for (name, first, second) in [("A", &one, &two), ("B", &two, &one)] {
+            let (first, second, timer) = (first.clone(), second.clone(), rt.clone());
+            group.spawn_named(name, async move {
+                let _held = first.lock().await;
+                sleep(&timer, Duration::from_millis(100)).await;
+                let _both = second.lock().await;
+                Ok::<(), ()>(())
+            });
+        }
+        // An unnamed task stuck as well: counted, not named.
+        let unnamed = rt.spawn(std::future::pending::<()>());
+        let _ = group.join().await;
+        unnamed.await;
+    });
+    match outcome {
+        Err(BlockOnError::Deadlock { stuck, names }) => {
+            assert_eq!(stuck, 4, "main, A, B and the unnamed task");
+            assert_eq!(names, ["A", "B"]);
+        }
+        other => panic!("expected a deadlock, got {other:?}"),
+    }
+}
+
+/// A lock that waits by parking the task (a minimal async mutex, to keep the test's
+/// dependencies to the crate's own).
+mod two_locks {
+    use std::future::poll_fn;
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+
+    #[derive(Default)]
+    pub(crate) struct Lock {
+        state: Mutex<(bool, Vec<Waker>)>,
+    }
+
+    pub(crate) struct Guard<'a>(&'a Lock);
+
+    impl Lock {
+        pub(crate) async fn lock(&self) -> Guard<'_> {
+            poll_fn(|cx| {
+                let mut state = self.state.lock().unwrap();
+                if state.0 {
+                    state.1.push(cx.waker().clone());
+                    Poll::Pending
+                } else {
+                    state.0 = true;
+                    Poll::Ready(Guard(self))
+                }
+            })
+            .await
+        }
+    }
+
+    impl Drop for Guard<'_> {
+        fn drop(&mut self) {
+            let wakers = {
+                let mut state = self.0.state.lock().unwrap();
+                state.0 = false;
+                std::mem::take(&mut state.1)
+            };
+            wakers.into_iter().for_each(Waker::wake);
+        }
+    }
+}

@@ -232,6 +232,7 @@ impl Builder {
     }
 
     /// The name of the pool's threads (default `wrangle-block`; Linux shows 15 bytes of it).
+    /// A name with a NUL byte is rejected by [`build`](Builder::build).
     ///
     /// # Examples
     ///
@@ -256,7 +257,8 @@ impl Builder {
     /// # Errors
     ///
     /// [`ConfigError`] naming the setting that cannot work: `max_threads`,
-    /// `queue_capacity` or `eager_threads` of 0, or a zero `grow_after`.
+    /// `queue_capacity` or `eager_threads` of 0, a zero `grow_after`, or a `thread_name`
+    /// with a NUL byte.
     pub fn build(self) -> Result<BlockingPool, ConfigError> {
         Ok(BlockingPool::from_config(self.config()?))
     }
@@ -276,6 +278,9 @@ impl Builder {
         }
         if self.grow_after.is_zero() {
             return Err(ConfigError::ZeroGrowAfter);
+        }
+        if let Some(at) = self.thread_name.bytes().position(|b| b == 0) {
+            return Err(ConfigError::NulInThreadName { at });
         }
         let eager = self
             .eager_threads

@@ -157,6 +157,37 @@ mod os {
     }
 }
 
+/// A thread the pool has counted (and, for a worker, its slot) but not yet started: given
+/// back when dropped, unless [`keep`](Reserved::keep) says the thread runs. So neither a
+/// failed spawn nor a panic while spawning leaks a place under `max_threads`.
+pub(crate) struct Reserved<'a> {
+    pub(crate) inner: &'a Inner,
+    /// The worker's slot, counted in `workers` too; `None` for the supervisor.
+    pub(crate) slot: Option<&'a Arc<Slot>>,
+    /// The supervisor's `alive` flag was set for this thread.
+    pub(crate) supervisor: bool,
+}
+
+impl Reserved<'_> {
+    /// The thread started: it owns what was reserved for it.
+    pub(crate) fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            self.inner.drop_slot(slot);
+            self.inner.workers.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.inner.release_thread();
+        if self.supervisor {
+            self.inner.supervisor.stopped();
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) queue: ConcurrentQueue<Entry>,
@@ -182,6 +213,9 @@ pub(crate) struct Inner {
     /// The workers' slots, for the supervisor and for `metrics().running`.
     slots: Mutex<Vec<Arc<Slot>>>,
     pub(crate) supervisor: Supervisor,
+    /// Worker and supervisor spawns still to fail on purpose (the crate's tests only).
+    #[cfg(test)]
+    pub(crate) fail_spawns: [std::sync::atomic::AtomicUsize; 2],
 }
 
 impl Inner {
@@ -201,6 +235,8 @@ impl Inner {
             wake: Condvar::new(),
             slots: Mutex::new(Vec::new()),
             supervisor: Supervisor::new(),
+            #[cfg(test)]
+            fail_spawns: Default::default(),
         }
     }
 
@@ -326,22 +362,52 @@ impl Inner {
         }
         self.workers.fetch_add(1, Ordering::SeqCst);
         let slot = self.new_slot();
+        // Everything counted above is given back if the thread does not start, whether the
+        // spawn fails or panics.
+        let reserved = Reserved {
+            inner: self,
+            slot: Some(&slot),
+            supervisor: false,
+        };
         let inner = self.clone();
         let theirs = slot.clone();
-        let spawned = thread::Builder::new()
-            .name(self.config.thread_name.clone())
-            .spawn(move || worker::run(inner, theirs));
+        let spawned = match self.injected_spawn_failure(false) {
+            Some(err) => Err(err),
+            None => thread::Builder::new()
+                .name(self.config.thread_name.clone())
+                .spawn(move || worker::run(inner, theirs))
+                .map(drop),
+        };
         match spawned {
             // Detached: the pool never joins its threads.
-            Ok(_detached) => true,
+            Ok(()) => {
+                reserved.keep();
+                true
+            }
             Err(err) => {
-                self.drop_slot(&slot);
-                self.workers.fetch_sub(1, Ordering::SeqCst);
-                self.release_thread();
+                drop(reserved);
                 self.spawn_failed(&err);
                 false
             }
         }
+    }
+
+    /// A spawn failure injected by the crate's own tests: the next `fail_spawns[0]` worker
+    /// spawns and `fail_spawns[1]` supervisor spawns fail as if the operating system had
+    /// refused them.
+    #[cfg(test)]
+    pub(crate) fn injected_spawn_failure(&self, supervisor: bool) -> Option<std::io::Error> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.fail_spawns[usize::from(supervisor)]
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .ok()
+            .map(|_| std::io::Error::other("injected spawn failure"))
+    }
+
+    #[cfg(not(test))]
+    #[inline]
+    pub(crate) fn injected_spawn_failure(&self, _supervisor: bool) -> Option<std::io::Error> {
+        None
     }
 
     /// The operating system refused a thread. If the pool has no worker left to run the
@@ -452,6 +518,94 @@ impl Inner {
         }
         self.workers.fetch_add(1, Ordering::SeqCst);
         false
+    }
+}
+
+/// A thread the operating system refuses (injected), or a spawn that panics: the pool gives
+/// back every place it counted for the thread, says so to the callers it cannot serve, and
+/// works on.
+#[cfg(all(test, not(loom)))]
+mod spawn_failure_tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use futures_lite::future::block_on;
+
+    use super::*;
+    use crate::BlockingPool;
+
+    fn counts(inner: &Inner) -> (usize, usize, usize) {
+        (
+            inner.threads(),
+            inner.workers.load(Ordering::SeqCst),
+            inner.lock_slots().len(),
+        )
+    }
+
+    #[test]
+    fn a_refused_worker_gives_back_its_place_and_its_callers_are_told() {
+        let pool = BlockingPool::builder()
+            .max_threads(2)
+            .eager_threads(1)
+            .build()
+            .unwrap();
+        let inner = pool.inner().clone();
+        inner.fail_spawns[0].store(1, Ordering::SeqCst);
+        let task = block_on(pool.submit(|| 1));
+        // No thread could start and none is left to run the call: it is cancelled, not
+        // left waiting for ever.
+        assert!(block_on(task.join()).unwrap_err().is_cancelled());
+        assert_eq!(counts(&inner), (0, 0, 0));
+        assert!(!inner.supervisor.is_alive());
+        // The pool works on, up to its full cap.
+        assert_eq!(block_on(pool.unblock(|| 2)), 2);
+        assert!(pool.metrics().threads <= 2);
+    }
+
+    #[test]
+    fn a_refused_supervisor_gives_back_its_place() {
+        let pool = BlockingPool::builder()
+            .max_threads(3)
+            .eager_threads(1)
+            .build()
+            .unwrap();
+        let inner = pool.inner().clone();
+        // The first call starts the one eager worker, then the supervisor, which fails.
+        inner.fail_spawns[1].store(1, Ordering::SeqCst);
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let busy = block_on(pool.submit(move || {
+            let _ = started_tx.send(());
+            let _ = release_rx.recv_timeout(Duration::from_secs(10));
+        }));
+        started_rx.recv().unwrap();
+        assert_eq!(inner.fail_spawns[1].load(Ordering::SeqCst), 0, "not tried");
+        assert!(!inner.supervisor.is_alive());
+        assert_eq!(counts(&inner), (1, 1, 1));
+        // The next call starts it, and more threads for calls that block.
+        let blocked = block_on(pool.submit(|| std::thread::sleep(Duration::from_millis(50))));
+        let queued = block_on(pool.submit(|| 3));
+        assert_eq!(block_on(queued.join()).unwrap(), 3);
+        block_on(blocked.join()).unwrap();
+        assert!(pool.metrics().peak_threads <= 3);
+        release_tx.send(()).unwrap();
+        block_on(busy.join()).unwrap();
+    }
+
+    #[test]
+    fn a_panicking_spawn_gives_back_its_place() {
+        // A name the builder rejects: std panics on it inside `spawn`.
+        let mut config = crate::pool::Builder::new().max_threads(2).config().unwrap();
+        config.thread_name = "bad\0name".into();
+        let inner = Arc::new(Inner::new(config));
+        let caught = catch_unwind(AssertUnwindSafe(|| inner.spawn_worker()));
+        assert!(caught.is_err(), "std accepted a NUL in a thread name");
+        assert_eq!(counts(&inner), (0, 0, 0));
+        let caught = catch_unwind(AssertUnwindSafe(|| super::super::supervisor::start(&inner)));
+        assert!(caught.is_err());
+        assert_eq!(counts(&inner), (0, 0, 0));
+        assert!(!inner.supervisor.is_alive());
     }
 }
 

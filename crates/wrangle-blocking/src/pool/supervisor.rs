@@ -19,7 +19,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::Instant;
 
-use super::inner::Inner;
+use super::inner::{Inner, Reserved};
 use super::worker;
 
 /// Ticks with an empty queue before the supervisor parks: long enough that a steady stream
@@ -65,9 +65,14 @@ impl Supervisor {
     pub(crate) fn is_alive(&self) -> bool {
         self.alive.load(Ordering::SeqCst)
     }
+
+    /// The supervisor thread about to start did not.
+    pub(crate) fn stopped(&self) {
+        self.alive.store(false, Ordering::SeqCst);
+    }
 }
 
-fn start(inner: &Arc<Inner>) {
+pub(super) fn start(inner: &Arc<Inner>) {
     let sup = &inner.supervisor;
     if sup
         .alive
@@ -77,17 +82,29 @@ fn start(inner: &Arc<Inner>) {
         return;
     }
     if !inner.reserve_thread() {
-        sup.alive.store(false, Ordering::SeqCst);
+        sup.stopped();
         return;
     }
+    // Given back if the thread does not start, whether the spawn fails or panics.
+    let reserved = Reserved {
+        inner,
+        slot: None,
+        supervisor: true,
+    };
     let theirs = inner.clone();
-    let spawned = thread::Builder::new()
-        .name(inner.config.thread_name.clone())
-        .spawn(move || supervise(theirs));
-    if let Err(err) = spawned {
-        inner.release_thread();
-        sup.alive.store(false, Ordering::SeqCst);
-        inner.spawn_failed(&err);
+    let spawned = match inner.injected_spawn_failure(true) {
+        Some(err) => Err(err),
+        None => thread::Builder::new()
+            .name(inner.config.thread_name.clone())
+            .spawn(move || supervise(theirs))
+            .map(drop),
+    };
+    match spawned {
+        Ok(()) => reserved.keep(),
+        Err(err) => {
+            drop(reserved);
+            inner.spawn_failed(&err);
+        }
     }
 }
 

@@ -19,6 +19,39 @@ use crate::{CancellationToken, cancel::CancelledOwned};
 
 thread_local! {
     static CURRENT_NAME: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+    /// Inside [`poll_recording_name`]: the first child name entered during the poll, if any.
+    static RECORDED_NAME: RefCell<Option<Option<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `poll`, a runtime's poll of one of its tasks, and returns with its result the name
+/// of the first named group child polled inside it: for a task that is a child spawned with
+/// [`TaskGroup::spawn_named`](crate::group::TaskGroup::spawn_named), its own name.
+///
+/// For runtimes that report stuck tasks by name (wrangle-sim's
+/// [`BlockOnError::Deadlock`](crate::BlockOnError::Deadlock)); calls nest.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle_core::group::poll_recording_name;
+///
+/// let (out, name) = poll_recording_name(|| 7);
+/// assert_eq!((out, name), (7, None));
+/// ```
+pub fn poll_recording_name<R>(poll: impl FnOnce() -> R) -> (R, Option<Arc<str>>) {
+    /// Restores the enclosing recording, even on unwind.
+    struct Recording(Option<Option<Arc<str>>>);
+    impl Drop for Recording {
+        fn drop(&mut self) {
+            let outer = self.0.take();
+            RECORDED_NAME.with(|recorded| *recorded.borrow_mut() = outer);
+        }
+    }
+    let recording = Recording(RECORDED_NAME.with(|recorded| recorded.replace(Some(None))));
+    let out = poll();
+    let name = RECORDED_NAME.with(|recorded| recorded.borrow_mut().take().flatten());
+    drop(recording);
+    (out, name)
 }
 
 /// The name of the group child being polled on this thread, if it was spawned with one
@@ -56,6 +89,13 @@ impl NameScope {
     pub(crate) fn enter(name: Option<&Arc<str>>) -> Self {
         let previous =
             name.map(|name| CURRENT_NAME.with(|current| current.replace(Some(name.clone()))));
+        if let Some(name) = name {
+            RECORDED_NAME.with(|recorded| {
+                if let Some(first @ None) = &mut *recorded.borrow_mut() {
+                    *first = Some(name.clone());
+                }
+            });
+        }
         Self { previous }
     }
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-pub use child::current_name;
+pub use child::{current_name, poll_recording_name};
 pub use error::{ChildError, ChildInfo, Failure, GroupError};
 pub use join::{Join, JoinOutcomes};
 pub use local::{LocalJoin, LocalJoinOutcomes, LocalShutdown, LocalTaskGroup};
