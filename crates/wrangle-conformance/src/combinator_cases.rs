@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_lite::StreamExt as _;
-use wrangle_core::{FutureExt as _, Runtime, Timer};
+use wrangle_core::{FutureExt as _, Runtime, Spawn as _, Timer};
 
 use crate::Harness;
 use crate::support::{Alive, DropFlag};
@@ -214,6 +214,130 @@ pub fn race_and_wait<H: Harness>() {
             .await;
         assert_eq!(waited.done, [(0, 10)]);
         assert_eq!(waited.pending.indices(), [1]);
+    });
+}
+
+/// Two channels, each holding one message.
+fn two_loaded_channels() -> [(async_channel::Sender<u8>, async_channel::Receiver<u8>); 2] {
+    [1, 2].map(|message| {
+        let (tx, rx) = async_channel::unbounded();
+        let _ = tx.try_send(message);
+        (tx, rx)
+    })
+}
+
+/// `race` and `race_ok` stop at their winner, as `select_all` and `select_ok` do: racing two
+/// receivers that each hold a message returns one message, and the other is still in its
+/// channel — whether both were ready at the first poll or both were woken by sends at the
+/// same instant. `as_completed` dropped after its first item takes no other message either.
+pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
+        let winner = wrangle_core::race([rx_a.recv(), rx_b.recv()]).await;
+        assert_eq!(winner, Some((0, Ok(1))));
+        assert_eq!(rx_b.try_recv(), Ok(2), "race dropped the loser's message");
+
+        let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
+        let first = wrangle_core::race_ok([rx_a.recv(), rx_b.recv()]).await;
+        assert_eq!(first, Ok((0, 1)));
+        assert_eq!(
+            rx_b.try_recv(),
+            Ok(2),
+            "race_ok dropped the loser's message"
+        );
+
+        let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
+        let mut s = wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]);
+        assert_eq!(s.next().await, Some((0, Ok(1))));
+        drop(s);
+        assert_eq!(rx_b.try_recv(), Ok(2), "as_completed dropped a message");
+
+        // Both woken by one task's sends at the same instant, while the race waits.
+        let (tx_a, rx_a) = async_channel::unbounded::<u8>();
+        let (tx_b, rx_b) = async_channel::unbounded::<u8>();
+        let sender = rt.spawn({
+            let rt = rt.clone();
+            async move {
+                wrangle_core::sleep(&rt, ms(10)).await;
+                let _ = (tx_a.try_send(1), tx_b.try_send(2));
+            }
+        });
+        let winner = wrangle_core::race([rx_a.recv(), rx_b.recv()]).await;
+        sender.await;
+        let left: Vec<_> = [&rx_a, &rx_b].map(|rx| rx.try_recv().ok()).into();
+        match winner {
+            Some((0, Ok(1))) => assert_eq!(left, [None, Some(2)]),
+            Some((1, Ok(2))) => assert_eq!(left, [Some(1), None]),
+            other => panic!("unexpected winner {other:?}"),
+        }
+    });
+}
+
+/// Ready at its second poll, having woken itself at the first; counts its polls.
+struct TwoStep(Arc<AtomicUsize>);
+
+impl Future for TwoStep {
+    type Output = usize;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(usize::MAX)
+    }
+}
+
+/// A pass that stops early at an output resumes where it stopped, so a child that needs two
+/// polls is never starved: in a race beside a child that wakes itself forever it wins at its
+/// own second poll, by the race's second; in `as_completed` beside an endless supply of inputs that are ready at
+/// once, it is yielded second — polled before any input pulled after its wake.
+pub fn early_stop_never_starves_a_two_step_child<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let polls = Arc::new(AtomicUsize::new(0));
+        let chatty = std::future::poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::<usize>::Pending
+        });
+        let mut race = wrangle_core::race([
+            Box::pin(chatty) as Pin<Box<dyn Future<Output = usize>>>,
+            Box::pin(TwoStep(polls.clone())),
+        ]);
+        let mut race_polls = 0;
+        let winner = std::future::poll_fn(|cx| {
+            race_polls += 1;
+            Pin::new(&mut race).poll(cx)
+        })
+        .await;
+        assert_eq!(winner, Some((1, usize::MAX)));
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        assert!(race_polls <= 2, "{race_polls} polls of the race");
+
+        let polls = Arc::new(AtomicUsize::new(0));
+        let inputs = std::iter::once(
+            Box::pin(TwoStep(polls.clone())) as Pin<Box<dyn Future<Output = usize>>>
+        )
+        .chain(
+            (1usize..).map(|i| Box::pin(std::future::ready(i)) as Pin<Box<dyn Future<Output = usize>>>),
+        );
+        let mut s = wrangle_core::as_completed(inputs).limit(nz(4));
+        let mut order = Vec::new();
+        while order.len() < 100 {
+            let Some((index, _)) = s.next().await else {
+                break;
+            };
+            order.push(index);
+            if index == 0 {
+                break;
+            }
+        }
+        assert_eq!(
+            order,
+            [1, 0],
+            "the two-step child waited behind later inputs"
+        );
+        assert_eq!(polls.load(Ordering::SeqCst), 2);
     });
 }
 

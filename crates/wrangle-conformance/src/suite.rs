@@ -42,6 +42,8 @@ macro_rules! conformance_suite {
             try_gather_drops_the_rest_before_returning,
             as_completed_order_and_deadline,
             race_and_wait,
+            race_leaves_losers_messages_in_their_channels,
+            early_stop_never_starves_a_two_step_child,
             timeout_elapses_and_drops_inner,
             timeout_zero_lets_ready_future_win,
             timeout_duration_max_is_never,

@@ -12,11 +12,14 @@ use crate::set::{Driver, Unordered};
 /// `(index, output)` of the first to finish, having dropped all the others — for redundant
 /// servers, or a result against a cancellation signal.
 ///
-/// Every input is polled at the first poll, in input order, so among inputs that are ready
-/// at once the first in input order wins; after that, the first seen to complete wins. The
-/// losers are dropped, in place, before the race returns. `None` for an empty input (a race
-/// with no runner has no winner; it does not hang). To ignore failures and take the first
-/// success, use [`race_ok()`](crate::race_ok()).
+/// The first poll polls the inputs in input order, so among inputs that are ready at once
+/// the first in input order wins; after that, the first seen to complete wins. The race
+/// stops at its winner, as `select_all` does: the losers are dropped, in place, before the
+/// race returns, without being polled again once there is a winner — so a loser that could
+/// have completed keeps what it would have taken (a receiver's message stays in its
+/// channel). `None` for an empty input (a race with no runner has no winner; it does not
+/// hang). To ignore failures and take the first success, use
+/// [`race_ok()`](crate::race_ok()).
 ///
 /// # Cancellation
 ///
@@ -73,16 +76,15 @@ impl<F: Future> Future for Race<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.finished, "`Race` polled after completion");
-        this.core
-            .pass(cx, &mut |_| Poll::Ready(None), &mut None::<fn(Progress)>);
-        let winner = this.core.queue.pop_front();
-        if winner.is_some() || this.core.driver.is_done() {
+        // Stops at the first output: no loser is polled after the winner.
+        let winner = this
+            .core
+            .poll_next(cx, &mut |_| Poll::Ready(None), &mut None::<fn(Progress)>);
+        if winner.is_ready() {
             this.core.stop();
             this.finished = true;
-            Poll::Ready(winner)
-        } else {
-            Poll::Pending
         }
+        winner
     }
 }
 

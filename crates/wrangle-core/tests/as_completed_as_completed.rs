@@ -89,3 +89,38 @@ fn timeout_and_limit() {
         assert_eq!(rt.elapsed(), ms(100 + 350));
     });
 }
+
+/// The stream takes an output from a child only when it yields it: dropped after one item,
+/// the other receivers still hold their messages. So does `gather_stream(..).unordered()`.
+#[test]
+fn dropped_after_one_item_loses_no_message() {
+    futures_lite::future::block_on(async {
+        let channels: Vec<_> = (0..3)
+            .map(|i| {
+                let (tx, rx) = async_channel::unbounded();
+                tx.try_send(i).unwrap();
+                (tx, rx)
+            })
+            .collect();
+        let mut s = wrangle_core::as_completed(channels.iter().map(|(_, rx)| rx.recv()));
+        assert_eq!(s.next().await, Some((0, Ok(0))));
+        drop(s);
+        for (i, (_, rx)) in channels.iter().enumerate().skip(1) {
+            assert_eq!(rx.try_recv(), Ok(i), "message {i} was taken and dropped");
+        }
+
+        for (i, (tx, _)) in channels.iter().enumerate().skip(1) {
+            tx.try_send(i).unwrap();
+        }
+        let inputs = futures_lite::stream::iter(channels.iter().map(|(_, rx)| rx.recv()));
+        let mut s = wrangle_core::gather_stream(inputs).unordered();
+        // Channel 0 is empty now: input 1 is the first to finish.
+        assert_eq!(s.next().await, Some((1, Ok(1))));
+        drop(s);
+        assert_eq!(
+            channels[2].1.try_recv(),
+            Ok(2),
+            "the unordered stream lost a message"
+        );
+    });
+}

@@ -65,3 +65,79 @@ fn race_ok_first_success_or_every_error() {
         assert_eq!(rt.elapsed(), secs(5));
     });
 }
+
+/// Ready when first polled, and records that its output was produced: a stand-in for a
+/// receiver that takes a message out of its channel when it completes.
+struct Take<'a> {
+    name: &'static str,
+    taken: &'a Cell<u32>,
+}
+
+impl Future for Take<'_> {
+    type Output = &'static str;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        self.taken.set(self.taken.get() + 1);
+        std::task::Poll::Ready(self.name)
+    }
+}
+
+/// Two inputs ready at once: the first in input order wins, and the loser is dropped without
+/// being polled to completion, so nothing it would have produced is lost.
+#[test]
+fn race_stops_at_the_first_output() {
+    let (a, b) = (Cell::new(0), Cell::new(0));
+    let winner = futures_lite::future::block_on(wrangle_core::race([
+        Take {
+            name: "a",
+            taken: &a,
+        },
+        Take {
+            name: "b",
+            taken: &b,
+        },
+    ]));
+    assert_eq!(winner, Some((0, "a")));
+    assert_eq!(
+        (a.get(), b.get()),
+        (1, 0),
+        "the loser's output was produced and dropped"
+    );
+}
+
+/// Two channel receivers, each holding a message: the race returns one message and the other
+/// is still in its channel. The same for `race_ok`, also when an error comes first.
+#[test]
+fn race_of_receivers_keeps_the_losers_message() {
+    futures_lite::future::block_on(async {
+        let (tx_a, rx_a) = async_channel::unbounded();
+        let (tx_b, rx_b) = async_channel::unbounded();
+        tx_a.try_send("a").unwrap();
+        tx_b.try_send("b").unwrap();
+        let winner = wrangle_core::race([rx_a.recv(), rx_b.recv()]).await;
+        assert_eq!(winner, Some((0, Ok("a"))));
+        assert_eq!(rx_b.try_recv(), Ok("b"), "the loser's message was lost");
+
+        tx_a.try_send("a").unwrap();
+        tx_b.try_send("b").unwrap();
+        let first = wrangle_core::race_ok([rx_a.recv(), rx_b.recv()]).await;
+        assert_eq!(first, Ok((0, "a")));
+        assert_eq!(rx_b.try_recv(), Ok("b"), "race_ok lost the loser's message");
+
+        // A closed, empty channel fails first; the next success wins, the one after keeps
+        // its message.
+        let (tx_c, rx_c) = async_channel::unbounded::<&str>();
+        drop(tx_c);
+        tx_a.try_send("a").unwrap();
+        tx_b.try_send("b").unwrap();
+        let first = wrangle_core::race_ok([rx_c.recv(), rx_a.recv(), rx_b.recv()]).await;
+        assert_eq!(first, Ok((1, "a")));
+        assert_eq!(
+            rx_b.try_recv(),
+            Ok("b"),
+            "race_ok lost a message after an error"
+        );
+    });
+}

@@ -100,3 +100,38 @@ fn s6_all_with_a_limit() {
         assert_eq!(rt.elapsed(), secs(5));
     });
 }
+
+/// Nothing a wait takes is lost: `first_completed` over receivers that hold a message
+/// returns every message it took in `done`, and the `Pending` stream dropped after one item
+/// leaves the other messages in their channels.
+#[test]
+fn no_message_taken_is_dropped() {
+    futures_lite::future::block_on(async {
+        let channels: Vec<_> = (0..3).map(|_| async_channel::unbounded()).collect();
+        let recv = || channels.iter().map(|(_, rx)| rx.recv());
+        channels[0].0.try_send(0).unwrap();
+        channels[2].0.try_send(2).unwrap();
+        let waited = wrangle_core::wait(recv()).first_completed().await;
+        assert_eq!(
+            waited.done,
+            [(0, Ok(0)), (2, Ok(2))],
+            "every message taken is returned"
+        );
+        assert_eq!(waited.pending.indices(), [1]);
+        drop(waited);
+
+        channels[0].0.try_send(0).unwrap();
+        let waited = wrangle_core::wait(recv()).first_completed().await;
+        assert_eq!(waited.done, [(0, Ok(0))]);
+        let mut pending = waited.pending;
+        channels[1].0.try_send(1).unwrap();
+        channels[2].0.try_send(2).unwrap();
+        assert_eq!(pending.next().await, Some((1, Ok(1))));
+        drop(pending);
+        assert_eq!(
+            channels[2].1.try_recv(),
+            Ok(2),
+            "the Pending stream lost a message"
+        );
+    });
+}

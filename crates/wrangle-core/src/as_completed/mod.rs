@@ -24,12 +24,14 @@ use crate::{Progress, Timer};
 ///
 /// Nothing is spawned; inputs are pulled lazily, and with [`limit(n)`](AsCompleted::limit)
 /// at most `n` inputs are either running or finished but not yet yielded, so memory is O(n).
-/// Each child has its own waker, and each poll of the stream polls every child woken since
-/// the last (outputs of one pass come out in slot order). `index` is the input's position,
-/// so results can be matched to their inputs. An overall deadline taken from a
-/// [`Timer`] is set with [`deadline`](AsCompleted::deadline) or
-/// [`timeout`](AsCompleted::timeout); a hook that sees each completion with
-/// [`progress`](AsCompleted::progress).
+/// Each child has its own waker, and each poll of the stream polls the children woken since
+/// the last, in slot order, up to the first that finishes: the next poll starts with the
+/// woken children this one did not reach, before anything woken since. So an output is taken
+/// from a child only when the stream yields it, and every woken child is polled before any
+/// is polled twice. `index` is the input's position, so results can be matched to their
+/// inputs. An overall deadline taken from a [`Timer`] is set with
+/// [`deadline`](AsCompleted::deadline) or [`timeout`](AsCompleted::timeout); a hook that
+/// sees each completion with [`progress`](AsCompleted::progress).
 ///
 /// # Starvation
 ///
@@ -57,8 +59,9 @@ use crate::{Progress, Timer};
 ///
 /// # Cancellation
 ///
-/// Dropping the stream drops every child still running, every output not yet yielded and the
-/// inputs not pulled yet, before `drop` returns.
+/// Dropping the stream drops every child still running and the inputs not pulled yet, before
+/// `drop` returns. No finished output is lost with it: a child's output is taken only when
+/// the stream yields it (a receiver racing for a message keeps it until then).
 ///
 /// # Examples
 ///

@@ -19,9 +19,12 @@ use crate::set::{Driver, Unordered};
 /// `(index, value)` of the first to succeed, having dropped all the others; if every one
 /// fails, an [`AggregateError`] with every error, in input order.
 ///
-/// Failures before the first success are kept and dropped with the race once one succeeds.
-/// An empty input fails at once with an empty aggregate. For the first to finish, success
-/// or not, use [`race()`](crate::race()).
+/// The race stops at the first success, as `select_ok` does: the others are dropped, in
+/// place, before it returns, without being polled again once there is a winner — so a
+/// loser that could have completed keeps what it would have taken (a receiver's message
+/// stays in its channel). Failures before the first success are kept and dropped with the
+/// race once one succeeds. An empty input fails at once with an empty aggregate. For the
+/// first to finish, success or not, use [`race()`](crate::race()).
 ///
 /// # Cancellation
 ///
@@ -93,28 +96,31 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(!this.finished, "`RaceOk` polled after completion");
-        this.core
-            .pass(cx, &mut |_| Poll::Ready(None), &mut None::<fn(Progress)>);
-        while let Some((index, outcome)) = this.core.queue.pop_front() {
-            match outcome {
-                Ok(value) => {
+        // One output at a time, so nothing is polled after the first success; each failure
+        // resumes the pass where it stopped. At most one round per input.
+        loop {
+            let next =
+                this.core
+                    .poll_next(cx, &mut |_| Poll::Ready(None), &mut None::<fn(Progress)>);
+            match next {
+                Poll::Ready(Some((index, Ok(value)))) => {
                     this.core.stop();
                     this.errors.clear();
                     this.finished = true;
                     return Poll::Ready(Ok((index, value)));
                 }
-                Err(err) => this.errors[index] = Some(err),
+                Poll::Ready(Some((index, Err(err)))) => this.errors[index] = Some(err),
+                Poll::Ready(None) => {
+                    this.finished = true;
+                    let errors = std::mem::take(&mut this.errors)
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    return Poll::Ready(Err(AggregateError::new(errors)));
+                }
+                Poll::Pending => return Poll::Pending,
             }
         }
-        if this.core.driver.is_done() {
-            this.finished = true;
-            let errors = std::mem::take(&mut this.errors)
-                .into_iter()
-                .flatten()
-                .collect();
-            return Poll::Ready(Err(AggregateError::new(errors)));
-        }
-        Poll::Pending
     }
 }
 

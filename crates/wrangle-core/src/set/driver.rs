@@ -16,8 +16,9 @@ pub(crate) trait Sink<T> {
     /// Input `index` was pulled.
     fn pulled(&mut self, _index: usize) {}
 
-    /// The output of input `index`; `progress` counts it. Returns `false` to stop the pass,
-    /// after which the caller clears the set.
+    /// The output of input `index`; `progress` counts it. Returns `false` to stop the pass
+    /// here: nothing more is polled or pulled, and the next pass resumes where this one
+    /// stopped (the woken children it did not reach first).
     fn put(&mut self, index: usize, value: T, progress: Progress) -> bool;
 }
 
@@ -89,7 +90,8 @@ impl<F> Driver<F> {
 
 impl<F: Future> Driver<F> {
     /// One pass: registers `cx`'s waker, polls every child woken since the last pass, then
-    /// pulls inputs from `pull` while `sink` has room, polling each new one at once.
+    /// pulls inputs from `pull` while `sink` has room, polling each new one at once — unless
+    /// `sink` stops it at an output ([`Sink::put`]).
     ///
     /// If anything panics — a child, the source, the sink — every future in the set is
     /// dropped before the panic goes on, and no more inputs are pulled.
@@ -126,14 +128,12 @@ impl<F: Future> Driver<F> {
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         sink: &mut S,
     ) {
-        let mut go_on = true;
         let (done, total) = (&mut self.done, self.total);
-        self.set.poll_woken(|index, value| {
+        let finished = self.set.poll_woken(|index, value| {
             *done += 1;
-            go_on = sink.put(index, value, Progress::new(*done, total));
-            go_on
+            sink.put(index, value, Progress::new(*done, total))
         });
-        if !go_on {
+        if !finished {
             return;
         }
         while !self.exhausted && sink.has_room(self.set.len()) {
@@ -187,6 +187,8 @@ struct QueueSink<'a, T, P> {
     queue: &'a mut VecDeque<(usize, T)>,
     limit: usize,
     progress: &'a mut Option<P>,
+    /// Stop the pass at the first output.
+    first: bool,
 }
 
 impl<T, P: FnMut(Progress)> Sink<T> for QueueSink<'_, T, P> {
@@ -199,7 +201,7 @@ impl<T, P: FnMut(Progress)> Sink<T> for QueueSink<'_, T, P> {
         if let Some(hook) = self.progress {
             hook(progress);
         }
-        true
+        !self.first
     }
 }
 
@@ -221,25 +223,35 @@ impl<F: Future> Unordered<F> {
         progress: &mut Option<P>,
     ) {
         self.driver.set.register(cx.waker());
-        self.pass_unregistered(cx, pull, progress);
+        self.pass_unregistered(cx, pull, progress, false);
     }
 
+    /// A pass that leaves the registered waker alone; with `first`, it stops at the first
+    /// output, and the next pass resumes where it stopped.
     fn pass_unregistered<P: FnMut(Progress)>(
         &mut self,
         cx: &mut Context<'_>,
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         progress: &mut Option<P>,
+        first: bool,
     ) {
         let mut sink = QueueSink {
             queue: &mut self.queue,
             limit: self.limit,
             progress,
+            first,
         };
         self.driver.pass_unregistered(cx, pull, &mut sink);
     }
 
-    /// Returns the next output in completion order, running a pass first; `None` once every
-    /// input has been pulled and every output handed out.
+    /// Returns the next output in completion order; `None` once every input has been pulled
+    /// and every output handed out.
+    ///
+    /// A queued output comes first, without a pass. Otherwise it runs a pass that stops at
+    /// the first output, so a child's output is taken only when it is handed out: outputs
+    /// of children not reached stay with them (a receiver's message stays in its channel)
+    /// until the next call, which resumes where this one stopped. This is what `race`,
+    /// `race_ok` and the unordered streams are built on.
     ///
     /// The waker is registered only when the first pass produced nothing: a stream that
     /// returns an item owes its consumer no wake, so children that wake while items are
@@ -251,12 +263,16 @@ impl<F: Future> Unordered<F> {
         pull: &mut impl FnMut(&mut Context<'_>) -> Poll<Option<F>>,
         progress: &mut Option<P>,
     ) -> Poll<Option<(usize, F::Output)>> {
-        self.pass_unregistered(cx, pull, progress);
+        if let Some(item) = self.queue.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        self.pass_unregistered(cx, pull, progress, true);
         if let Some(item) = self.queue.pop_front() {
             return Poll::Ready(Some(item));
         }
         if !self.driver.is_done() {
-            self.pass(cx, pull, progress);
+            self.driver.set.register(cx.waker());
+            self.pass_unregistered(cx, pull, progress, true);
         }
         match self.queue.pop_front() {
             Some(item) => Poll::Ready(Some(item)),

@@ -13,12 +13,17 @@
 //!   polls exactly those slots, once each, so one pass costs O(woken), not O(slots), and a
 //!   child woken while the pass runs is polled in the next pass (one round trip through the
 //!   executor per pass, not per item).
+//! - A pass may stop at an output (a race has its winner, a stream its next item): the woken
+//!   slots it took but did not poll are kept, in order, and the next pass polls them before
+//!   it takes any new wake. So no output is taken from a child before the caller wants it,
+//!   and every child woken before a pass is polled before any child is polled twice.
 
 mod driver;
 mod kit;
 mod pinned;
 mod ready;
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -79,6 +84,9 @@ pub(crate) struct FutureSet<F> {
     /// Slots of the last chunk never used yet: `fresh..fresh_end`.
     fresh: usize,
     fresh_end: usize,
+    /// Woken slot ids taken from the bitset by a pass that stopped early, not polled yet:
+    /// the next pass polls them first, in order.
+    carry: VecDeque<usize>,
     len: usize,
     allocated: usize,
     /// How many slots the set can ever need (the limit, or the number of inputs if smaller).
@@ -97,6 +105,7 @@ impl<F> FutureSet<F> {
             free: NONE,
             fresh: 0,
             fresh_end: 0,
+            carry: VecDeque::new(),
             len: 0,
             allocated: 0,
             want: want.max(1),
@@ -201,6 +210,7 @@ impl<F> FutureSet<F> {
 
     /// Drops every future in the set, in place, in slot order.
     pub(crate) fn clear(&mut self) {
+        self.carry.clear();
         for k in 0..self.chunks.len() {
             let base = chunk_base(k);
             for off in 0..self.chunks[k].slots.len() {
@@ -298,9 +308,20 @@ impl<F: Future> FutureSet<F> {
     /// One pass over the woken children: polls each child woken since the last pass once,
     /// handing `f` the tag and output of each that completes. A child woken during the pass
     /// is polled in the next one, unless its mark lands in a part of the bitset this pass
-    /// has not reached yet. Once `f` returns `false` the remaining marks are taken without
-    /// polling: only for a caller about to [`clear`](Self::clear) the set.
-    pub(crate) fn poll_woken(&mut self, mut f: impl FnMut(usize, F::Output) -> bool) {
+    /// has not reached yet.
+    ///
+    /// Once `f` returns `false` the pass stops: the woken children it has not polled are
+    /// kept, in order, and the next pass polls them before it takes any new wake. Returns
+    /// whether the pass went to the end (`false`: it stopped).
+    pub(crate) fn poll_woken(&mut self, mut f: impl FnMut(usize, F::Output) -> bool) -> bool {
+        // First what a stopped pass left, in the order it was woken.
+        while let Some(id) = self.carry.pop_front() {
+            if let Poll::Ready((tag, output)) = self.poll_slot(id) {
+                if !f(tag, output) {
+                    return false;
+                }
+            }
+        }
         let mut chunks = self.shared.take_chunks();
         let mut go_on = true;
         while chunks != 0 {
@@ -309,13 +330,14 @@ impl<F: Future> FutureSet<F> {
             let base = chunk_base(k);
             let bits = self.chunks[k].bits.clone();
             bits.drain(&mut |off| {
-                if go_on {
-                    if let Poll::Ready((tag, output)) = self.poll_slot(base + off) {
-                        go_on = f(tag, output);
-                    }
+                if !go_on {
+                    self.carry.push_back(base + off);
+                } else if let Poll::Ready((tag, output)) = self.poll_slot(base + off) {
+                    go_on = f(tag, output);
                 }
             });
         }
+        go_on
     }
 }
 
@@ -378,6 +400,35 @@ mod tests {
         let id = set.insert(5, Countdown(0));
         assert!(id < 200);
         assert_eq!(set.poll_slot(id), Poll::Ready((5, 7)));
+    }
+
+    #[test]
+    fn a_stopped_pass_resumes_where_it_stopped() {
+        let mut set = FutureSet::new(8);
+        for i in 0..5 {
+            set.insert_woken(i, Countdown(1));
+        }
+        assert!(set.poll_woken(|_, _| true), "all pending, each woke itself");
+        let mut seen = Vec::new();
+        assert!(!set.poll_woken(|tag, _| {
+            seen.push(tag);
+            false
+        }));
+        assert_eq!(seen, [0]);
+        // Slot 0 is reused by a child woken now: the children the stopped pass did not
+        // reach come first, though their slots come after it.
+        set.insert_woken(5, Countdown(0));
+        assert!(!set.poll_woken(|tag, _| {
+            seen.push(tag);
+            false
+        }));
+        assert_eq!(seen, [0, 1]);
+        assert!(set.poll_woken(|tag, _| {
+            seen.push(tag);
+            true
+        }));
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
+        assert!(set.is_empty());
     }
 
     #[test]

@@ -27,7 +27,10 @@ use crate::{Progress, Timer};
 /// `Result`) as soon as one has failed, or when all have completed; and
 /// [`timeout`](Wait::timeout) or [`deadline`](Wait::deadline) add a limit on `timer`'s clock,
 /// after which it returns whatever is done by then — a limit is not an error here. `done`
-/// holds every output seen by the time it returns, in the order they were seen. The pending
+/// holds every output seen by the time it returns, in the order they were seen: an output
+/// the wait has taken from a child is always returned, never dropped (like asyncio's
+/// `FIRST_COMPLETED`, the pass that meets the condition returns every input it found done,
+/// and polls nothing after it). The pending
 /// futures keep running only while [`Pending`] is polled: await them further (it is a
 /// [`Stream`](futures_core::Stream) of the rest in completion order, and
 /// [`Pending::wait`] waits on them again) or drop it to cancel them. All inputs are taken at

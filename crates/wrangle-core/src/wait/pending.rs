@@ -12,7 +12,8 @@ use crate::set::Unordered;
 /// The inputs of a [`wait()`](crate::wait()) that had not completed when it returned.
 ///
 /// They make progress only while this is polled: as a [`Stream`] it yields `(index, output)`
-/// for each in completion order, and [`wait`](Pending::wait) waits on them again with any of
+/// for each in completion order (taking an output from a child only when it yields it, as
+/// [`as_completed()`](crate::as_completed()) does), and [`wait`](Pending::wait) waits on them again with any of
 /// `wait`'s conditions. Dropping it drops every future in it, before `drop` returns.
 ///
 /// # Examples
