@@ -79,6 +79,7 @@ macro_rules! conformance_suite {
             offload_limiter_holds_callers_back,
             offload_call_dropped_before_start_never_runs,
             pool_thread_cap_and_queue_bound_hold,
+            block_on_from_a_blocking_job,
         }
     };
 }
