@@ -230,10 +230,12 @@ impl<K: Hash + Eq + Clone, T: Timer> Future for KeyedAcquire<'_, K, T> {
                 this.key = None;
                 return Poll::Ready(());
             }
-            let inner = &this.limiter.inner;
-            let sleep = sleep_until_nanos(&inner.timer, inner.base, booking.at);
+            // Kept before the sleep is made, so that a timer that panics there still
+            // gives the place back when this future is dropped.
+            let at = booking.at;
             this.booking = Some(booking);
-            this.sleep = Some(Box::pin(sleep));
+            let inner = &this.limiter.inner;
+            this.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
         }
         match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,

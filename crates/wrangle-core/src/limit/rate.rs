@@ -233,10 +233,12 @@ impl<T: Timer> Future for Acquire<'_, T> {
                 // Admitted at once: nothing to give back on drop.
                 return Poll::Ready(());
             }
-            let inner = &this.limiter.inner;
-            let sleep = sleep_until_nanos(&inner.timer, inner.base, booking.at);
+            // Kept before the sleep is made, so that a timer that panics there still
+            // gives the place back when this future is dropped.
+            let at = booking.at;
             this.booking = Some(booking);
-            this.sleep = Some(Box::pin(sleep));
+            let inner = &this.limiter.inner;
+            this.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
         }
         match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,
@@ -350,3 +352,57 @@ impl fmt::Display for RateLimited {
 }
 
 impl std::error::Error for RateLimited {}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    use std::time::{Duration, Instant};
+
+    use super::RateLimiter;
+    use crate::limit::{KeyedRateLimiter, Quota};
+
+    /// A timer whose clock stands still and whose sleeps cannot be made.
+    #[derive(Clone)]
+    struct PanickingSleeps(Instant);
+
+    impl crate::Timer for PanickingSleeps {
+        type Sleep = std::future::Pending<()>;
+        fn sleep_until(&self, _: Instant) -> Self::Sleep {
+            panic!("no sleeps here")
+        }
+        fn now(&self) -> Instant {
+            self.0
+        }
+        fn random_u64(&self) -> u64 {
+            4
+        }
+    }
+
+    fn poll_once(future: impl Future<Output = ()>) -> Poll<()> {
+        let mut future = pin!(future);
+        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// A place booked just before the timer panics is given back when the future unwinds.
+    #[test]
+    fn a_panicking_sleep_gives_the_place_back() {
+        let timer = PanickingSleeps(Instant::now());
+        let quota = Quota::per(1, Duration::from_secs(1)).unwrap();
+        let limiter = RateLimiter::new(timer.clone(), quota);
+        assert!(limiter.try_acquire().is_ok());
+        let unwound = catch_unwind(AssertUnwindSafe(|| poll_once(limiter.acquire())));
+        assert!(unwound.is_err(), "the timer panicked");
+        let retry_after = limiter.try_acquire().unwrap_err().retry_after();
+        assert_eq!(retry_after, Duration::from_secs(1), "the place was not given back");
+
+        let keyed = KeyedRateLimiter::new(timer, quota);
+        assert!(keyed.try_acquire(&"a").is_ok());
+        let unwound = catch_unwind(AssertUnwindSafe(|| poll_once(keyed.acquire("a"))));
+        assert!(unwound.is_err(), "the timer panicked");
+        let retry_after = keyed.try_acquire(&"a").unwrap_err().retry_after();
+        assert_eq!(retry_after, Duration::from_secs(1), "the place was not given back");
+    }
+}
