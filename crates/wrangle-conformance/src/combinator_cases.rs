@@ -319,7 +319,8 @@ pub fn early_stop_never_starves_a_two_step_child<H: Harness>() {
             Box::pin(TwoStep(polls.clone())) as Pin<Box<dyn Future<Output = usize>>>
         )
         .chain(
-            (1usize..).map(|i| Box::pin(std::future::ready(i)) as Pin<Box<dyn Future<Output = usize>>>),
+            (1usize..)
+                .map(|i| Box::pin(std::future::ready(i)) as Pin<Box<dyn Future<Output = usize>>>),
         );
         let mut s = wrangle_core::as_completed(inputs).limit(nz(4));
         let mut order = Vec::new();

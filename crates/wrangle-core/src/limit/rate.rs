@@ -383,7 +383,9 @@ mod tests {
 
     fn poll_once(future: impl Future<Output = ()>) -> Poll<()> {
         let mut future = pin!(future);
-        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
     }
 
     /// A place booked just before the timer panics is given back when the future unwinds.
@@ -396,13 +398,21 @@ mod tests {
         let unwound = catch_unwind(AssertUnwindSafe(|| poll_once(limiter.acquire())));
         assert!(unwound.is_err(), "the timer panicked");
         let retry_after = limiter.try_acquire().unwrap_err().retry_after();
-        assert_eq!(retry_after, Duration::from_secs(1), "the place was not given back");
+        assert_eq!(
+            retry_after,
+            Duration::from_secs(1),
+            "the place was not given back"
+        );
 
         let keyed = KeyedRateLimiter::new(timer, quota);
         assert!(keyed.try_acquire(&"a").is_ok());
         let unwound = catch_unwind(AssertUnwindSafe(|| poll_once(keyed.acquire("a"))));
         assert!(unwound.is_err(), "the timer panicked");
         let retry_after = keyed.try_acquire(&"a").unwrap_err().retry_after();
-        assert_eq!(retry_after, Duration::from_secs(1), "the place was not given back");
+        assert_eq!(
+            retry_after,
+            Duration::from_secs(1),
+            "the place was not given back"
+        );
     }
 }
