@@ -126,7 +126,7 @@ async fn trivial(i: u64) -> u64 {
     black_box(i)
 }
 
-fn spawn_on<R: Runtime>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
+fn spawn_on<R: Runtime + 'static>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
     let limit = NonZeroUsize::new(limit).expect("non-zero");
     rt.block_on(
         wrangle_core::gather((0..n).map(trivial))
@@ -135,7 +135,7 @@ fn spawn_on<R: Runtime>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
     )
 }
 
-fn bare<R: Runtime>(rt: &R, n: u64) -> Vec<u64> {
+fn bare<R: Runtime + 'static>(rt: &R, n: u64) -> Vec<u64> {
     rt.block_on(async {
         let tasks: Vec<_> = (0..n).map(|i| rt.spawn(trivial(i))).collect();
         let mut out = Vec::with_capacity(tasks.len());
@@ -166,7 +166,7 @@ fn upfront_tokio(rt: &wrangle_tokio::Tokio, n: u64, limit: usize) -> Vec<u64> {
     })
 }
 
-fn upfront_async_lock<R: Runtime>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
+fn upfront_async_lock<R: Runtime + 'static>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
     rt.block_on(async {
         let sem = Arc::new(async_lock::Semaphore::new(limit));
         let tasks: Vec<_> = (0..n)
@@ -339,13 +339,13 @@ fn calibrate(target: Duration) -> u64 {
 
 const JOBS: u64 = 64;
 
-fn cpu_in_task<R: Runtime>(rt: &R, iters: u64) -> Vec<u64> {
+fn cpu_in_task<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
     rt.block_on(wrangle_core::gather(
         (0..JOBS).map(|i| async move { hash(iters, i) }),
     ))
 }
 
-fn cpu_spawned<R: Runtime>(rt: &R, iters: u64) -> Vec<u64> {
+fn cpu_spawned<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
     rt.block_on(wrangle_core::gather((0..JOBS).map(|i| async move { hash(iters, i) })).spawn_on(rt))
 }
 

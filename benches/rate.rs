@@ -94,13 +94,13 @@ fn leaky() -> Arc<leaky_bucket::RateLimiter> {
 }
 
 /// The limiters of one runtime, each measured by its own loop.
-struct Limiters<T: Timer> {
+struct Limiters<T: Timer + 'static> {
     wrangle: Arc<RateLimiter<T>>,
     governor: Arc<Governor>,
     leaky: Option<Arc<leaky_bucket::RateLimiter>>,
 }
 
-impl<T: Timer> Limiters<T> {
+impl<T: Timer + 'static> Limiters<T> {
     fn new(timer: T, leaky: Option<Arc<leaky_bucket::RateLimiter>>) -> Self {
         Self {
             wrangle: Arc::new(RateLimiter::new(timer, quota())),

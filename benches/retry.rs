@@ -185,7 +185,7 @@ type Job = Pin<Box<dyn Future<Output = f64> + Send>>;
 /// One timed loop of `side`: wrangle on `timer`, backon on `sleeper`.
 fn job<T, S, Fut>(side: Side, timer: T, sleeper: S) -> Job
 where
-    T: Timer,
+    T: Timer + 'static,
     S: Fn(Duration) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {

@@ -24,7 +24,7 @@ const N: u64 = 200_000;
 /// One side of a comparison: runs the whole spawn-and-join of `n` tasks.
 type Side = Box<dyn Fn(u64)>;
 
-fn wrangle_side<R: Runtime>(rt: R) -> Side {
+fn wrangle_side<R: Runtime + 'static>(rt: R) -> Side {
     Box::new(move |n| {
         rt.block_on(async {
             let tasks: Vec<_> = (0..n).map(|i| rt.spawn(async move { i })).collect();

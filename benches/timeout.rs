@@ -124,7 +124,7 @@ fn per_call(exec: &Exec, side: Side, kind: Inner) -> f64 {
     };
     let n = N / workers;
     let jobs: Vec<Job> = (0..workers).map(|_| job(exec, side, kind, n)).collect();
-    fn spawn_all<R: Runtime>(rt: &R, jobs: Vec<Job>) -> Vec<Duration> {
+    fn spawn_all<R: Runtime + 'static>(rt: &R, jobs: Vec<Job>) -> Vec<Duration> {
         rt.block_on(async {
             let tasks: Vec<_> = jobs.into_iter().map(|j| rt.spawn(j)).collect();
             let mut out = Vec::new();

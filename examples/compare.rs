@@ -187,7 +187,7 @@ fn retry_rows<T, S, Fut>(
     timer: T,
     sleeper: S,
 ) where
-    T: Timer,
+    T: Timer + 'static,
     S: Fn(Duration) -> Fut + Copy + 'static,
     Fut: Future<Output = ()> + 'static,
 {

@@ -76,8 +76,8 @@
 #![forbid(unsafe_code)]
 
 pub use wrangle_core::{
-    AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, JoinError, Runtime, Spawn,
-    SpawnError, Task, Timer, context, interval, interval_at, sleep, sleep_until, task, time,
+    AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, IntoLimit, JoinError, Runtime,
+    Spawn, SpawnError, Task, Timer, context, interval, interval_at, sleep, sleep_until, task, time,
     yield_now,
 };
 // The in-task combinators; each name brings its function and, where there is one, its module

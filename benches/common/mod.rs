@@ -64,7 +64,7 @@ impl Exec {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        fn on<R: Runtime, F>(rt: &R, future: F) -> F::Output
+        fn on<R: Runtime + 'static, F>(rt: &R, future: F) -> F::Output
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,

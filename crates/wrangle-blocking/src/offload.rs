@@ -39,7 +39,7 @@ pub(crate) trait ErasedSpawn: Send + Sync + 'static {
 
 struct Spawner<S>(S);
 
-impl<S: Spawn> ErasedSpawn for Spawner<S> {
+impl<S: Spawn + 'static> ErasedSpawn for Spawner<S> {
     fn spawn_call(&self, run: Box<dyn FnOnce() + Send>) -> Result<Task<()>, SpawnError> {
         self.0.try_spawn_blocking(run)
     }
@@ -147,7 +147,7 @@ impl Offload {
     ///     assert_eq!(rt.elapsed(), Duration::from_secs(1));
     /// });
     /// ```
-    pub fn runtime<S: Spawn>(spawner: &S) -> Self {
+    pub fn runtime<S: Spawn + 'static>(spawner: &S) -> Self {
         Self {
             route: Route::Runtime(Arc::new(Spawner(spawner.clone()))),
             limiter: None,

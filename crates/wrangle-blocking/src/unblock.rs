@@ -80,7 +80,7 @@ where
 /// has been shut down.
 pub fn unblock_on<S, F, T>(spawner: &S, f: F) -> Unblock<T>
 where
-    S: Spawn,
+    S: Spawn + 'static,
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {

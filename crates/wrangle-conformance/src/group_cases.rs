@@ -31,7 +31,7 @@ fn nz(n: usize) -> NonZeroUsize {
 }
 
 /// A child that counts itself alive, sleeps `millis` on `rt`, then returns `outcome`.
-fn child<R: Runtime>(
+fn child<R: Runtime + 'static>(
     rt: &R,
     alive: &Arc<AtomicUsize>,
     millis: u64,
@@ -151,7 +151,7 @@ pub fn group_keeps_failures_in_time_order<H: Harness>() {
 
 /// A child that counts itself alive, sleeps until `deadline` on `rt`, then notes `index` in
 /// `failed` (the order children failed in time) and fails.
-fn fail_at<R: Runtime>(
+fn fail_at<R: Runtime + 'static>(
     rt: &R,
     alive: &Arc<AtomicUsize>,
     failed: &Arc<Mutex<Vec<usize>>>,

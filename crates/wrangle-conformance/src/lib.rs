@@ -64,7 +64,7 @@ use wrangle_core::Runtime;
 /// ```
 pub trait Harness: 'static {
     /// The runtime under test.
-    type Rt: Runtime;
+    type Rt: Runtime + 'static;
 
     /// How late a timer may fire, or a cancellation take hold, before a case fails. Zero on
     /// virtual time; generous on real clocks, where the machine may stall a thread.

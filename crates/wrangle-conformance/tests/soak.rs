@@ -164,7 +164,12 @@ async fn leaf<T: Timer>(timer: &T, i: usize, fault: Fault) -> Result<usize, Bad>
     }
 }
 
-async fn body<R: Runtime>(rt: &R, c: &Arc<Counters>, i: usize, plan: Plan) -> Result<usize, Bad> {
+async fn body<R: Runtime + 'static>(
+    rt: &R,
+    c: &Arc<Counters>,
+    i: usize,
+    plan: Plan,
+) -> Result<usize, Bad> {
     for _ in 0..plan.yields {
         wrangle_core::yield_now().await;
     }
@@ -203,7 +208,7 @@ async fn body<R: Runtime>(rt: &R, c: &Arc<Counters>, i: usize, plan: Plan) -> Re
 
 /// One child: counted at creation (here, when its parent pulls it), first poll, outcome and
 /// drop, with a timeout that only a hanging child reaches.
-fn child<R: Runtime>(
+fn child<R: Runtime + 'static>(
     rt: &R,
     c: &Arc<Counters>,
     i: usize,
@@ -345,12 +350,17 @@ fn check_accounting(
 
 /// Waits until every task spawned in the run is gone (dropping a handle only requests
 /// cancellation; on a multi-thread runtime the task goes at its next scheduling point).
-async fn settle<R: Runtime>(rt: &R, ctx: &Ctx<'_>, c: &Counters) {
+async fn settle<R: Runtime + 'static>(rt: &R, ctx: &Ctx<'_>, c: &Counters) {
     settle_count(rt, ctx, &c.tasks, "spawned tasks").await;
 }
 
 /// Waits until `count` is 0, within the harness's slack.
-async fn settle_count<R: Runtime>(rt: &R, ctx: &Ctx<'_>, count: &AtomicUsize, what: &str) {
+async fn settle_count<R: Runtime + 'static>(
+    rt: &R,
+    ctx: &Ctx<'_>,
+    count: &AtomicUsize,
+    what: &str,
+) {
     let give_up = Instant::now() + ctx.slack + Duration::from_secs(5);
     while count.load(SeqCst) != 0 {
         assert!(
@@ -364,7 +374,7 @@ async fn settle_count<R: Runtime>(rt: &R, ctx: &Ctx<'_>, count: &AtomicUsize, wh
 }
 
 #[allow(clippy::too_many_lines)]
-async fn one_run<R: Runtime>(
+async fn one_run<R: Runtime + 'static>(
     rt: &R,
     ctx: &Ctx<'_>,
     rng: &mut fastrand::Rng,

@@ -65,7 +65,7 @@ pub trait DynRuntime: Send + Sync + 'static {
     ) -> Result<(), BlockOnError>;
 }
 
-impl<R: Runtime> DynRuntime for R {
+impl<R: Runtime + 'static> DynRuntime for R {
     fn name_dyn(&self) -> &'static str {
         self.name()
     }
@@ -119,7 +119,7 @@ pub struct AnyRuntime(Arc<dyn DynRuntime>);
 
 impl AnyRuntime {
     /// Wraps a runtime.
-    pub fn new<R: Runtime>(runtime: R) -> Self {
+    pub fn new<R: Runtime + 'static>(runtime: R) -> Self {
         Self(Arc::new(runtime))
     }
 

@@ -30,7 +30,7 @@ use crate::{BlockOnError, SpawnError, Task};
 ///     timer.now() - start
 /// }
 /// ```
-pub trait Timer: Clone + Send + Sync + 'static {
+pub trait Timer: Clone + Send + Sync {
     /// The future returned by [`sleep_until`](Timer::sleep_until).
     type Sleep: Future<Output = ()> + Send + 'static;
 
@@ -62,7 +62,7 @@ pub trait Timer: Clone + Send + Sync + 'static {
 ///     spawner.spawn(async move { x * 2 }).await
 /// }
 /// ```
-pub trait Spawn: Clone + Send + Sync + 'static {
+pub trait Spawn: Clone + Send + Sync {
     /// Starts `future` running on the runtime, or returns an error if the runtime has been
     /// shut down.
     ///
@@ -151,5 +151,74 @@ pub trait Runtime: Spawn + Timer {
             Ok(output) => output,
             Err(err) => panic!("{err}"),
         }
+    }
+}
+
+/// A borrowed runtime is a runtime too: a combinator given `&rt` borrows it (no clone, and the
+/// future it returns borrows `rt`); given `rt.clone()`, the future owns its handle and is
+/// `'static` whenever its inner future is.
+impl<T: Timer> Timer for &T {
+    type Sleep = T::Sleep;
+
+    fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
+        (**self).sleep_until(deadline)
+    }
+
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+
+    fn random_u64(&self) -> u64 {
+        (**self).random_u64()
+    }
+}
+
+/// A borrowed spawner spawns on the runtime it borrows.
+impl<S: Spawn> Spawn for &S {
+    fn try_spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        (**self).try_spawn(future)
+    }
+
+    fn try_spawn_blocking<F, T>(&self, f: F) -> Result<Task<T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        (**self).try_spawn_blocking(f)
+    }
+
+    fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        (**self).spawn(future)
+    }
+
+    fn spawn_blocking<F, T>(&self, f: F) -> Task<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        (**self).spawn_blocking(f)
+    }
+}
+
+/// A borrowed runtime blocks on the runtime it borrows.
+impl<R: Runtime> Runtime for &R {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
+        (**self).try_block_on(future)
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        (**self).block_on(future)
     }
 }
