@@ -65,7 +65,7 @@
 
 pub mod as_completed;
 pub mod breaker;
-mod cancel;
+pub mod cancel;
 pub mod context;
 #[doc(hidden)]
 pub mod doctest;
@@ -87,10 +87,11 @@ mod sync;
 pub mod task;
 pub mod time;
 pub mod timeout;
+mod timer_ext;
 pub mod wait;
 
 pub use as_completed::as_completed;
-pub use cancel::{CancellationToken, Cancelled, CancelledOwned, RunUntilCancelled};
+pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
 pub use future_ext::FutureExt;
@@ -102,6 +103,7 @@ pub use race_ok::{AggregateError, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
-pub use time::{interval, interval_at, sleep, sleep_until, yield_now};
-pub use timeout::{Elapsed, timeout, timeout_at};
+pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+pub use timer_ext::TimerExt;
 pub use wait::wait;

@@ -1,4 +1,4 @@
-//! `shield` and timeouts on virtual time: SCENARIOS.md S7, both parts, exact.
+//! `shield` and timeouts on virtual time: S7 of docs/scenarios.md, both parts, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
