@@ -176,7 +176,11 @@ fn ready_loop<R: Runtime>(rt: &R, form: Form, n: u64) -> Duration {
             }
             Form::Borrowed => {
                 for i in 0..n {
-                    black_box(wrangle::timeout(rt, LIMIT, inner(i, Inner::Ready)).await.ok());
+                    black_box(
+                        wrangle::timeout(rt, LIMIT, inner(i, Inner::Ready))
+                            .await
+                            .ok(),
+                    );
                 }
             }
             Form::Owned => {
@@ -206,7 +210,9 @@ fn main() {
         for exec in execs.iter() {
             for (form, fname) in FORMS {
                 let id = criterion::BenchmarkId::new(fname, exec.name());
-                group.bench_function(id, |b| b.iter_custom(|iters| ready_loop_on(exec, form, iters)));
+                group.bench_function(id, |b| {
+                    b.iter_custom(|iters| ready_loop_on(exec, form, iters))
+                });
             }
         }
         group.finish();

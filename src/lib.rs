@@ -118,19 +118,28 @@
     not(feature = "tokio"),
     doc = "[`Tokio`]: https://docs.rs/wrangle-tokio/latest/wrangle_tokio/struct.Tokio.html"
 )]
-#![cfg_attr(not(feature = "tokio"), doc = "[`tokio`]: https://docs.rs/wrangle-tokio")]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`tokio`]: https://docs.rs/wrangle-tokio"
+)]
 #![cfg_attr(feature = "smol", doc = "[`Smol`]: crate::smol::Smol")]
 #![cfg_attr(
     not(feature = "smol"),
     doc = "[`Smol`]: https://docs.rs/wrangle-smol/latest/wrangle_smol/struct.Smol.html"
 )]
 #![cfg_attr(not(feature = "smol"), doc = "[`smol`]: https://docs.rs/wrangle-smol")]
-#![cfg_attr(feature = "async-std", doc = "[`AsyncStd`]: crate::async_std::AsyncStd")]
+#![cfg_attr(
+    feature = "async-std",
+    doc = "[`AsyncStd`]: crate::async_std::AsyncStd"
+)]
 #![cfg_attr(
     not(feature = "async-std"),
     doc = "[`AsyncStd`]: https://docs.rs/wrangle-async-std/latest/wrangle_async_std/struct.AsyncStd.html"
 )]
-#![cfg_attr(not(feature = "async-std"), doc = "[`async_std`]: https://docs.rs/wrangle-async-std")]
+#![cfg_attr(
+    not(feature = "async-std"),
+    doc = "[`async_std`]: https://docs.rs/wrangle-async-std"
+)]
 #![cfg_attr(feature = "sim", doc = "[`Sim`]: crate::sim::Sim")]
 #![cfg_attr(
     not(feature = "sim"),
