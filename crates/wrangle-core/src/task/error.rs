@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 ///
 /// New kinds of failure may be added: match with a `_` arm, or use
 /// [`is_cancelled`](Self::is_cancelled) and [`is_panic`](Self::is_panic). Its `Display` is
-/// "task was cancelled" or "task panicked: <the panic message>"; it has no
+/// `"task was cancelled"` or `"task panicked: {message}"`; it has no
 /// [`source`](std::error::Error::source) (a panic payload is not an error).
 ///
 /// # Examples
