@@ -10,6 +10,11 @@
 //! async-std) both workers run a loop at once, so the timer is used from two threads.
 //! Targets: ≤ 25 ns added around a ready future; ≤ 100 ns added once armed.
 //!
+//! Group `timeout_ready_forms`: the ready timeout in its two forms, construction and drop
+//! included, against the bare future, in a loop inside `block_on` on each runtime: the
+//! borrowed form `wrangle::timeout(&rt, d, fut)` (target: ≤ 5 ns added) and the owned method
+//! form `rt.timeout(d, fut)` (reported; its price is one handle clone per call).
+//!
 //! Natives: `tokio::time::timeout` on tokio; `async_std::future::timeout` on async-std; on smol
 //! (which has no timeout of its own) the usual idiom, `future.or(async_io::Timer::after(d))`.
 
@@ -23,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use common::{Exec, median};
 use futures_lite::FutureExt as _;
-use wrangle_core::Runtime;
+use wrangle_core::{Runtime, TimerExt};
 
 const N: u64 = 1_000_000;
 const LIMIT: Duration = Duration::from_secs(60);
@@ -144,9 +149,74 @@ fn per_call(exec: &Exec, side: Side, kind: Inner) -> f64 {
     total.as_nanos() as f64 / (n * workers) as f64
 }
 
+/// The forms of `timeout_ready_forms`.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    Bare,
+    Borrowed,
+    Owned,
+}
+
+const FORMS: [(Form, &str); 3] = [
+    (Form::Bare, "bare future"),
+    (Form::Borrowed, "wrangle::timeout(&rt, ..)"),
+    (Form::Owned, "rt.timeout(..)"),
+];
+
+/// `n` ready futures, each wrapped in `form` (made, awaited and dropped), in one loop inside
+/// `block_on`; the time of the loop.
+fn ready_loop<R: Runtime>(rt: &R, form: Form, n: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        match form {
+            Form::Bare => {
+                for i in 0..n {
+                    black_box(inner(i, Inner::Ready).await);
+                }
+            }
+            Form::Borrowed => {
+                for i in 0..n {
+                    black_box(
+                        wrangle::timeout(rt, LIMIT, inner(i, Inner::Ready))
+                            .await
+                            .ok(),
+                    );
+                }
+            }
+            Form::Owned => {
+                for i in 0..n {
+                    black_box(rt.timeout(LIMIT, inner(i, Inner::Ready)).await.ok());
+                }
+            }
+        }
+        start.elapsed()
+    })
+}
+
+fn ready_loop_on(exec: &Exec, form: Form, n: u64) -> Duration {
+    match exec {
+        Exec::Tokio(rt) | Exec::TokioCurrentThread(rt) => ready_loop(rt, form, n),
+        Exec::Smol(rt) => ready_loop(rt, form, n),
+        Exec::AsyncStd(rt) => ready_loop(rt, form, n),
+        Exec::BlockOn => unreachable!("timeouts need a runtime's timer"),
+    }
+}
+
 fn main() {
     let execs = Arc::new(Exec::runtimes());
     let mut c = common::criterion();
+    {
+        let mut group = c.benchmark_group("timeout_ready_forms");
+        for exec in execs.iter() {
+            for (form, fname) in FORMS {
+                let id = criterion::BenchmarkId::new(fname, exec.name());
+                group.bench_function(id, |b| {
+                    b.iter_custom(|iters| ready_loop_on(exec, form, iters))
+                });
+            }
+        }
+        group.finish();
+    }
     {
         let mut group = c.benchmark_group("timeout_1m");
         for exec in execs.iter() {
@@ -172,6 +242,37 @@ fn main() {
         group.finish();
     }
     c.final_summary();
+
+    let rounds = 7;
+    println!(
+        "\nready timeout, construction and drop included, ns added per call over the bare future \
+         (median of {rounds} rounds of {N}; target: borrowed <= 5 ns)"
+    );
+    println!("| runtime | bare ns/call | borrowed added | owned added |");
+    println!("|---|---:|---:|---:|");
+    for exec in execs.iter() {
+        let (mut bare, mut borrowed, mut owned) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let mut got = [0.0; 3];
+            let mut order = [Form::Bare, Form::Borrowed, Form::Owned];
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for form in order {
+                got[form as usize] = ready_loop_on(exec, form, N).as_nanos() as f64 / N as f64;
+            }
+            bare.push(got[0]);
+            borrowed.push(got[1] - got[0]);
+            owned.push(got[2] - got[0]);
+        }
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} |",
+            exec.name(),
+            median(bare),
+            median(borrowed),
+            median(owned)
+        );
+    }
 
     let rounds = 7;
     println!(

@@ -11,6 +11,7 @@
 //! | Item | What it is |
 //! |---|---|
 //! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
+//! | [`TimerExt`], [`FutureExt`] | method forms: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)`; `fut.timeout(&rt, d)` |
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
@@ -19,23 +20,24 @@
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
-//! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future |
-//! | `tokio::Tokio`, `smol::Smol`, `async_std::AsyncStd`, `sim::Sim` | the runtimes, one feature each |
+//! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
+//! | [`CancellationToken`], [`cancel`], [`group`], [`shield()`] | cancellation signals, task groups, work that outlives its caller |
+//! | [`tokio`], [`smol`], [`async_std`], [`sim`] | the runtimes, one feature each: [`Tokio`], [`Smol`], [`AsyncStd`], [`Sim`] |
 //!
 //! # Quick start
 //!
 //! ```
 //! # #[cfg(feature = "smol")] {
 //! use std::time::Duration;
-//! use wrangle::{Runtime, Spawn};
+//! use wrangle::{Runtime, Spawn, TimerExt};
 //!
 //! let rt = wrangle::smol::Smol::new()?;
 //! let total = rt.block_on(async {
 //!     let tasks: Vec<_> = (1..=3u64)
 //!         .map(|i| {
-//!             let timer = rt.clone();
+//!             let nap = rt.sleep(Duration::from_millis(10 * i));
 //!             rt.spawn(async move {
-//!                 wrangle::sleep(&timer, Duration::from_millis(10 * i)).await;
+//!                 nap.await;
 //!                 i
 //!             })
 //!         })
@@ -47,37 +49,112 @@
 //!     total
 //! });
 //! assert_eq!(total, 6);
+//!
+//! // A time limit that owns its handle can be spawned as it is.
+//! let late = rt.block_on(rt.spawn(rt.timeout(Duration::from_millis(5), std::future::pending::<()>())));
+//! assert!(late.is_err());
 //! # }
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! The same code runs on virtual time in a test, exactly and instantly (feature `sim`):
+//!
+//! ```
+//! # #[cfg(feature = "sim")] {
+//! use std::time::Duration;
+//! use wrangle::TimerExt;
+//!
+//! wrangle::sim::run(42, |rt| async move {
+//!     rt.sleep(Duration::from_secs(86_400)).await;
+//!     assert_eq!(rt.elapsed(), Duration::from_secs(86_400));
+//! });
+//! # }
+//! ```
+//!
+//! # Handles: borrowed or owned
+//!
+//! A future that needs the runtime after it is created (a [`timeout()`], an [`interval`], a
+//! retry) takes its handle by value: pass `&rt` and it borrows the runtime, cloning nothing;
+//! pass an owned handle and it is `'static` whenever its inner future is, so it can be
+//! spawned, returned or stored. The method forms of [`TimerExt`] are the owned forms, at the
+//! price of one handle clone. Futures that use the runtime only to start (a [`sleep`]) hold
+//! no handle at all. See [`TimerExt`] and [`Timer`].
+//!
+//! # Configure, then run
+//!
+//! A function `foo` returns a future or stream named `Foo`; its settings (`.limit(8)`,
+//! `.progress(..)`, a deadline) are methods that take it by value and give it back before it
+//! first runs. Such futures and streams are `!Unpin`, so once polled (which pins them) they
+//! cannot be reconfigured; `.await`, `rt.spawn(..)` and `select!` pin for you, and a stream is
+//! pinned with `std::pin::pin!` before its first `.next()`.
 //!
 //! # Runtime support
 //!
 //! | Runtime | Feature | Type |
 //! |---|---|---|
-//! | tokio, multi-thread or current-thread | `tokio` | `wrangle::tokio::Tokio` |
-//! | smol (async-executor + async-io + blocking) | `smol` | `wrangle::smol::Smol` |
-//! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | `wrangle::async_std::AsyncStd` |
-//! | virtual time, deterministic, for tests | `sim` | `wrangle::sim::Sim` |
+//! | tokio, multi-thread or current-thread | `tokio` | [`wrangle::tokio::Tokio`][`Tokio`] |
+//! | smol (async-executor + async-io + blocking) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
+//! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | [`wrangle::async_std::AsyncStd`][`AsyncStd`] |
+//! | virtual time, deterministic, for tests | `sim` | [`wrangle::sim::Sim`][`Sim`] |
 //!
 //! Every runtime passes the same conformance suite: dropping a task cancels it, a panic
 //! surfaces where the task is awaited, timers never fire early, `block_on` refuses to nest.
+//! Blocking and CPU-heavy work goes through the bridge, [`wrangle::blocking`](blocking), on
+//! any of them.
 //!
 //! # Feature flags
 //!
 //! There is **no default runtime**. Cargo unifies features across a dependency graph, so a
 //! default runtime here would force that runtime on every crate downstream of any library that
 //! uses wrangle. Libraries depend on `wrangle` with no features and stay generic over
-//! [`Runtime`]; applications pick one: `wrangle = { version = "0.1", features = ["smol"] }`.
+//! [`Runtime`]; applications pick one: `wrangle = { version = "0.2", features = ["smol"] }`.
 //!
 //! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
 //! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
 //! - `full`: all of them (for examples and comparisons).
+//!
+#![cfg_attr(feature = "tokio", doc = "[`Tokio`]: crate::tokio::Tokio")]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`Tokio`]: https://docs.rs/wrangle-tokio/latest/wrangle_tokio/struct.Tokio.html"
+)]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`tokio`]: https://docs.rs/wrangle-tokio"
+)]
+#![cfg_attr(feature = "smol", doc = "[`Smol`]: crate::smol::Smol")]
+#![cfg_attr(
+    not(feature = "smol"),
+    doc = "[`Smol`]: https://docs.rs/wrangle-smol/latest/wrangle_smol/struct.Smol.html"
+)]
+#![cfg_attr(not(feature = "smol"), doc = "[`smol`]: https://docs.rs/wrangle-smol")]
+#![cfg_attr(
+    feature = "async-std",
+    doc = "[`AsyncStd`]: crate::async_std::AsyncStd"
+)]
+#![cfg_attr(
+    not(feature = "async-std"),
+    doc = "[`AsyncStd`]: https://docs.rs/wrangle-async-std/latest/wrangle_async_std/struct.AsyncStd.html"
+)]
+#![cfg_attr(
+    not(feature = "async-std"),
+    doc = "[`async_std`]: https://docs.rs/wrangle-async-std"
+)]
+#![cfg_attr(feature = "sim", doc = "[`Sim`]: crate::sim::Sim")]
+#![cfg_attr(
+    not(feature = "sim"),
+    doc = "[`Sim`]: https://docs.rs/wrangle-sim/latest/wrangle_sim/struct.Sim.html"
+)]
+#![cfg_attr(not(feature = "sim"), doc = "[`sim`]: https://docs.rs/wrangle-sim")]
 #![forbid(unsafe_code)]
 
 pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, IntoLimit, JoinError, Runtime,
-    Spawn, SpawnError, Task, Timer, context, interval, interval_at, sleep, sleep_until, task, time,
+    Spawn, SpawnError, Task, Timer, context, task,
+};
+// Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
+pub use wrangle_core::{
+    Interval, Sleep, Timeout, TimerExt, YieldNow, interval, interval_at, sleep, sleep_until, time,
     yield_now,
 };
 // The in-task combinators; each name brings its function and, where there is one, its module
@@ -90,27 +167,35 @@ pub use wrangle_core::{
 // `wrangle::limit::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
 pub use wrangle_core::{breaker, limit, retry};
 // Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
-// `wrangle::shield`, `wrangle::CancellationToken` (and `gather(..).spawn_on(&rt)`).
-pub use wrangle_core::{CancellationToken, Shield, group, shield};
+// `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`).
+pub use wrangle_core::{CancellationToken, Shield, cancel, group, shield};
 
-/// The blocking-offload bridge: bounded pool, limiter, crossings, detector. See
-/// [`wrangle_blocking`].
+/// The blocking-offload bridge: a bounded pool, a cap on calls in flight, sync-async
+/// crossings and a detector for futures that block their thread.
+#[doc(inline)]
 pub use wrangle_blocking as blocking;
 
-/// The tokio adapter (feature `tokio`): see [`wrangle_tokio`].
+/// The tokio adapter (feature `tokio`): [`Tokio`](tokio::Tokio), multi-thread or
+/// current-thread.
 #[cfg(feature = "tokio")]
+#[doc(inline)]
 pub use wrangle_tokio as tokio;
 
-/// The smol adapter (feature `smol`): see [`wrangle_smol`].
+/// The smol adapter (feature `smol`): [`Smol`](smol::Smol).
 #[cfg(feature = "smol")]
+#[doc(inline)]
 pub use wrangle_smol as smol;
 
-/// The async-std adapter (feature `async-std`; legacy): see [`wrangle_async_std`].
+/// The async-std adapter (feature `async-std`; legacy, prefer smol):
+/// [`AsyncStd`](async_std::AsyncStd).
 #[cfg(feature = "async-std")]
+#[doc(inline)]
 pub use wrangle_async_std as async_std;
 
-/// The virtual-time runtime (feature `sim`): see [`wrangle_sim`].
+/// The deterministic virtual-time runtime (feature `sim`): [`Sim`](sim::Sim) and
+/// [`run`](sim::run), for tests.
 #[cfg(feature = "sim")]
+#[doc(inline)]
 pub use wrangle_sim as sim;
 
 // The README's Rust blocks run as doctests, so its quick start keeps working when pasted.

@@ -158,7 +158,7 @@ pub fn join_gives_panic_payload<H: Harness>() {
         assert_eq!(err.to_string(), "task panicked: payload 7");
         match err {
             JoinError::Panicked(panic) => assert_eq!(panic.message(), "payload 7"),
-            JoinError::Cancelled => unreachable!(),
+            other => unreachable!("{other:?}"),
         }
         let err = rt
             .spawn(async { std::panic::panic_any(13_u32) })

@@ -1,4 +1,9 @@
-//! A cloneable cancellation signal: [`CancellationToken`], with child tokens.
+//! A cloneable cancellation signal: [`CancellationToken`], with child tokens, and the futures
+//! its methods return ([`Cancelled`], [`CancelledOwned`], [`RunUntilCancelled`]).
+//!
+//! The token is re-exported at the crate root (`wrangle::CancellationToken`); its futures
+//! live here, in `wrangle::cancel`, apart from the [`JoinError::Cancelled`](crate::JoinError)
+//! outcome of a task.
 
 use std::fmt;
 use std::future::Future;
@@ -35,35 +40,30 @@ use crate::sync::{Arc, AtomicBool, Mutex};
 ///
 /// # Examples
 ///
-/// A worker that loops until shutdown (SCENARIOS.md S16), then cleans up:
+/// A worker that loops until shutdown (scenario S16 of the repository's `docs/scenarios.md`),
+/// then cleans up:
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{CancellationToken, Runtime, Spawn};
+/// use wrangle::{CancellationToken, Spawn, TimerExt};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let shutdown = CancellationToken::new();
-///     let worker = {
-///         let (shutdown, timer) = (shutdown.clone(), rt.clone());
-///         rt.spawn(async move {
-///             let mut ticks = 0;
-///             while shutdown
-///                 .run_until_cancelled(wrangle_core::sleep(&timer, Duration::from_millis(1)))
-///                 .await
-///                 .is_some()
-///             {
-///                 ticks += 1;
+///     let mut ticks = rt.interval(Duration::from_secs(1)).unwrap();
+///     let worker = rt.spawn({
+///         let shutdown = shutdown.clone();
+///         async move {
+///             let mut handled = 0;
+///             while shutdown.run_until_cancelled(ticks.tick()).await.is_some() {
+///                 handled += 1;
 ///             }
-///             ticks // cleanup would go here
-///         })
-///     };
-///     wrangle_core::sleep(rt, Duration::from_millis(10)).await;
+///             handled // cleanup would go here
+///         }
+///     });
+///     rt.sleep(Duration::from_millis(10_500)).await;
 ///     shutdown.cancel();
-///     assert!(worker.await > 0);
+///     assert_eq!(worker.await, 11); // the ticks at 0, 1, …, 10 s
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 #[derive(Clone, Default)]
 pub struct CancellationToken {
@@ -142,7 +142,7 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// let token = wrangle_core::CancellationToken::new();
+    /// let token = wrangle::CancellationToken::new();
     /// assert!(!token.is_cancelled());
     /// ```
     pub fn new() -> Self {
@@ -155,7 +155,7 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// let token = wrangle_core::CancellationToken::new();
+    /// let token = wrangle::CancellationToken::new();
     /// let clone = token.clone();
     /// token.cancel();
     /// assert!(clone.is_cancelled());
@@ -185,7 +185,7 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// let token = wrangle_core::CancellationToken::new();
+    /// let token = wrangle::CancellationToken::new();
     /// token.cancel();
     /// assert!(token.is_cancelled());
     /// ```
@@ -199,7 +199,7 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::CancellationToken;
+    /// use wrangle::CancellationToken;
     ///
     /// let parent = CancellationToken::new();
     /// let child = parent.child_token();
@@ -239,26 +239,29 @@ impl CancellationToken {
 
     /// A future that completes once the token is cancelled (at once if it already is).
     ///
+    /// The future borrows the token; [`cancelled_owned`](Self::cancelled_owned) is its
+    /// owning twin, for a `'static` future.
+    ///
     /// Cancel safe: dropping it and calling `cancelled()` again loses nothing, so it can sit
     /// in a `select` loop.
     ///
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::{CancellationToken, Runtime, Spawn};
+    /// use wrangle::{CancellationToken, Spawn};
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let token = CancellationToken::new();
     ///     let waiter = {
     ///         let token = token.clone();
-    ///         rt.spawn(async move { token.cancelled().await; "stopped" })
+    ///         rt.spawn(async move {
+    ///             token.cancelled().await;
+    ///             "stopped"
+    ///         })
     ///     };
     ///     token.cancel();
     ///     assert_eq!(waiter.await, "stopped");
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
     pub fn cancelled(&self) -> Cancelled<'_> {
         Cancelled {
@@ -273,10 +276,14 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// let token = wrangle_core::CancellationToken::new();
-    /// let wait = token.clone().cancelled_owned();
-    /// token.cancel();
-    /// futures_lite::future::block_on(wait);
+    /// use wrangle::{CancellationToken, Spawn};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let token = CancellationToken::new();
+    ///     let waiter = rt.spawn(token.clone().cancelled_owned());
+    ///     token.cancel();
+    ///     waiter.await;
+    /// });
     /// ```
     pub fn cancelled_owned(self) -> CancelledOwned {
         CancelledOwned {
@@ -292,14 +299,14 @@ impl CancellationToken {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::CancellationToken;
+    /// use wrangle::CancellationToken;
     ///
-    /// let token = CancellationToken::new();
-    /// let out = futures_lite::future::block_on(token.run_until_cancelled(async { 3 }));
-    /// assert_eq!(out, Some(3));
-    /// token.cancel();
-    /// let out = futures_lite::future::block_on(token.run_until_cancelled(async { 3 }));
-    /// assert_eq!(out, None);
+    /// wrangle::sim::run(1, |_rt| async move {
+    ///     let token = CancellationToken::new();
+    ///     assert_eq!(token.run_until_cancelled(async { 3 }).await, Some(3));
+    ///     token.cancel();
+    ///     assert_eq!(token.run_until_cancelled(async { 3 }).await, None);
+    /// });
     /// ```
     pub fn run_until_cancelled<F: Future>(&self, future: F) -> RunUntilCancelled<'_, F> {
         RunUntilCancelled {
@@ -342,6 +349,20 @@ fn poll_cancelled(
 }
 
 /// Future for the [`CancellationToken::cancelled`] method.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::CancellationToken;
+/// use wrangle::cancel::Cancelled;
+///
+/// wrangle::sim::run(1, |_rt| async move {
+///     let token = CancellationToken::new();
+///     token.cancel();
+///     let wait: Cancelled<'_> = token.cancelled();
+///     wait.await; // at once: already cancelled
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Cancelled<'a> {
     node: &'a Node,
@@ -365,7 +386,23 @@ impl fmt::Debug for Cancelled<'_> {
     }
 }
 
-/// Future for the [`CancellationToken::cancelled_owned`] method.
+/// Future for the [`CancellationToken::cancelled_owned`] method: [`Cancelled`] owning its
+/// token, so it is `'static`.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::{CancellationToken, Spawn};
+/// use wrangle::cancel::CancelledOwned;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let token = CancellationToken::new();
+///     let wait: CancelledOwned = token.clone().cancelled_owned();
+///     let waiter = rt.spawn(wait);
+///     token.cancel();
+///     waiter.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct CancelledOwned {
     token: CancellationToken,
@@ -378,7 +415,7 @@ impl CancelledOwned {
     /// # Examples
     ///
     /// ```
-    /// let wait = wrangle_core::CancellationToken::new().cancelled_owned();
+    /// let wait = wrangle::CancellationToken::new().cancelled_owned();
     /// assert!(!wait.token().is_cancelled());
     /// ```
     pub fn token(&self) -> &CancellationToken {
@@ -405,6 +442,21 @@ impl fmt::Debug for CancelledOwned {
 
 pin_project! {
     /// Future for the [`CancellationToken::run_until_cancelled`] method.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::cancel::RunUntilCancelled;
+    /// use wrangle::{CancellationToken, TimerExt};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let token = CancellationToken::new();
+    ///     token.cancel();
+    ///     let run: RunUntilCancelled<'_, _> = token.run_until_cancelled(rt.sleep(Duration::MAX));
+    ///     assert_eq!(run.await, None);
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct RunUntilCancelled<'a, F> {
         cancelled: Cancelled<'a>,

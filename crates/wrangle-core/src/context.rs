@@ -26,7 +26,7 @@ thread_local! {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::context;
+/// use wrangle::context;
 ///
 /// assert!(!context::is_driving());
 /// {
@@ -47,7 +47,10 @@ pub fn enter() -> EnterGuard {
 /// # Examples
 ///
 /// ```
-/// assert!(!wrangle_core::context::is_driving());
+/// assert!(!wrangle::context::is_driving());
+/// wrangle::sim::run(1, |_rt| async move {
+///     assert!(wrangle::context::is_driving()); // inside block_on
+/// });
 /// ```
 pub fn is_driving() -> bool {
     DEPTH.with(|d| d.get() > 0)
@@ -75,9 +78,11 @@ impl Drop for EnterGuard {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::context;
+/// use wrangle::context;
 ///
-/// let inside = futures_lite::future::block_on(context::driven(async { context::is_driving() }));
+/// # use futures_lite::future::block_on;
+/// // `block_on`: your runtime's own, which does not mark the thread itself.
+/// let inside = block_on(context::driven(async { context::is_driving() }));
 /// assert!(inside);
 /// ```
 pub fn driven<F: Future>(future: F) -> Driven<F> {

@@ -1,5 +1,5 @@
-//! A deliberately naive runtime for wrangle-core's own documentation examples: a thread per
-//! task and a thread per sleep. Not part of the API; use an adapter crate.
+//! A deliberately naive runtime for wrangle-core's own unit tests and hidden doc set-up lines:
+//! a thread per task and a thread per sleep. Not part of the API; use an adapter crate.
 
 use std::future::Future;
 use std::pin::Pin;

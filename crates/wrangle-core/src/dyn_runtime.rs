@@ -22,9 +22,9 @@ pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use wrangle_core::{AnyRuntime, DynRuntime, Runtime, Spawn};
+/// use wrangle::{AnyRuntime, DynRuntime, Runtime, Spawn};
 ///
-/// # let chosen = wrangle_core::doctest::ThreadPerTask;
+/// # let chosen = wrangle::sim::Sim::new(1);
 /// let rt = AnyRuntime::new(chosen);
 /// assert_eq!(rt.block_on(async { rt.spawn(async { 3 }).await }), 3);
 /// let as_object: Arc<dyn DynRuntime> = rt.clone().into_inner();
@@ -103,15 +103,15 @@ impl<R: Runtime + 'static> DynRuntime for R {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{AnyRuntime, Runtime};
+/// use wrangle::{AnyRuntime, Runtime};
 ///
 /// fn pick(name: &str) -> Option<AnyRuntime> {
 ///     match name {
-///         "threads" => Some(AnyRuntime::new(wrangle_core::doctest::ThreadPerTask)),
+///         "sim" => Some(AnyRuntime::new(wrangle::sim::Sim::new(1))),
 ///         _ => None,
 ///     }
 /// }
-/// let rt = pick("threads").unwrap();
+/// let rt = pick("sim").unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
 #[derive(Clone)]

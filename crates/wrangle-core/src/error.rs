@@ -13,7 +13,7 @@ use std::io;
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::SpawnError;
+/// use wrangle::SpawnError;
 ///
 /// let err = SpawnError::shutdown("tokio");
 /// assert_eq!(err.to_string(), "cannot spawn: the tokio runtime has been shut down");
@@ -58,7 +58,7 @@ impl From<SpawnError> for io::Error {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::BlockOnError;
+/// use wrangle::BlockOnError;
 ///
 /// let err = BlockOnError::Nested;
 /// assert!(err.to_string().contains("already driving"));

@@ -6,22 +6,23 @@ use crate::timeout::Timeout;
 
 /// Methods on every future that read better chained: `fut.timeout(&rt, d)`.
 ///
-/// Import it as `use wrangle_core::FutureExt as _;` next to other extension traits of the
-/// same name (futures-lite's, futures-util's).
+/// The timer is taken by value, as by [`timeout()`](crate::timeout()): `&rt` borrows the
+/// runtime (no clone), an owned handle makes the timeout `'static` whenever the future is.
+/// [`TimerExt`](crate::TimerExt) has the same limit the other way round, `rt.timeout(d, fut)`.
+///
+/// Import it as `use wrangle::FutureExt as _;` next to other extension traits of the same name
+/// (futures-lite's, futures-util's).
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{FutureExt as _, Runtime};
+/// use wrangle::FutureExt as _;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
-///     let answer = async { 42 }.timeout(rt, Duration::from_secs(1)).await;
+/// wrangle::sim::run(1, |rt| async move {
+///     let answer = async { 42 }.timeout(&rt, Duration::from_secs(1)).await;
 ///     assert_eq!(answer, Ok(42));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 pub trait FutureExt: Future {
     /// [`timeout()`](crate::timeout()) as a method: this future with a time limit of
@@ -31,17 +32,14 @@ pub trait FutureExt: Future {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::{FutureExt as _, Runtime};
+    /// use wrangle::FutureExt as _;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
-    ///     let slow = wrangle_core::sleep(rt, Duration::from_secs(10));
-    ///     assert!(slow.timeout(rt, Duration::from_millis(1)).await.is_err());
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let slow = wrangle::sleep(&rt, Duration::from_secs(10));
+    ///     assert!(slow.timeout(&rt, Duration::from_secs(1)).await.is_err());
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    fn timeout<T: Timer>(self, timer: &T, duration: Duration) -> Timeout<'_, Self, T>
+    fn timeout<T: Timer>(self, timer: T, duration: Duration) -> Timeout<Self, T>
     where
         Self: Sized,
     {
@@ -54,17 +52,14 @@ pub trait FutureExt: Future {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::{FutureExt as _, Runtime, Timer};
+    /// use wrangle::{FutureExt as _, Timer};
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let deadline = rt.now() + Duration::from_millis(1);
-    ///     assert!(std::future::pending::<()>().timeout_at(rt, deadline).await.is_err());
+    ///     assert!(std::future::pending::<()>().timeout_at(&rt, deadline).await.is_err());
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    fn timeout_at<T: Timer>(self, timer: &T, deadline: Instant) -> Timeout<'_, Self, T>
+    fn timeout_at<T: Timer>(self, timer: T, deadline: Instant) -> Timeout<Self, T>
     where
         Self: Sized,
     {

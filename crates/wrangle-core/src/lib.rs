@@ -9,17 +9,18 @@
 //! | Item | What it is |
 //! |---|---|
 //! | [`Timer`], [`Spawn`], [`Runtime`] | the traits: a clock with sleeps and a random source; spawning; `block_on` |
+//! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
-//! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`] |
+//! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`]: [`Sleep`], [`Interval`], [`YieldNow`] |
 //! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
 //! | [`gather()`], [`try_gather()`] | run many futures at once, outputs in input order; bounded with `.limit(n)`; fail-fast or collect-all (asyncio's `return_exceptions=True`) |
 //! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
 //! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
-//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
+//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
 //! | [`Gather::spawn_on`](gather::Gather::spawn_on), [`shield()`] | the spawning mode of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
-//! | [`timeout()`], [`timeout_at()`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
+//! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
 //! | [`limit`] | rate limits: [`limit::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`limit::KeyedRateLimiter`] (per host, idle keys evicted) |
 //! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
@@ -29,7 +30,7 @@
 //!
 //! `gather`, `try_gather`, `gather_stream`, `as_completed`, `wait`, `race`, `race_ok` and
 //! `timeout` spawn nothing: each is a plain future or stream that polls its children itself.
-//! They run on any executor (even `futures_lite::future::block_on`), accept borrowed,
+//! They run on any executor (even a bare `block_on` that knows no runtime), accept borrowed,
 //! non-`'static`, non-`Send` futures, and allocate nothing per item: the children live in a
 //! slab allocated once, each with a waker of its own, and each poll polls exactly the
 //! children woken since the last. Dropping one drops every child it owns before `drop`
@@ -44,9 +45,68 @@
 //! # Time and chance are passed explicitly
 //!
 //! Combinators that need a clock, a sleep or a random number take a [`Timer`] argument
-//! (`wrangle_core::sleep(&rt, d)`); there is no ambient, thread-local runtime to find or to
-//! miss. A library stays generic over `T: Timer` and its caller decides the runtime, and tests
-//! pass `wrangle-sim`'s virtual clock to make every delay exact.
+//! (`wrangle::sleep(&rt, d)`, or `rt.sleep(d)`); there is no ambient, thread-local runtime to
+//! find or to miss. A library stays generic over `T: Timer` and its caller decides the
+//! runtime, and tests pass `wrangle-sim`'s virtual clock to make every delay exact.
+//!
+//! # Handles: borrowed or owned
+//!
+//! One rule for every future that keeps a runtime handle (a [`Timeout`], an [`Interval`], a
+//! retry, a spawning gather): it takes the handle **by value**, generic over `T: Timer` or
+//! `S: Spawn`, and a borrowed runtime is a runtime too (`&R: Runtime`). So the caller chooses:
+//!
+//! - **Borrowed**, `wrangle::timeout(&rt, d, fut)`: the future holds `&rt`, costs no clone and
+//!   no reference count, and lives no longer than `rt`. The form for code that awaits in
+//!   place.
+//! - **Owned**, `rt.timeout(d, fut)` (the method forms of [`TimerExt`]) or
+//!   `wrangle::timeout(rt.clone(), d, fut)`: the future holds its own handle and is `'static`
+//!   whenever its inner future is, so it can be spawned, returned from a function, stored in
+//!   a struct or be a `tower::Service`'s future. Its price is one handle clone, an `Arc`
+//!   increment.
+//!
+//! Futures that use the runtime only while they are created hold no handle at all: a
+//! [`Sleep`] from `wrangle::sleep(&rt, d)` or `rt.sleep(d)` is `'static` either way, so it
+//! can be made first and moved into a task. wrangle's own shared handles
+//! ([`CancellationToken`], the rate limiters, circuit breakers) lend their futures
+//! (`token.cancelled()`) and have owning twins (`token.cancelled_owned()`).
+//!
+//! Borrowed, awaited in place:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! wrangle::sim::run(1, |rt| async move {
+//!     let out = wrangle::timeout(&rt, Duration::from_secs(1), async { 1 }).await;
+//!     assert_eq!(out, Ok(1));
+//! });
+//! ```
+//!
+//! Owned, spawned (no `let timer = rt.clone()` needed):
+//!
+//! ```
+//! use std::time::Duration;
+//! use wrangle::{Spawn, TimerExt};
+//!
+//! wrangle::sim::run(1, |rt| async move {
+//!     let task = rt.spawn(rt.timeout(Duration::from_secs(1), async { 2 }));
+//!     assert_eq!(task.await, Ok(2));
+//!     let nap = rt.sleep(Duration::from_secs(1));
+//!     rt.spawn(async move { nap.await }).await;
+//! });
+//! ```
+//!
+//! # Configure, then run
+//!
+//! A function `foo` returns a future (or stream) named `Foo`, and the settings of a combinator
+//! (`gather(..).limit(8)`, `.progress(..)`, a deadline on `as_completed(..)` or `wait(..)`)
+//! are methods that take it by value and give it back, configured, before it first runs.
+//! Nothing can be configured after that: every future and stream with such methods is
+//! `!Unpin`, so polling it needs it pinned, and once pinned it can no longer be moved into a
+//! by-value method. This costs nothing where futures are used: `.await`, `rt.spawn(..)`,
+//! `select!` and `FuturesUnordered::push` all take `!Unpin` futures; a stream is pinned with
+//! `std::pin::pin!` before its first `.next()`. ([`Interval`] is the one exception: its
+//! missed-tick setting is meaningful at any time, so it stays `Unpin` with a `&mut self`
+//! setter, as tokio's does.)
 //!
 //! # Runtime support
 //!
@@ -65,7 +125,7 @@
 
 pub mod as_completed;
 pub mod breaker;
-mod cancel;
+pub mod cancel;
 pub mod context;
 #[doc(hidden)]
 pub mod doctest;
@@ -87,10 +147,11 @@ mod sync;
 pub mod task;
 pub mod time;
 pub mod timeout;
+mod timer_ext;
 pub mod wait;
 
 pub use as_completed::as_completed;
-pub use cancel::{CancellationToken, Cancelled, CancelledOwned, RunUntilCancelled};
+pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
 pub use future_ext::FutureExt;
@@ -102,6 +163,7 @@ pub use race_ok::{AggregateError, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
-pub use time::{interval, interval_at, sleep, sleep_until, yield_now};
-pub use timeout::{Elapsed, timeout, timeout_at};
+pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+pub use timer_ext::TimerExt;
 pub use wait::wait;

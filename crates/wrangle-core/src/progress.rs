@@ -7,13 +7,13 @@ use std::fmt;
 ///
 /// ```
 /// use std::cell::RefCell;
-/// use wrangle_core::Progress;
+/// use wrangle::Progress;
 ///
 /// let seen = RefCell::new(Vec::new());
-/// let out = futures_lite::future::block_on(
-///     wrangle_core::gather((1..=3).map(|i| async move { i * 10 }))
-///         .progress(|p: Progress| seen.borrow_mut().push((p.done(), p.total()))),
-/// );
+/// let out = wrangle::sim::run(1, |_rt| {
+///     wrangle::gather((1..=3).map(|i| async move { i * 10 }))
+///         .progress(|p: Progress| seen.borrow_mut().push((p.done(), p.total())))
+/// });
 /// assert_eq!(out, [10, 20, 30]);
 /// assert_eq!(seen.into_inner(), [(1, Some(3)), (2, Some(3)), (3, Some(3))]);
 /// ```

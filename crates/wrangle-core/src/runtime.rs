@@ -16,19 +16,27 @@ use crate::{BlockOnError, SpawnError, Task};
 /// its deadline (as measured by `now`), and must complete a sleep whose deadline has passed
 /// at its first poll or soon after.
 ///
+/// A borrowed timer is a timer too (`&T: Timer`), so a combinator that keeps its timer takes
+/// it by value: `&rt` borrows the runtime and clones nothing, `rt.clone()` gives a future that
+/// owns its handle and is `'static` whenever its inner future is. The method forms,
+/// `rt.sleep(d)`, `rt.timeout(d, fut)`, …, come from [`TimerExt`](crate::TimerExt).
+///
 /// # Examples
 ///
-/// A timer written against the trait alone:
+/// Code written against the trait alone, run here on the virtual clock:
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Timer;
+/// use wrangle::{Timer, TimerExt};
 ///
 /// async fn wait_a_bit<T: Timer>(timer: &T) -> Duration {
 ///     let start = timer.now();
-///     wrangle_core::sleep(timer, Duration::from_millis(1)).await;
+///     timer.sleep(Duration::from_millis(1)).await;
 ///     timer.now() - start
 /// }
+///
+/// let waited = wrangle::sim::run(1, |rt| async move { wait_a_bit(&rt).await });
+/// assert_eq!(waited, Duration::from_millis(1));
 /// ```
 pub trait Timer: Clone + Send + Sync {
     /// The future returned by [`sleep_until`](Timer::sleep_until).
@@ -36,8 +44,22 @@ pub trait Timer: Clone + Send + Sync {
 
     /// A future that completes once [`now`](Timer::now) has reached `deadline`.
     ///
-    /// Prefer the free functions [`sleep`](crate::sleep) and
-    /// [`sleep_until`](crate::sleep_until), which also accept durations that overflow.
+    /// Prefer [`TimerExt::sleep`](crate::TimerExt::sleep) and the free functions
+    /// [`sleep`](crate::sleep) and [`sleep_until`](crate::sleep_until), which also accept
+    /// durations and deadlines that overflow.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Timer;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let deadline = rt.now() + Duration::from_secs(1);
+    ///     rt.sleep_until(deadline).await;
+    ///     assert_eq!(rt.now(), deadline);
+    /// });
+    /// ```
     fn sleep_until(&self, deadline: Instant) -> Self::Sleep;
 
     /// The current instant of this timer's clock (virtual under `wrangle-sim`).
@@ -56,11 +78,14 @@ pub trait Timer: Clone + Send + Sync {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::Spawn;
+/// use wrangle::Spawn;
 ///
 /// async fn double_on<S: Spawn>(spawner: &S, x: u64) -> u64 {
 ///     spawner.spawn(async move { x * 2 }).await
 /// }
+///
+/// let doubled = wrangle::sim::run(1, |rt| async move { double_on(&rt, 21).await });
+/// assert_eq!(doubled, 42);
 /// ```
 pub trait Spawn: Clone + Send + Sync {
     /// Starts `future` running on the runtime, or returns an error if the runtime has been
@@ -121,11 +146,13 @@ pub trait Spawn: Clone + Send + Sync {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::Runtime;
+/// use wrangle::Runtime;
 ///
 /// fn answer<R: Runtime>(rt: &R) -> u32 {
 ///     rt.block_on(async { rt.spawn(async { 42 }).await })
 /// }
+///
+/// assert_eq!(answer(&wrangle::sim::Sim::new(1)), 42);
 /// ```
 pub trait Runtime: Spawn + Timer {
     /// A short name for tables and error messages: `"tokio"`, `"smol"`, `"sim"`, …

@@ -27,29 +27,29 @@ use crate::{Spawn, Task};
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S7: a critical 3 s write shielded from a 1 s timeout; the caller sees the
-/// timeout at 1 s, the write still completes at 3 s.
+/// Scenario S7 of the repository's `docs/scenarios.md`: a critical 3 s write shielded from a
+/// 1 s timeout; the caller sees the timeout at 1 s, the write still completes at 3 s.
 ///
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering};
 /// use std::time::Duration;
+/// use wrangle::TimerExt;
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let written = Arc::new(AtomicBool::new(false));
 ///     let write = {
-///         let (rt, written) = (rt.clone(), written.clone());
+///         let (nap, written) = (rt.sleep(Duration::from_secs(3)), written.clone());
 ///         async move {
-///             wrangle_core::sleep(&rt, Duration::from_secs(3)).await;
+///             nap.await;
 ///             written.store(true, Ordering::SeqCst);
 ///         }
 ///     };
-///     let outcome =
-///         wrangle_core::timeout(&rt, Duration::from_secs(1), wrangle_core::shield(&rt, write)).await;
+///     let outcome = rt.timeout(Duration::from_secs(1), wrangle::shield(&rt, write)).await;
 ///     assert!(outcome.is_err());
 ///     assert_eq!(rt.elapsed(), Duration::from_secs(1));
 ///
-///     wrangle_core::sleep(&rt, Duration::from_millis(2001)).await;
+///     rt.sleep(Duration::from_millis(2001)).await;
 ///     assert!(written.load(Ordering::SeqCst)); // done at 3 s all the same
 /// });
 /// ```
@@ -72,6 +72,19 @@ where
 }
 
 /// Future for the [`shield()`] function.
+///
+/// It holds the task, not the spawner, so it is `'static` (and `Send` when the output is).
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::Shield;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let shielded: Shield<u8> = wrangle::shield(&rt, async { 5 });
+///     assert_eq!(shielded.await, 5);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Shield<T> {
     /// `None` once the output has been taken, or the task handed back.
@@ -85,8 +98,8 @@ impl<T> Shield<T> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let shielded = wrangle_core::shield(&rt, std::future::pending::<()>());
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let shielded = wrangle::shield(&rt, std::future::pending::<()>());
     /// let task = shielded.into_task();
     /// assert!(task.cancel().await.is_none());
     /// # });
@@ -103,8 +116,8 @@ impl<T> Shield<T> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let shielded = wrangle_core::shield(&rt, std::future::pending::<()>());
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let shielded = wrangle::shield(&rt, std::future::pending::<()>());
     /// assert!(!shielded.is_finished());
     /// # });
     /// ```

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use wrangle_core::{CancellationToken, Spawn};
+use wrangle_core::{CancellationToken, Spawn, TimerExt};
 
 #[test]
 fn cancel_wakes_every_waiter_at_that_instant() {
@@ -50,9 +50,9 @@ fn child_cancel_does_not_reach_parent_or_siblings() {
 fn run_until_cancelled_drops_the_work() {
     wrangle_sim::run(2, |rt| async move {
         let token = CancellationToken::new();
-        let (t2, timer) = (token.clone(), rt.clone());
+        let (t2, nap) = (token.clone(), rt.sleep(Duration::from_millis(300)));
         rt.spawn(async move {
-            wrangle_core::sleep(&timer, Duration::from_millis(300)).await;
+            nap.await;
             t2.cancel();
         })
         .detach();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use wrangle_core::as_completed::{AsCompleted, AsCompletedDeadline};
 use wrangle_core::gather::{Gather, GatherStream, GatherStreamUnordered, TryGather};
 use wrangle_core::race_ok::{AggregateError, RaceOk};
+use wrangle_core::time::{Interval, Sleep, Tick, YieldNow};
 use wrangle_core::timeout::{Elapsed, Timeout};
 use wrangle_core::wait::{Pending, Wait, WaitTimeout, Waited};
 use wrangle_core::{Progress, Race};
@@ -15,6 +16,7 @@ use wrangle_sim::Sim;
 fn send<T: Send>() {}
 fn sync<T: Sync>() {}
 fn unpin<T: Unpin>() {}
+fn owned<T: Send + 'static>() {}
 
 type Fut = Ready<u8>;
 type TryFut = Ready<Result<u8, u8>>;
@@ -49,8 +51,26 @@ fn send_sync_unpin() {
     unpin::<Race<Fut>>();
     send::<RaceOk<TryFut>>();
     unpin::<RaceOk<TryFut>>();
-    send::<Timeout<'static, Fut, Sim>>();
-    sync::<Timeout<'static, Fut, Sim>>();
+    send::<Timeout<Fut, Sim>>();
+    sync::<Timeout<Fut, Sim>>();
+    unpin::<Timeout<Fut, Sim>>();
+    send::<Timeout<Fut, &Sim>>();
+    sync::<Timeout<Fut, &Sim>>();
+    // The owned forms are 'static: they can be spawned, returned and stored.
+    owned::<Timeout<Fut, Sim>>();
+    owned::<Sleep<Sim>>();
+    owned::<Interval<Sim>>();
+    owned::<Sleep<&'static Sim>>();
+    send::<Sleep<Sim>>();
+    sync::<Sleep<Sim>>();
+    unpin::<Sleep<Sim>>();
+    send::<Interval<Sim>>();
+    unpin::<Interval<Sim>>();
+    send::<Tick<'static, Sim>>();
+    unpin::<Tick<'static, Sim>>();
+    send::<YieldNow>();
+    sync::<YieldNow>();
+    unpin::<YieldNow>();
     send::<Elapsed>();
     sync::<Elapsed>();
     send::<AggregateError<u8>>();

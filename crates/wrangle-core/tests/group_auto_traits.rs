@@ -4,12 +4,13 @@
 
 use std::future::Ready;
 
+use wrangle_core::cancel::{Cancelled, CancelledOwned, RunUntilCancelled};
 use wrangle_core::gather::{SpawnGather, TrySpawnGather};
 use wrangle_core::group::{
     ChildError, ChildInfo, Failure, GroupError, Join, JoinOutcomes, LocalTaskGroup, Shutdown,
     ShutdownReport, TaskGroup,
 };
-use wrangle_core::{CancellationToken, Cancelled, CancelledOwned, RunUntilCancelled, Shield};
+use wrangle_core::{CancellationToken, Shield};
 use wrangle_sim::Sim;
 
 fn send<T: Send>() {}

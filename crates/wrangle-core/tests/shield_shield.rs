@@ -1,12 +1,12 @@
-//! `shield` and timeouts on virtual time: SCENARIOS.md S7, both parts, exact.
+//! `shield` and timeouts on virtual time: S7 of docs/scenarios.md, both parts, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use wrangle_core::Timer;
 use wrangle_core::group::TaskGroup;
+use wrangle_core::{Timer, TimerExt};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -67,9 +67,9 @@ fn s7_shielded_write_completes() {
 #[test]
 fn awaited_shield_gives_the_output() {
     wrangle_sim::run(1, |rt| async move {
-        let timer = rt.clone();
+        let nap = rt.sleep(secs(1));
         let v = wrangle_core::shield(&rt, async move {
-            wrangle_core::sleep(&timer, secs(1)).await;
+            nap.await;
             42
         })
         .await;
@@ -111,9 +111,9 @@ fn shield_inside_a_cancelled_group_child() {
                 Ok::<_, &str>(())
             });
         }
-        let timer = rt.clone();
+        let nap = rt.sleep(secs(1));
         group.spawn(async move {
-            wrangle_core::sleep(&timer, secs(1)).await;
+            nap.await;
             Err("sibling failed")
         });
         let err = group.join().await.unwrap_err();

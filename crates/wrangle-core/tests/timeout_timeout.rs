@@ -1,4 +1,4 @@
-//! `timeout` on virtual time: SCENARIOS.md S7, first part, exact; and the rules of the
+//! `timeout` on virtual time: S7 of docs/scenarios.md, first part, exact; and the rules of the
 //! contract one by one.
 #![allow(clippy::unwrap_used)]
 
@@ -82,5 +82,61 @@ fn counts_from_the_first_pending() {
         wrangle_core::sleep(&rt, secs(5)).await; // created, not polled: not counted
         assert!(t.await.is_err());
         assert_eq!(rt.elapsed(), secs(7));
+    });
+}
+
+/// The owned forms: `rt.timeout(..)` owns a clone of the handle, so the timeout can be spawned,
+/// returned from a function and stored; the borrowed form behaves the same.
+#[test]
+fn owned_timeout_is_spawned_returned_and_stored() {
+    use wrangle_core::timeout::Timeout;
+    use wrangle_core::{Spawn, TimerExt};
+
+    fn make<T: Timer>(timer: &T, d: Duration) -> Timeout<wrangle_core::Sleep<T>, T> {
+        timer.timeout(secs(2), timer.sleep(d))
+    }
+    struct Holder<T: Timer> {
+        pending: Timeout<std::future::Pending<()>, T>,
+    }
+
+    wrangle_sim::run(1, |rt| async move {
+        let fast = rt.spawn(make(&rt, secs(1)));
+        let slow = rt.spawn(make(&rt, secs(3)));
+        assert_eq!(fast.await, Ok(()));
+        assert!(slow.await.is_err());
+        assert_eq!(rt.elapsed(), secs(2));
+
+        let held = Holder {
+            pending: rt.timeout_at(rt.now() + secs(1), std::future::pending()),
+        };
+        assert!(rt.spawn(held.pending).await.is_err());
+        assert_eq!(rt.elapsed(), secs(3));
+
+        // An owned handle passed to the free function, and the borrowed method form.
+        let owned = wrangle_core::timeout(rt.clone(), secs(1), async { 1 });
+        assert_eq!(rt.spawn(owned).await, Ok(1));
+        let borrowed = async { 2 }.timeout(&rt, secs(1)).await;
+        assert_eq!(borrowed, Ok(2));
+    });
+}
+
+/// The methods of `TimerExt`: a sleep that holds no handle, and an owned interval.
+#[test]
+fn timer_ext_sleep_and_interval() {
+    use wrangle_core::{Spawn, TimerExt};
+
+    wrangle_sim::run(1, |rt| async move {
+        let nap = rt.sleep(secs(4));
+        assert_eq!(nap.deadline(), Some(rt.now() + secs(4)));
+        rt.spawn(nap).await;
+        assert_eq!(rt.elapsed(), secs(4));
+
+        let mut ticks = rt.interval(secs(1)).unwrap();
+        let ticker = rt.spawn(async move {
+            let first = ticks.tick().await;
+            ticks.tick().await - first
+        });
+        assert_eq!(ticker.await, secs(1));
+        assert!(rt.interval(Duration::ZERO).is_err());
     });
 }

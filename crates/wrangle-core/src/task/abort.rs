@@ -11,8 +11,8 @@ use super::shared::Shared;
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering};
-/// use wrangle_core::AbortHandle;
-/// use wrangle_core::task::Abortable;
+/// use wrangle::AbortHandle;
+/// use wrangle::task::Abortable;
 ///
 /// struct Flag(AtomicBool);
 /// impl Abortable for Flag {
@@ -49,7 +49,7 @@ impl<T: Send + 'static> Abortable for Shared<T> {
 /// # Examples
 ///
 /// ```
-/// # use wrangle_core::Runtime;
+/// # use wrangle::Runtime;
 /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
 /// let task = rt.spawn(std::future::pending::<()>());
 /// let handle = task.abort_handle();
@@ -57,7 +57,7 @@ impl<T: Send + 'static> Abortable for Shared<T> {
 /// assert!(task.join().await.unwrap_err().is_cancelled());
 /// assert!(handle.is_finished());
 /// # }) }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// # demo(&wrangle::sim::Sim::new(1));
 /// ```
 #[derive(Clone)]
 pub struct AbortHandle {
@@ -75,7 +75,7 @@ impl AbortHandle {
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_core::AbortHandle::finished().is_finished());
+    /// assert!(wrangle::AbortHandle::finished().is_finished());
     /// ```
     pub fn finished() -> Self {
         struct Finished;

@@ -5,16 +5,30 @@ use std::sync::{Mutex, PoisonError};
 
 /// Why a task produced no value.
 ///
+/// New kinds of failure may be added: match with a `_` arm, or use
+/// [`is_cancelled`](Self::is_cancelled) and [`is_panic`](Self::is_panic). Its `Display` is
+/// `"task was cancelled"` or `"task panicked: {message}"`; it has no
+/// [`source`](std::error::Error::source) (a panic payload is not an error).
+///
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::JoinError;
+/// use wrangle::{JoinError, Spawn};
 ///
-/// let err = JoinError::Cancelled;
-/// assert!(err.is_cancelled());
-/// assert_eq!(err.to_string(), "task was cancelled");
+/// wrangle::sim::run(1, |rt| async move {
+///     let task = rt.spawn(std::future::pending::<()>());
+///     task.abort();
+///     let err: JoinError = task.join().await.unwrap_err();
+///     assert!(err.is_cancelled());
+///     assert_eq!(err.to_string(), "task was cancelled");
+///
+///     let failing = rt.spawn(async { panic!("boom") });
+///     let err = failing.join().await.unwrap_err();
+///     assert_eq!(err.to_string(), "task panicked: boom");
+/// });
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum JoinError {
     /// The task was cancelled (aborted, its handle dropped, or its runtime shut down) before
     /// it finished.
@@ -86,7 +100,7 @@ impl From<JoinError> for io::Error {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::task::Panic;
+/// use wrangle::task::Panic;
 ///
 /// let panic = Panic::new(Box::new("boom"));
 /// assert_eq!(panic.message(), "boom");

@@ -30,7 +30,7 @@ use super::{AbortHandle, JoinError, NativeHandle};
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{JoinError, Runtime};
+/// use wrangle::{JoinError, Runtime};
 ///
 /// fn demo<R: Runtime>(rt: &R) {
 ///     rt.block_on(async {
@@ -44,7 +44,7 @@ use super::{AbortHandle, JoinError, NativeHandle};
 ///         }
 ///     });
 /// }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// # demo(&wrangle::sim::Sim::new(1));
 /// ```
 #[must_use = "dropping a Task cancels it; call .detach() to let it run on"]
 pub struct Task<T> {
@@ -99,11 +99,11 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::Task;
+    /// use wrangle::Task;
     ///
     /// let task = Task::<u32>::cancelled();
     /// assert!(task.is_finished());
-    /// let outcome = futures_lite::future::block_on(task.join());
+    /// let outcome = wrangle::sim::run(1, |_rt| task.join());
     /// assert!(outcome.unwrap_err().is_cancelled());
     /// ```
     pub fn cancelled() -> Self {
@@ -117,11 +117,11 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::Spawn;
+    /// # use wrangle::Spawn;
     /// # fn demo<S: Spawn>(spawner: &S) {
     /// spawner.spawn(async { /* background work */ }).detach();
     /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// # demo(&wrangle::sim::Sim::new(1));
     /// ```
     pub fn detach(mut self) {
         match self.repr.take() {
@@ -140,13 +140,13 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::Runtime;
+    /// # use wrangle::Runtime;
     /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
     /// let task = rt.spawn(std::future::pending::<()>());
     /// task.abort();
     /// assert!(task.join().await.unwrap_err().is_cancelled());
     /// # }) }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// # demo(&wrangle::sim::Sim::new(1));
     /// ```
     pub fn abort(&self) {
         // `None`: already joined, nothing to cancel.
@@ -164,7 +164,7 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// let task = wrangle_core::Task::<()>::cancelled();
+    /// let task = wrangle::Task::<()>::cancelled();
     /// assert!(task.abort_handle().is_finished());
     /// ```
     pub fn abort_handle(&self) -> AbortHandle
@@ -185,7 +185,7 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// let task = wrangle_core::Task::<()>::cancelled();
+    /// let task = wrangle::Task::<()>::cancelled();
     /// assert!(task.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
@@ -203,12 +203,12 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::Runtime;
+    /// # use wrangle::Runtime;
     /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
     /// let outcome = rt.spawn(async { 7 }).join().await;
     /// assert_eq!(outcome.unwrap(), 7);
     /// # }) }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// # demo(&wrangle::sim::Sim::new(1));
     /// ```
     pub fn join(self) -> Join<T> {
         Join { task: self }
@@ -222,12 +222,12 @@ impl<T> Task<T> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::Runtime;
+    /// # use wrangle::Runtime;
     /// # fn demo<R: Runtime>(rt: &R) { rt.block_on(async {
     /// let task = rt.spawn(std::future::pending::<u32>());
     /// assert_eq!(task.cancel().await, None);
     /// # }) }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
+    /// # demo(&wrangle::sim::Sim::new(1));
     /// ```
     pub fn cancel(self) -> Cancel<T> {
         self.abort();
@@ -302,6 +302,18 @@ impl<T> fmt::Debug for Task<T> {
 }
 
 /// Future for the [`Task::join`] method.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::Spawn;
+/// use wrangle::task::Join;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let join: Join<u8> = rt.spawn(async { 1 }).join();
+///     assert_eq!(join.await.ok(), Some(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 #[derive(Debug)]
 pub struct Join<T> {
@@ -329,6 +341,18 @@ impl<T> Future for Join<T> {
 }
 
 /// Future for the [`Task::cancel`] method.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::Spawn;
+/// use wrangle::task::Cancel;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let cancel: Cancel<()> = rt.spawn(std::future::pending()).cancel();
+///     assert_eq!(cancel.await, None);
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 #[derive(Debug)]
 pub struct Cancel<T> {

@@ -32,19 +32,21 @@ pub use native::NativeHandle;
 ///
 /// ```
 /// use std::future::Future;
-/// use wrangle_core::Task;
+/// use wrangle::Task;
+/// # use futures_lite::future::block_on;
+/// // `block_on`: the runtime's own way of running a future on a thread.
 ///
 /// fn spawn_on_thread<F>(future: F) -> Task<F::Output>
 /// where
 ///     F: Future + Send + 'static,
 ///     F::Output: Send + 'static,
 /// {
-///     let (job, task) = wrangle_core::task::new(future);
-///     std::thread::spawn(move || futures_lite::future::block_on(job));
+///     let (job, task) = wrangle::task::new(future);
+///     std::thread::spawn(move || block_on(job));
 ///     task
 /// }
 ///
-/// assert_eq!(futures_lite::future::block_on(spawn_on_thread(async { 5 })), 5);
+/// assert_eq!(block_on(spawn_on_thread(async { 5 })), 5);
 /// ```
 pub fn new<F: Future>(future: F) -> (Job<F>, Task<F::Output>) {
     let shared = Arc::new(shared::Shared::new());
@@ -57,9 +59,9 @@ pub fn new<F: Future>(future: F) -> (Job<F>, Task<F::Output>) {
 /// # Examples
 ///
 /// ```
-/// let (job, task) = wrangle_core::task::new_blocking(|| 6 * 7);
-/// std::thread::spawn(move || job.run());
-/// assert_eq!(futures_lite::future::block_on(task), 42);
+/// let (job, task) = wrangle::task::new_blocking(|| 6 * 7);
+/// std::thread::spawn(move || job.run()).join().unwrap();
+/// assert_eq!(wrangle::sim::run(1, |_rt| task), 42);
 /// ```
 pub fn new_blocking<F, T>(f: F) -> (BlockingJob<F, T>, Task<T>)
 where

@@ -23,8 +23,8 @@ use super::{AbortHandle, JoinError};
 ///
 /// ```
 /// use std::task::{Context, Poll};
-/// use wrangle_core::task::{NativeHandle, Task};
-/// use wrangle_core::{AbortHandle, JoinError};
+/// use wrangle::task::{NativeHandle, Task};
+/// use wrangle::{AbortHandle, JoinError};
 ///
 /// struct Ready(Option<u32>);
 ///
@@ -38,7 +38,7 @@ use super::{AbortHandle, JoinError};
 /// }
 ///
 /// let task = Task::from_native(Box::new(Ready(Some(3))));
-/// assert_eq!(futures_lite::future::block_on(task), 3);
+/// assert_eq!(wrangle::sim::run(1, |_rt| task), 3);
 /// ```
 pub trait NativeHandle<T>: Send + Sync {
     /// Polls for the task's outcome.

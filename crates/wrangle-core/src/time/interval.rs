@@ -14,52 +14,60 @@ use crate::Timer;
 /// previous tick, so the ticks do not drift however late each one is handled. What happens
 /// when ticks are missed is set with [`Interval::set_missed_tick_behavior`].
 ///
-/// # Errors
+/// The interval holds its timer `T` by value: `&rt` borrows the runtime, an owned handle
+/// (`rt.clone()`, or the method form [`rt.interval(period)`](crate::TimerExt::interval))
+/// gives an interval that is `'static`, to move into a spawned task.
 ///
-/// [`ZeroPeriod`] when `period` is zero: such an interval would tick in a busy loop.
+/// # Cancellation
+///
+/// Dropping the interval, or a [`Tick`] future, cancels the wait; no tick is lost by dropping
+/// a `Tick`.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Runtime;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
-///     let mut ticks = wrangle_core::interval(rt, Duration::from_millis(2))?;
+/// wrangle::sim::run(1, |rt| async move {
+///     let mut ticks = wrangle::interval(&rt, Duration::from_secs(2))?;
 ///     let first = ticks.tick().await;
 ///     let second = ticks.tick().await;
-///     assert_eq!(second - first, Duration::from_millis(2));
-///     # Ok::<(), wrangle_core::time::ZeroPeriod>(())
-/// }).unwrap();
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
+///     assert_eq!(second - first, Duration::from_secs(2));
+///     Ok::<(), wrangle::time::ZeroPeriod>(())
+/// })
+/// .unwrap();
 /// ```
-pub fn interval<T: Timer>(timer: &T, period: Duration) -> Result<Interval<T>, ZeroPeriod> {
-    interval_at(timer, timer.now(), period)
+///
+/// # Errors
+///
+/// [`ZeroPeriod`] when `period` is zero: such an interval would tick in a busy loop.
+pub fn interval<T: Timer>(timer: T, period: Duration) -> Result<Interval<T>, ZeroPeriod> {
+    let start = timer.now();
+    interval_at(timer, start, period)
 }
 
 /// Ticks every `period` starting at `start`.
 ///
-/// # Errors
-///
-/// [`ZeroPeriod`] when `period` is zero.
+/// As [`interval()`], with the first tick at `start` rather than at once.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Timer};
+/// use wrangle::Timer;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let start = rt.now() + Duration::from_millis(1);
-/// let mut ticks = wrangle_core::interval_at(rt, start, Duration::from_millis(1)).unwrap();
-/// assert_eq!(rt.block_on(ticks.tick()), start);
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// wrangle::sim::run(1, |rt| async move {
+///     let start = rt.now() + Duration::from_secs(1);
+///     let mut ticks = wrangle::interval_at(&rt, start, Duration::from_secs(1)).unwrap();
+///     assert_eq!(ticks.tick().await, start);
+/// });
 /// ```
+///
+/// # Errors
+///
+/// [`ZeroPeriod`] when `period` is zero.
 pub fn interval_at<T: Timer>(
-    timer: &T,
+    timer: T,
     start: Instant,
     period: Duration,
 ) -> Result<Interval<T>, ZeroPeriod> {
@@ -68,7 +76,7 @@ pub fn interval_at<T: Timer>(
     }
     Ok(Interval {
         sleep: Box::pin(timer.sleep_until(start)),
-        timer: timer.clone(),
+        timer,
         next: Some(start),
         period,
         missed: MissedTickBehavior::default(),
@@ -80,11 +88,12 @@ pub fn interval_at<T: Timer>(
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::time::MissedTickBehavior;
+/// use wrangle::time::MissedTickBehavior;
 ///
 /// assert_eq!(MissedTickBehavior::default(), MissedTickBehavior::Burst);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum MissedTickBehavior {
     /// Fire the missed ticks at once, one after the other, until caught up; the schedule
     /// `start + k × period` is kept exactly. The default, as in tokio.
@@ -99,6 +108,26 @@ pub enum MissedTickBehavior {
 
 /// Stream for the [`interval()`] and [`interval_at()`] functions; also usable as
 /// `interval.tick().await`.
+///
+/// It is a [`Stream`] of the instants the ticks were scheduled for, and `Unpin`: its one
+/// setting, [`set_missed_tick_behavior`](Self::set_missed_tick_behavior), may change at any
+/// time (it applies from the next tick on), so unlike wrangle's configured futures it need not
+/// be pinned before use.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle::TimerExt;
+/// use wrangle::time::MissedTickBehavior;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let mut ticks = rt.interval(Duration::from_secs(1)).unwrap();
+///     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     assert_eq!(ticks.period(), Duration::from_secs(1));
+///     ticks.tick().await;
+/// });
+/// ```
 pub struct Interval<T: Timer> {
     timer: T,
     sleep: Pin<Box<T::Sleep>>,
@@ -114,11 +143,38 @@ impl<T: Timer> Interval<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: a tick whose future is dropped is not consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Timer;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let start = rt.now();
+    ///     let mut ticks = wrangle::interval(&rt, Duration::from_secs(1)).unwrap();
+    ///     assert_eq!(ticks.tick().await, start); // the first tick at once
+    ///     assert_eq!(ticks.tick().await, start + Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn tick(&mut self) -> Tick<'_, T> {
         Tick { interval: self }
     }
 
-    /// Polls for the next tick.
+    /// Polls for the next tick: `Ready` with the instant it was scheduled for, or `Pending`
+    /// with `cx` registered to be woken at it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let mut ticks = wrangle::interval(&rt, Duration::from_secs(1)).unwrap();
+    ///     let first = std::future::poll_fn(|cx| ticks.poll_tick(cx)).await;
+    ///     assert_eq!(ticks.tick().await - first, Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         let Some(scheduled) = self.next else {
             return Poll::Pending;
@@ -192,6 +248,19 @@ impl<T: Timer> fmt::Debug for Interval<T> {
 }
 
 /// Future for the [`Interval::tick`] method.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle::time::Tick;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let mut ticks = wrangle::interval(&rt, Duration::from_secs(1)).unwrap();
+///     let tick: Tick<'_, _> = ticks.tick();
+///     tick.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Tick<'a, T: Timer> {
     interval: &'a mut Interval<T>,
@@ -218,8 +287,8 @@ impl<T: Timer> fmt::Debug for Tick<'_, T> {
 /// # Examples
 ///
 /// ```
-/// # use wrangle_core::doctest::ThreadPerTask;
-/// let err = wrangle_core::interval(&ThreadPerTask, std::time::Duration::ZERO).unwrap_err();
+/// # let rt = wrangle::sim::Sim::new(1);
+/// let err = wrangle::interval(&rt, std::time::Duration::ZERO).unwrap_err();
 /// assert_eq!(err.to_string(), "an interval's period must be greater than zero");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

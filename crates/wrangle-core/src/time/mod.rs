@@ -1,4 +1,6 @@
-//! Sleeping, ticking and yielding on any [`Timer`](crate::Timer).
+//! Sleeping, ticking and yielding on any [`Timer`](crate::Timer): [`sleep()`],
+//! [`sleep_until()`], [`interval()`], [`interval_at()`], [`yield_now()`], and the futures and
+//! streams they return. The method forms are on [`TimerExt`](crate::TimerExt).
 
 mod interval;
 mod sleep;

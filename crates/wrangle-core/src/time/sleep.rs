@@ -13,6 +13,12 @@ use crate::Timer;
 /// A duration too large to add to the current instant (such as [`Duration::MAX`]) means
 /// "never": the sleep stays pending forever instead of panicking on overflow.
 ///
+/// The timer is used only here, to read the clock and make the runtime's sleep: the
+/// [`Sleep`] holds no handle, so it is `'static` even when `timer` is borrowed. Create it
+/// before spawning and move it in (`let nap = wrangle::sleep(&rt, d);
+/// rt.spawn(async move { nap.await; .. })`). [`rt.sleep(d)`](crate::TimerExt::sleep) is the
+/// same as a method.
+///
 /// # Cancellation
 ///
 /// Dropping the sleep cancels it; it holds no other resource.
@@ -21,16 +27,18 @@ use crate::Timer;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Runtime;
+/// use wrangle::{Spawn, Timer};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let start = rt.now();
-///     wrangle_core::sleep(rt, Duration::from_millis(5)).await;
-///     assert!(rt.now() - start >= Duration::from_millis(5));
+///     wrangle::sleep(&rt, Duration::from_secs(5)).await;
+///     assert_eq!(rt.now() - start, Duration::from_secs(5));
+///
+///     // The sleep holds no handle: make it here, await it in a task.
+///     let nap = wrangle::sleep(&rt, Duration::from_secs(1));
+///     rt.spawn(async move { nap.await; "rested" }).await;
+///     assert_eq!(rt.now() - start, Duration::from_secs(6));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 pub fn sleep<T: Timer>(timer: &T, duration: Duration) -> Sleep<T> {
     match timer.now().checked_add(duration) {
@@ -47,20 +55,21 @@ pub fn sleep<T: Timer>(timer: &T, duration: Duration) -> Sleep<T> {
 ///
 /// # Examples
 ///
+/// Like [`sleep()`], the timer is only used to make the sleep, which holds no handle.
+///
+/// # Examples
+///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Runtime;
+/// use wrangle::Timer;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let past = rt.now();
-///     wrangle_core::sleep_until(rt, past).await; // at once
-///     let deadline = rt.now() + Duration::from_millis(2);
-///     wrangle_core::sleep_until(rt, deadline).await;
-///     assert!(rt.now() >= deadline);
+///     wrangle::sleep_until(&rt, past).await; // at once
+///     let deadline = rt.now() + Duration::from_secs(2);
+///     wrangle::sleep_until(&rt, deadline).await;
+///     assert_eq!(rt.now(), deadline);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 pub fn sleep_until<T: Timer>(timer: &T, deadline: Instant) -> Sleep<T> {
     Sleep {
@@ -70,7 +79,24 @@ pub fn sleep_until<T: Timer>(timer: &T, deadline: Instant) -> Sleep<T> {
 }
 
 pin_project! {
-    /// Future for the [`sleep()`] and [`sleep_until()`] functions.
+    /// Future for the [`sleep()`] and [`sleep_until()`] functions, and for
+    /// [`TimerExt::sleep`](crate::TimerExt::sleep).
+    ///
+    /// It holds the runtime's own sleep ([`Timer::Sleep`]) and no handle, so it is `Send` and
+    /// `'static` whatever timer made it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::time::Sleep;
+    /// use wrangle::sim::Sim;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let nap: Sleep<Sim> = wrangle::sleep(&rt, Duration::from_secs(1));
+    ///     nap.await;
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Sleep<T: Timer> {
         deadline: Option<Instant>,
@@ -81,6 +107,18 @@ pin_project! {
 
 impl<T: Timer> Sleep<T> {
     /// The instant the sleep completes at, or `None` for a sleep that never completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Timer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    ///
+    /// let nap = wrangle::sleep(&rt, Duration::from_secs(1));
+    /// assert_eq!(nap.deadline(), Some(rt.now() + Duration::from_secs(1)));
+    /// assert_eq!(wrangle::sleep(&rt, Duration::MAX).deadline(), None);
+    /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }

@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 /// # Examples
 ///
 /// ```
-/// futures_lite::future::block_on(async {
-///     wrangle_core::yield_now().await;
+/// wrangle::sim::run(1, |_rt| async move {
+///     wrangle::yield_now().await;
 /// });
 /// ```
 pub fn yield_now() -> YieldNow {
@@ -16,6 +16,17 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// Future for the [`yield_now()`] function.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::time::YieldNow;
+///
+/// wrangle::sim::run(1, |_rt| async move {
+///     let once: YieldNow = wrangle::yield_now();
+///     once.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 #[derive(Debug)]
 pub struct YieldNow {

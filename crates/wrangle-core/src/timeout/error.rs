@@ -5,16 +5,19 @@ use std::io;
 /// [`timeout_at()`](crate::timeout_at()) and of an
 /// [`as_completed()`](crate::as_completed()) stream with a deadline.
 ///
+/// Its `Display` is "deadline has elapsed" and it has no [`source`](std::error::Error::source);
+/// it converts into an [`io::Error`] of kind [`TimedOut`](io::ErrorKind::TimedOut).
+///
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::timeout::Elapsed;
+/// use std::time::Duration;
+/// use wrangle::timeout::Elapsed;
 ///
-/// # let err = futures_lite::future::block_on(wrangle_core::timeout(
-/// #     &wrangle_core::doctest::ThreadPerTask,
-/// #     std::time::Duration::ZERO,
-/// #     std::future::pending::<()>(),
-/// # )).unwrap_err();
+/// let err: Elapsed = wrangle::sim::run(1, |rt| async move {
+///     wrangle::timeout(&rt, Duration::from_secs(1), std::future::pending::<()>()).await
+/// })
+/// .unwrap_err();
 /// assert_eq!(err.to_string(), "deadline has elapsed");
 /// let io: std::io::Error = err.into();
 /// assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);

@@ -12,18 +12,42 @@ use crate::Timer;
 pin_project! {
     /// Future for the [`timeout()`](super::timeout()) and
     /// [`timeout_at()`](super::timeout_at()) functions.
+    ///
+    /// It holds its timer `T` by value: `wrangle::timeout(&rt, ..)` gives a `Timeout<F, &R>`
+    /// that borrows `rt` (no clone), `rt.timeout(..)` (from [`TimerExt`](crate::TimerExt)) or
+    /// `wrangle::timeout(rt.clone(), ..)` one that owns its handle and is `'static` whenever
+    /// `F` is.
+    ///
+    /// # Examples
+    ///
+    /// An owned timeout returned from a function and spawned:
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::time::Duration;
+    /// use wrangle::timeout::Timeout;
+    /// use wrangle::{Spawn, Timer, TimerExt};
+    ///
+    /// fn fetch<T: Timer>(timer: &T) -> Timeout<impl Future<Output = u32> + use<T>, T> {
+    ///     timer.timeout(Duration::from_secs(1), async { 7 })
+    /// }
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     assert_eq!(rt.spawn(fetch(&rt)).await, Ok(7));
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct Timeout<'a, F, T: Timer> {
+    pub struct Timeout<F, T: Timer> {
         #[pin]
         future: F,
         #[pin]
         deadline: Deadline<T>,
-        timer: &'a T,
+        timer: T,
     }
 }
 
-impl<'a, F, T: Timer> Timeout<'a, F, T> {
-    pub(crate) fn new(timer: &'a T, deadline: Deadline<T>, future: F) -> Self {
+impl<F, T: Timer> Timeout<F, T> {
+    pub(crate) fn new(timer: T, deadline: Deadline<T>, future: F) -> Self {
         Self {
             future,
             deadline,
@@ -36,8 +60,10 @@ impl<'a, F, T: Timer> Timeout<'a, F, T> {
     /// # Examples
     ///
     /// ```
-    /// # let rt = wrangle_core::doctest::ThreadPerTask;
-    /// let t = wrangle_core::timeout(&rt, std::time::Duration::from_secs(1), std::future::ready(3));
+    /// use std::time::Duration;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    ///
+    /// let t = wrangle::timeout(&rt, Duration::from_secs(1), std::future::ready(3));
     /// assert!(format!("{:?}", t.get_ref()).contains("Ready"));
     /// ```
     pub fn get_ref(&self) -> &F {
@@ -49,10 +75,13 @@ impl<'a, F, T: Timer> Timeout<'a, F, T> {
     /// # Examples
     ///
     /// ```
-    /// # let rt = wrangle_core::doctest::ThreadPerTask;
-    /// let mut t = wrangle_core::timeout(&rt, std::time::Duration::from_secs(1), std::future::ready(3));
+    /// use std::time::Duration;
+    /// use wrangle::Runtime;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    ///
+    /// let mut t = wrangle::timeout(&rt, Duration::from_secs(1), std::future::ready(3));
     /// *t.get_mut() = std::future::ready(4);
-    /// assert_eq!(futures_lite::future::block_on(t), Ok(4));
+    /// assert_eq!(rt.block_on(t), Ok(4));
     /// ```
     pub fn get_mut(&mut self) -> &mut F {
         &mut self.future
@@ -64,16 +93,15 @@ impl<'a, F, T: Timer> Timeout<'a, F, T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::Runtime;
-    /// # let rt = &wrangle_core::doctest::ThreadPerTask;
     ///
-    /// rt.block_on(async {
-    ///     let slow = wrangle_core::sleep(rt, Duration::from_millis(20));
-    ///     let mut t = Box::pin(wrangle_core::timeout(rt, Duration::from_millis(1), slow));
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let slow = wrangle::sleep(&rt, Duration::from_secs(20));
+    ///     let mut t = Box::pin(wrangle::timeout(&rt, Duration::from_secs(1), slow));
     ///     assert!(t.as_mut().await.is_err());
     ///     // Keep waiting after all (`into_inner` needs the timeout unpinned).
     ///     let t = *std::pin::Pin::into_inner(t);
     ///     t.into_inner().await;
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(20));
     /// });
     /// ```
     pub fn into_inner(self) -> F {
@@ -87,19 +115,20 @@ impl<'a, F, T: Timer> Timeout<'a, F, T> {
     /// # Examples
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
-    /// # let rt = wrangle_core::doctest::ThreadPerTask;
+    /// use std::time::Duration;
+    /// use wrangle::Timer;
+    /// # let rt = wrangle::sim::Sim::new(1);
     ///
-    /// let at = Instant::now() + Duration::from_secs(1);
-    /// assert_eq!(wrangle_core::timeout_at(&rt, at, async {}).deadline(), Some(at));
-    /// assert_eq!(wrangle_core::timeout(&rt, Duration::MAX, async {}).deadline(), None);
+    /// let at = rt.now() + Duration::from_secs(1);
+    /// assert_eq!(wrangle::timeout_at(&rt, at, async {}).deadline(), Some(at));
+    /// assert_eq!(wrangle::timeout(&rt, Duration::MAX, async {}).deadline(), None);
     /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline.instant()
     }
 }
 
-impl<F: Future, T: Timer> Future for Timeout<'_, F, T> {
+impl<F: Future, T: Timer> Future for Timeout<F, T> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -107,7 +136,7 @@ impl<F: Future, T: Timer> Future for Timeout<'_, F, T> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if this.deadline.poll_elapsed(this.timer, cx) {
+        if this.deadline.poll_elapsed(&*this.timer, cx) {
             Poll::Ready(Err(Elapsed::new()))
         } else {
             Poll::Pending
@@ -115,7 +144,7 @@ impl<F: Future, T: Timer> Future for Timeout<'_, F, T> {
     }
 }
 
-impl<F: fmt::Debug, T: Timer> fmt::Debug for Timeout<'_, F, T> {
+impl<F: fmt::Debug, T: Timer> fmt::Debug for Timeout<F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timeout")
             .field("future", &self.future)

@@ -1,4 +1,6 @@
-//! Time limits on any future: [`timeout()`] and [`timeout_at()`], and the [`Elapsed`] error.
+//! Time limits on any future: [`timeout()`] and [`timeout_at()`] (borrowed or owned timer),
+//! their method forms [`TimerExt::timeout`](crate::TimerExt::timeout) (owned) and
+//! [`FutureExt::timeout`](crate::FutureExt::timeout), and the [`Elapsed`] error.
 
 mod deadline;
 mod error;
@@ -35,8 +37,11 @@ use crate::Timer;
 /// future returns `Pending`. A blocking call or a busy loop inside it runs to its end;
 /// offload such work with [`Spawn::spawn_blocking`](crate::Spawn::spawn_blocking).
 ///
-/// The timer is borrowed, not cloned, so a timeout costs no reference count; to move a
-/// timeout into a spawned task, create it inside the task (see the examples).
+/// The timer is taken by value, and the [`Timeout`] holds it: pass `&rt` to borrow the
+/// runtime (no clone, nothing counted; the timeout then borrows `rt`), or an owned handle
+/// (`rt.clone()`) for a timeout that is `'static` whenever `future` is, so it can be spawned,
+/// returned or stored. The method form [`rt.timeout(d, fut)`](crate::TimerExt::timeout) is
+/// the owned form; it costs one handle clone.
 ///
 /// # Cancellation
 ///
@@ -49,27 +54,21 @@ use crate::Timer;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Spawn};
+/// use wrangle::{Spawn, TimerExt};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
-///     let slow = wrangle_core::sleep(rt, Duration::from_secs(5));
-///     let err = wrangle_core::timeout(rt, Duration::from_millis(5), slow).await.unwrap_err();
+/// wrangle::sim::run(1, |rt| async move {
+///     let slow = wrangle::sleep(&rt, Duration::from_secs(5));
+///     let err = wrangle::timeout(&rt, Duration::from_millis(5), slow).await.unwrap_err();
 ///     assert_eq!(err.to_string(), "deadline has elapsed");
 ///
 ///     // A ready future wins, even with no time at all.
-///     let v = wrangle_core::timeout(rt, Duration::ZERO, async { 7 }).await;
+///     let v = wrangle::timeout(&rt, Duration::ZERO, async { 7 }).await;
 ///     assert_eq!(v, Ok(7));
 ///
-///     // In a spawned task: create the timeout inside it, with its own handle.
-///     let timer = rt.clone();
-///     let task = rt.spawn(async move {
-///         wrangle_core::timeout(&timer, Duration::from_secs(5), async { "fast" }).await
-///     });
+///     // In a spawned task: the method form owns a clone of the handle.
+///     let task = rt.spawn(rt.timeout(Duration::from_secs(5), async { "fast" }));
 ///     assert_eq!(task.await, Ok("fast"));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Errors
@@ -80,7 +79,7 @@ use crate::Timer;
 ///
 /// When the inner future panics, or is polled after it completed.
 #[doc(alias = "wait_for")]
-pub fn timeout<T, F>(timer: &T, duration: Duration, future: F) -> Timeout<'_, F, T>
+pub fn timeout<T, F>(timer: T, duration: Duration, future: F) -> Timeout<F, T>
 where
     T: Timer,
     F: Future,
@@ -93,7 +92,9 @@ where
 ///
 /// As [`timeout()`], with a fixed deadline: the inner future is polled first, so one that is
 /// ready wins even when `deadline` has passed; no clock is read and no timer armed unless the
-/// inner future returns `Pending`.
+/// inner future returns `Pending`. The timer is taken by value as in [`timeout()`]: `&rt`
+/// borrows, an owned handle gives a `'static` timeout; the method form is
+/// [`rt.timeout_at(deadline, fut)`](crate::TimerExt::timeout_at).
 ///
 /// # Cancellation
 ///
@@ -103,19 +104,16 @@ where
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Timer};
+/// use wrangle::Timer;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let deadline = rt.now() + Duration::from_millis(5);
-///     let first = wrangle_core::timeout_at(rt, deadline, async { 1 }).await;
-///     let second = wrangle_core::timeout_at(rt, deadline, std::future::pending::<u8>()).await;
+///     let first = wrangle::timeout_at(&rt, deadline, async { 1 }).await;
+///     let second = wrangle::timeout_at(&rt, deadline, std::future::pending::<u8>()).await;
 ///     assert_eq!(first, Ok(1));
 ///     assert!(second.is_err());
-///     assert!(rt.now() >= deadline);
+///     assert_eq!(rt.now(), deadline);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Errors
@@ -125,7 +123,7 @@ where
 /// # Panics
 ///
 /// When the inner future panics, or is polled after it completed.
-pub fn timeout_at<T, F>(timer: &T, deadline: Instant, future: F) -> Timeout<'_, F, T>
+pub fn timeout_at<T, F>(timer: T, deadline: Instant, future: F) -> Timeout<F, T>
 where
     T: Timer,
     F: Future,
