@@ -1,6 +1,5 @@
 //! The harnesses of the runtimes in this workspace.
 
-use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use crate::Harness;
@@ -16,10 +15,6 @@ const GRACE: Duration = Duration::from_millis(200);
 /// `shutdown_inside_own_task_returns_promptly` would see it.
 const SMOL_GRACE: Duration = Duration::from_secs(1);
 
-fn two() -> NonZeroUsize {
-    NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN)
-}
-
 /// tokio, multi-thread flavor, two workers.
 #[derive(Debug)]
 pub struct TokioMultiThread;
@@ -28,8 +23,8 @@ impl Harness for TokioMultiThread {
     type Rt = wrangle_tokio::Tokio;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_tokio::Builder::multi_thread()
-            .worker_threads(two())
+        wrangle_tokio::TokioBuilder::multi_thread()
+            .worker_threads(2)
             .shutdown_grace(GRACE)
             .build()
             .expect("tokio multi-thread runtime starts")
@@ -47,7 +42,7 @@ impl Harness for TokioCurrentThread {
     type Rt = wrangle_tokio::Tokio;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_tokio::Builder::current_thread()
+        wrangle_tokio::TokioBuilder::current_thread()
             .shutdown_grace(GRACE)
             .build()
             .expect("tokio current-thread runtime starts")
@@ -65,8 +60,8 @@ impl Harness for Smol {
     type Rt = wrangle_smol::Smol;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_smol::Builder::new()
-            .worker_threads(two())
+        wrangle_smol::SmolBuilder::new()
+            .worker_threads(2)
             .shutdown_grace(SMOL_GRACE)
             .build()
             .expect("smol runtime starts")
