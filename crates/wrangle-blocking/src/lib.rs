@@ -84,24 +84,24 @@
 
 mod block_on;
 mod call;
+pub mod call_limit;
 #[cfg(feature = "rayon")]
 mod compute;
 pub mod detect;
 mod error;
 mod from_thread;
-pub mod call_limit;
 mod offload;
 pub mod pool;
 mod sync;
 mod unblock;
 
 pub use block_on::{block_on, try_block_on};
+pub use call_limit::{CallLimit, CallPermit};
 #[cfg(feature = "rayon")]
 pub use compute::{compute, compute_in};
 pub use detect::{Detector, SlowPoll};
 pub use error::{ConfigError, FromThreadError};
 pub use from_thread::from_thread;
-pub use call_limit::{CallLimit, CallPermit};
 pub use offload::Offload;
 pub use pool::{BlockingPool, PoolMetrics};
 pub use unblock::{Submit, Unblock, unblock, unblock_on};

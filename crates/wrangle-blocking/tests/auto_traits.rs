@@ -1,11 +1,11 @@
 //! The auto traits of every public type and future.
 
-use wrangle_blocking::detect::Watch;
 use wrangle_blocking::call_limit::AcquireCall;
+use wrangle_blocking::detect::Watch;
 use wrangle_blocking::pool::PoolBuilder;
 use wrangle_blocking::{
-    BlockingPool, ConfigError, Detector, FromThreadError, CallLimit, Offload, CallPermit, PoolMetrics,
-    SlowPoll, Submit, Unblock,
+    BlockingPool, CallLimit, CallPermit, ConfigError, Detector, FromThreadError, Offload,
+    PoolMetrics, SlowPoll, Submit, Unblock,
 };
 
 fn send<T: Send>() {}

@@ -4,7 +4,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::{Inner, CallPermit};
+use super::{CallPermit, Inner};
 
 /// Future for the [`CallLimit::acquire`](super::CallLimit::acquire) method.
 ///

@@ -10,8 +10,8 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 pub use builder::{
-    PoolBuilder, DEFAULT_GROW_AFTER, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_THREADS, DEFAULT_QUEUE_CAPACITY,
-    MAX_QUEUE_CAPACITY,
+    DEFAULT_GROW_AFTER, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_THREADS, DEFAULT_QUEUE_CAPACITY,
+    MAX_QUEUE_CAPACITY, PoolBuilder,
 };
 
 use crate::{Offload, Submit, Unblock};
