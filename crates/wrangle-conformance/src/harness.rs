@@ -54,9 +54,9 @@ impl Harness for TokioCurrentThread {
 
 /// smol (async-executor, async-io, blocking), two workers.
 #[derive(Debug)]
-pub struct Smol;
+pub struct SmolHarness;
 
-impl Harness for Smol {
+impl Harness for SmolHarness {
     type Rt = wrangle_smol::Smol;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
@@ -73,9 +73,9 @@ impl Harness for Smol {
 
 /// async-std's global runtime (legacy).
 #[derive(Debug)]
-pub struct AsyncStd;
+pub struct AsyncStdHarness;
 
-impl Harness for AsyncStd {
+impl Harness for AsyncStdHarness {
     type Rt = wrangle_async_std::AsyncStd;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
@@ -88,9 +88,9 @@ impl Harness for AsyncStd {
 
 /// wrangle-sim: virtual time, so every timing figure is exact (no slack).
 #[derive(Debug)]
-pub struct Sim;
+pub struct SimHarness;
 
-impl Harness for Sim {
+impl Harness for SimHarness {
     type Rt = wrangle_sim::Sim;
     const SLACK: Duration = Duration::ZERO;
     fn make() -> Self::Rt {

@@ -55,8 +55,8 @@ use wrangle_core::Runtime;
 /// use std::time::Duration;
 /// use wrangle_conformance::Harness;
 ///
-/// struct Smol;
-/// impl Harness for Smol {
+/// struct MySmol;
+/// impl Harness for MySmol {
 ///     type Rt = wrangle_smol::Smol;
 ///     const SLACK: Duration = Duration::from_secs(2);
 ///     fn make() -> Self::Rt { wrangle_smol::Smol::new().expect("smol starts") }
