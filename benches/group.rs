@@ -57,7 +57,7 @@ impl Rt {
         let two = NonZeroUsize::new(WORKERS).expect("non-zero");
         match name {
             "tokio" => Rt::Tokio(
-                wrangle_tokio::Builder::multi_thread()
+                wrangle_tokio::TokioBuilder::multi_thread()
                     .worker_threads(two)
                     .build()
                     .expect("tokio starts"),
@@ -66,7 +66,7 @@ impl Rt {
                 wrangle_tokio::Tokio::current_thread().expect("tokio starts"),
             ),
             "smol" => Rt::Smol(
-                wrangle_smol::Builder::new()
+                wrangle_smol::SmolBuilder::new()
                     .worker_threads(two)
                     .build()
                     .expect("smol starts"),

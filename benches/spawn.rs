@@ -101,7 +101,7 @@ fn pairs() -> Vec<Pair> {
             })
         }),
         wrangle: wrangle_side(
-            wrangle_smol::Builder::new()
+            wrangle_smol::SmolBuilder::new()
                 .worker_threads(workers)
                 .build()
                 .expect("smol starts"),

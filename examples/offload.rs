@@ -12,12 +12,12 @@
 //!   and its number of ticks are checked). On tokio, smol and async-std the calls run on a
 //!   `BlockingPool` capped at 10 threads (`max_threads`; it grows past the cores only while
 //!   calls block). Under `sim` the pool's threads would be invisible to the virtual clock,
-//!   so the calls run as the sim's own blocking jobs (`Offload::runtime`) under a `Limiter`
+//!   so the calls run as the sim's own blocking jobs (`Offload::runtime`) under a `CallLimit`
 //!   of 10, and park in virtual time.
 //! - S13, CPU-heavy work: 8 jobs counting primes go to `blocking::compute` (rayon's pool, one
 //!   thread per core) while the ticker ticks; never more jobs at once than cores. Under `sim`
 //!   rayon's threads are invisible to the clock too: the jobs run as sim blocking jobs under
-//!   a `Limiter` of one per core, and take no virtual time.
+//!   a `CallLimit` of one per core, and take no virtual time.
 //! - S13, the detector: a future that blocks its thread for 150 ms (over the 100 ms default
 //!   threshold) is reported, naming the line it was spawned at; a future that sleeps as long
 //!   on the timer is not. The detector times polls with the real clock on every runtime,
@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use common::{Env, Report};
 use wrangle::blocking::{
-    BlockingPool, Detector, FromThreadError, Limiter, Offload, SlowPoll, from_thread,
+    BlockingPool, CallLimit, Detector, FromThreadError, Offload, SlowPoll, from_thread,
 };
 use wrangle::time::MissedTickBehavior;
 use wrangle::{BlockOnError, Runtime, Spawn, Timer};
@@ -190,8 +190,8 @@ fn s13_blocking_calls(env: &Env, report: &mut Report) {
     // clock), at most CAP at once through a limiter.
     let (calls, pool) = match &env.sim {
         Some(sim) => {
-            let limiter = Limiter::new(CAP).expect("the cap is not zero");
-            (Offload::runtime(sim).limit(&limiter), None)
+            let limiter = CallLimit::new(CAP);
+            (Offload::runtime(sim).limit_by(&limiter), None)
         }
         None => {
             let pool = BlockingPool::builder()
@@ -204,7 +204,7 @@ fn s13_blocking_calls(env: &Env, report: &mut Report) {
     };
     let route = match pool {
         Some(_) => format!("a BlockingPool of at most {CAP} threads"),
-        None => format!("the sim's blocking jobs under a Limiter of {CAP}"),
+        None => format!("the sim's blocking jobs under a CallLimit of {CAP}"),
     };
     let bar = common::progress(env, CALLS as u64, "S13 blocking calls");
     let in_flight = Arc::new(InFlight::default());
@@ -291,7 +291,7 @@ fn primes_below(n: u32) -> u32 {
 fn s13_cpu_work(env: &Env, report: &mut Report) {
     let rt = &env.rt;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let limiter = Limiter::new(cores).expect("at least one core");
+    let limiter = CallLimit::new(cores);
     let running = Arc::new(InFlight::default());
     let threads = Arc::new(Mutex::new(HashSet::new()));
     let (ticker, ticks) = start_ticker(env);
@@ -312,7 +312,7 @@ fn s13_cpu_work(env: &Env, report: &mut Report) {
                     None => wrangle::blocking::compute(job).await,
                     // rayon's threads are invisible to the virtual clock: a task awaiting
                     // them would count as stuck. The sim's own jobs, one per core at once.
-                    Some(sim) => Offload::runtime(&sim).limit(&limiter).unblock(job).await,
+                    Some(sim) => Offload::runtime(&sim).limit_by(&limiter).unblock(job).await,
                 }
             }
         });

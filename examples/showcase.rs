@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{Args, Env, Report};
-use wrangle::blocking::Limiter;
+use wrangle::blocking::CallLimit;
 use wrangle::{Runtime, Spawn, Timer};
 
 /// One call of an order, bounded by `limiter`: the permit is taken first and moves into the
@@ -30,7 +30,7 @@ use wrangle::{Runtime, Spawn, Timer};
 /// call does). `peak` records the most calls in flight, measured inside the calls.
 async fn limited_call(
     env: &Env,
-    limiter: &Limiter,
+    limiter: &CallLimit,
     call: Duration,
     in_flight: &Arc<(AtomicUsize, AtomicUsize)>,
 ) {
@@ -84,7 +84,7 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     bar.set_message("bounded");
 
     // Bounded: 6 orders, every call at once, at most 3 blocking calls in flight: 12 / 3 = 4 s.
-    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let limiter = CallLimit::new(3);
     let in_flight = counters();
     let took = rt.block_on(async {
         let start = rt.now();
@@ -105,7 +105,7 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     // Per-call timeout of 3 s (covering the wait for a slot too: the limit is taken inside the
     // timed call), the two calls of an order one after the other, 3 orders: 2 s.
     let per_call = env.secs(3.0);
-    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let limiter = CallLimit::new(3);
     let in_flight = counters();
     let (took, timeouts) = rt.block_on(async {
         let start = rt.now();
@@ -130,7 +130,7 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     // The same with one call that hangs forever: only that order times out, at 3 s; every
     // other order completes; the program ends (the hung thread is left behind, with its
     // permit, and nothing waits for it).
-    let limiter = Limiter::new(3).expect("a limit of 3 is valid");
+    let limiter = CallLimit::new(3);
     let in_flight = counters();
     let (took, outcomes) = rt.block_on(async {
         let start = rt.now();

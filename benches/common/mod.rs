@@ -25,14 +25,14 @@ impl Exec {
         vec![
             Exec::BlockOn,
             Exec::Tokio(
-                wrangle_tokio::Builder::multi_thread()
+                wrangle_tokio::TokioBuilder::multi_thread()
                     .worker_threads(two)
                     .build()
                     .expect("tokio starts"),
             ),
             Exec::TokioCurrentThread(wrangle_tokio::Tokio::current_thread().expect("tokio starts")),
             Exec::Smol(
-                wrangle_smol::Builder::new()
+                wrangle_smol::SmolBuilder::new()
                     .worker_threads(two)
                     .build()
                     .expect("smol starts"),

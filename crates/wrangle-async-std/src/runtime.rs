@@ -17,9 +17,9 @@ const NAME: &str = "async-std";
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{Runtime, Spawn};
+/// use wrangle::{Runtime, Spawn};
 ///
-/// let rt = wrangle_async_std::AsyncStd::new();
+/// let rt = wrangle::async_std::AsyncStd::new();
 /// assert_eq!(rt.block_on(rt.spawn_blocking(|| 6 * 7)), 42);
 /// ```
 #[derive(Clone, Default)]
@@ -66,13 +66,13 @@ impl AsyncStd {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::Spawn;
+    /// use wrangle::Spawn;
     ///
-    /// let rt = wrangle_async_std::AsyncStd::new();
+    /// let rt = wrangle::async_std::AsyncStd::new();
     /// let task = rt.spawn(std::future::pending::<()>());
     /// rt.shutdown();
     /// assert!(rt.try_spawn(async {}).is_err());
-    /// let outcome = futures_lite::future::block_on(task.join());
+    /// let outcome = wrangle::blocking::block_on(task.join());
     /// assert!(outcome.unwrap_err().is_cancelled());
     /// ```
     pub fn shutdown(&self) {

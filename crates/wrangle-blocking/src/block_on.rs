@@ -19,7 +19,7 @@ use wrangle_core::{BlockOnError, context};
 /// async fn fetch_price(id: u32) -> u32 { id * 105 }
 ///
 /// // Plain synchronous code:
-/// assert_eq!(wrangle_blocking::block_on(fetch_price(2)), 210);
+/// assert_eq!(wrangle::blocking::block_on(fetch_price(2)), 210);
 /// ```
 ///
 /// # Panics
@@ -46,13 +46,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{BlockOnError, Runtime};
+/// use wrangle::smol::Smol;
+/// use wrangle::{BlockOnError, Runtime};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let nested = rt.block_on(async { wrangle_blocking::try_block_on(async { 1 }) });
+/// let rt = Smol::new()?;
+/// let nested = rt.block_on(async { wrangle::blocking::try_block_on(async { 1 }) });
 /// assert_eq!(nested, Err(BlockOnError::Nested));
-/// # }
-/// # demo(&wrangle_smol::Smol::new().unwrap());
+/// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Errors

@@ -16,7 +16,7 @@ use std::task::{Wake, Waker};
 use wrangle_core::Task;
 use wrangle_core::task::BlockingJob;
 
-use crate::Permit;
+use crate::CallPermit;
 use crate::sync::{AtomicBool, AtomicWaker, Mutex};
 
 /// A future handed from the blocking thread to the awaiting side, which polls it.
@@ -29,7 +29,7 @@ pub(crate) trait Host: Send + Sync + 'static {
     /// Drops the job if it has not started: its caller went away.
     fn discard(&self);
     /// Gives the call the permit it runs under; dropped as soon as the closure returns.
-    fn set_permit(&self, permit: Permit);
+    fn set_permit(&self, permit: CallPermit);
     fn portal(&self) -> &Portal;
     /// The waker the awaiting future polls the call's task with: it wakes the awaiting
     /// future through the portal, at once or, on a pool worker, batched with its siblings.
@@ -38,7 +38,7 @@ pub(crate) trait Host: Send + Sync + 'static {
 
 struct Pending<J> {
     job: J,
-    permit: Option<Permit>,
+    permit: Option<CallPermit>,
 }
 
 struct Call<J> {
@@ -105,7 +105,7 @@ where
         drop(pending);
     }
 
-    fn set_permit(&self, permit: Permit) {
+    fn set_permit(&self, permit: CallPermit) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         match pending.as_mut() {
             Some(pending) => pending.permit = Some(permit),
@@ -170,7 +170,7 @@ pub(crate) fn wake_awaiting(host: &Arc<dyn Host>) {
 /// What the current thread is running, for `from_thread` and for giving the permit back.
 pub(crate) struct Current {
     pub(crate) host: Arc<dyn Host>,
-    permit: Option<Permit>,
+    permit: Option<CallPermit>,
 }
 
 thread_local! {

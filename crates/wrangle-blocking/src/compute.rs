@@ -11,7 +11,7 @@ use wrangle_core::Task;
 /// grows to serve calls that wait, and would run CPU work on more threads than there are
 /// cores. The call starts at once (like `spawn_blocking`), not when the task is first
 /// polled; rayon queues calls without a bound, so cap them with a
-/// [`Limiter`](crate::Limiter) if callers can outpace the cores.
+/// [`CallLimit`](crate::CallLimit) if callers can outpace the cores.
 ///
 /// # Cancellation
 ///
@@ -25,8 +25,8 @@ use wrangle_core::Task;
 /// # Examples
 ///
 /// ```
-/// let task = wrangle_blocking::compute(|| (1..=20u64).product::<u64>());
-/// assert_eq!(futures_lite::future::block_on(task), 2_432_902_008_176_640_000);
+/// let task = wrangle::blocking::compute(|| (1..=20u64).product::<u64>());
+/// assert_eq!(wrangle::blocking::block_on(task), 2_432_902_008_176_640_000);
 /// ```
 ///
 /// # Panics
@@ -58,8 +58,8 @@ where
 ///
 /// ```
 /// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-/// let task = wrangle_blocking::compute_in(&pool, || 6 * 7);
-/// assert_eq!(futures_lite::future::block_on(task), 42);
+/// let task = wrangle::blocking::compute_in(&pool, || 6 * 7);
+/// assert_eq!(wrangle::blocking::block_on(task), 42);
 /// ```
 ///
 /// # Panics

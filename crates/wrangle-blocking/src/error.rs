@@ -3,13 +3,13 @@
 use std::fmt;
 use std::io;
 
-/// A [`BlockingPool`](crate::BlockingPool) or [`Limiter`](crate::Limiter) configuration that
-/// cannot work, rejected where it is built, with the reason.
+/// A [`BlockingPool`](crate::BlockingPool) configuration that cannot work, rejected where it
+/// is built, with the reason.
 ///
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::{BlockingPool, ConfigError};
+/// use wrangle::blocking::{BlockingPool, ConfigError};
 ///
 /// let err = BlockingPool::builder().max_threads(0).build().unwrap_err();
 /// assert_eq!(err, ConfigError::ZeroMaxThreads);
@@ -33,9 +33,6 @@ pub enum ConfigError {
     /// `grow_after(Duration::ZERO)`: every call would count as blocking at once, and the
     /// supervisor that checks would spin.
     ZeroGrowAfter,
-    /// `Limiter::new(0)`: no call could ever take a permit, so every caller would wait
-    /// forever.
-    ZeroLimit,
     /// A `thread_name` with a NUL byte (at byte index `at`): the operating system cannot
     /// name a thread with one, so no thread of the pool could start.
     NulInThreadName {
@@ -82,10 +79,6 @@ impl fmt::Display for ConfigError {
                 "invalid blocking pool: grow_after is zero, but a call must run for some time \
                  before it counts as blocking"
             }
-            Self::ZeroLimit => {
-                "invalid limiter: the limit is 0, but at least one call must be allowed in \
-                 flight (every caller would wait forever)"
-            }
         })
     }
 }
@@ -103,10 +96,10 @@ impl From<ConfigError> for io::Error {
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::FromThreadError;
+/// use wrangle::blocking::FromThreadError;
 ///
 /// // Not inside a closure offloaded with `unblock`:
-/// let err = wrangle_blocking::from_thread(async { 1 }).unwrap_err();
+/// let err = wrangle::blocking::from_thread(async { 1 }).unwrap_err();
 /// assert_eq!(err, FromThreadError::NotOffloaded);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +149,6 @@ mod tests {
             ConfigError::ZeroQueueCapacity,
             ConfigError::ZeroEagerThreads,
             ConfigError::ZeroGrowAfter,
-            ConfigError::ZeroLimit,
         ] {
             let text = err.to_string();
             assert!(text.contains("is 0") || text.contains("is zero"), "{text}");

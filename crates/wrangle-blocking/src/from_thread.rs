@@ -30,20 +30,21 @@ use crate::call::{self, Request};
 ///
 /// # Examples
 ///
-/// A blocking worker asks the runtime that started it for a value (S17):
+/// A blocking worker asks the runtime that started it for a value (S17 in
+/// `docs/scenarios.md`):
 ///
 /// ```
-/// use wrangle_core::Runtime;
+/// use wrangle::Runtime;
+/// use wrangle::smol::Smol;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let doubled = rt.block_on(wrangle_blocking::unblock_on(rt, || {
+/// let rt = Smol::new()?;
+/// let doubled = rt.block_on(wrangle::blocking::unblock_on(&rt, || {
 ///     // On a blocking thread: hand a future back to the async side and wait for it.
-///     let n = wrangle_blocking::from_thread(async { 21 }).unwrap();
+///     let n = wrangle::blocking::from_thread(async { 21 }).expect("inside unblock_on");
 ///     n * 2
 /// }));
 /// assert_eq!(doubled, 42);
-/// # }
-/// # demo(&wrangle_smol::Smol::new().unwrap());
+/// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Errors

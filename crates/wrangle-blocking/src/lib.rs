@@ -3,17 +3,17 @@
 //! The first rule of async code is "never block the executor": blocking calls go to a thread
 //! pool, and the pool is limited. This crate is that pool, bounded on every side: a hard
 //! cap on threads, a bounded queue whose callers wait when it is full (backpressure, never
-//! unbounded memory), and a FIFO-fair [`Limiter`] for "at most N calls of this kind at
+//! unbounded memory), and a FIFO-fair [`CallLimit`] for "at most N calls of this kind at
 //! once". It works with no async runtime at all, and routes to a runtime's own blocking pool
 //! when asked.
 //!
 //! | Item | What it is |
 //! |---|---|
 //! | [`unblock()`] | run a blocking closure on the process-wide pool, await its result (asyncio's `to_thread`) |
-//! | [`BlockingPool`], [`pool::Builder`], [`PoolMetrics`] | a pool of your own: thread cap, queue bound, keep-alive; its metrics |
-//! | [`Offload`], [`unblock_on()`] | where calls run (a pool, or a runtime's `spawn_blocking`) and under which limiter |
-//! | [`Limiter`], [`Permit`] | a shareable, FIFO-fair cap on calls in flight (anyio's `CapacityLimiter`) |
-//! | [`Unblock`], [`Submit`], [`limiter::Acquire`] | the futures of the above |
+//! | [`BlockingPool`], [`pool::PoolBuilder`], [`PoolMetrics`] | a pool of your own: thread cap, queue bound, keep-alive; its metrics |
+//! | [`Offload`], [`unblock_on()`] | where calls run (a pool, or a runtime's `spawn_blocking`) and under which [`CallLimit`] |
+//! | [`CallLimit`], [`CallPermit`] | a shareable, FIFO-fair cap on calls in flight (anyio's `CapacityLimiter`) |
+//! | [`Unblock`], [`Submit`], [`call_limit::AcquireCall`] | the futures of the above |
 //! | `compute()`, `compute_in()` (feature `rayon`) | CPU-heavy work on rayon's pool, never on blocking threads |
 //! | [`block_on()`], [`try_block_on()`] | sync code runs an async function; refused on a thread wrangle drives |
 //! | [`from_thread()`] | an offloaded closure runs a future on the side that awaits it (anyio's `from_thread.run`) |
@@ -32,28 +32,29 @@
 //!   starts removes it: the closure never runs. A started call cannot be cancelled; it runs
 //!   to the end and its result is dropped.
 //! - **Nothing waits for a call that never returns.** It keeps its thread, and any
-//!   [`Permit`] it holds, for good; pools detach their threads and never join them, so
+//!   [`CallPermit`] it holds, for good; pools detach their threads and never join them, so
 //!   neither dropping a pool nor leaving `main` waits for it.
 //! - **Nothing is silently lost.** Every call handed to a pool runs, even after the pool's
 //!   last handle is dropped; or, if the operating system refuses the threads to run it, its
 //!   caller sees [`JoinError::Cancelled`](wrangle_core::JoinError).
-//! - **Bad configuration is an error where it is built**: a cap, queue bound or limit of 0
-//!   is a [`ConfigError`] saying why.
+//! - **Bad configuration is an error where it is built**: a pool's thread cap or queue
+//!   bound of 0 is a [`ConfigError`] saying why; a [`CallLimit`] of a plain `0` panics at
+//!   once (a programmer error, as `slice::chunks(0)`), and one of a `NonZeroUsize` never
+//!   does.
 //!
 //! # Examples
 //!
 //! ```
-//! use wrangle_blocking::{Limiter, Offload};
+//! use wrangle::blocking::Offload;
 //!
 //! fn read_config(name: &str) -> usize { name.len() } // a blocking call
 //!
-//! // Any executor will do; here, none at all.
-//! let files = Offload::global().limit(&Limiter::new(2)?);
-//! let sizes = futures_lite::future::block_on(wrangle_core::gather(
+//! // Any executor will do; here, none at all. At most 2 calls in flight:
+//! let files = Offload::global().limit(2);
+//! let sizes = wrangle::blocking::block_on(wrangle::gather(
 //!     ["a.toml", "b.toml", "c.toml"].map(|name| files.unblock(move || read_config(name))),
 //! ));
 //! assert_eq!(sizes, [6, 6, 6]);
-//! # Ok::<(), wrangle_blocking::ConfigError>(())
 //! ```
 //!
 //! # Runtime support
@@ -66,7 +67,7 @@
 //!
 //! Under `wrangle-sim` the virtual clock must see every blocking job, so calls go through
 //! [`Offload::runtime`]: a job that simulates a slow call with `Sim::sleep_blocking` takes
-//! exact virtual time, and the conformance suite checks the limiter's cap and backpressure
+//! exact virtual time, and the conformance suite checks a `CallLimit`'s cap and backpressure
 //! on every runtime. A task waiting on a thread the simulation does not know about (a
 //! [`BlockingPool`]'s or rayon's) counts as stuck there.
 //!
@@ -83,24 +84,29 @@
 
 mod block_on;
 mod call;
+pub mod call_limit;
 #[cfg(feature = "rayon")]
 mod compute;
 pub mod detect;
 mod error;
 mod from_thread;
-pub mod limiter;
 mod offload;
 pub mod pool;
 mod sync;
 mod unblock;
 
 pub use block_on::{block_on, try_block_on};
+pub use call_limit::{CallLimit, CallPermit};
 #[cfg(feature = "rayon")]
 pub use compute::{compute, compute_in};
 pub use detect::{Detector, SlowPoll};
 pub use error::{ConfigError, FromThreadError};
 pub use from_thread::from_thread;
-pub use limiter::{Limiter, Permit};
 pub use offload::Offload;
 pub use pool::{BlockingPool, PoolMetrics};
 pub use unblock::{Submit, Unblock, unblock, unblock_on};
+
+// The README's example runs as a doctest, so it keeps working when pasted.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,13 +1,13 @@
 //! [`Offload`]: where blocking calls go (a pool, or a runtime's own blocking pool) and the
-//! [`Limiter`] they run under.
+//! [`CallLimit`] they run under.
 
 use std::fmt;
 use std::sync::Arc;
 
-use wrangle_core::{Spawn, SpawnError, Task};
+use wrangle_core::{IntoLimit, Spawn, SpawnError, Task};
 
 use crate::pool::inner::Inner;
-use crate::{BlockingPool, Limiter, Submit, Unblock};
+use crate::{BlockingPool, CallLimit, Submit, Unblock};
 
 /// Where a call is sent.
 #[derive(Clone)]
@@ -49,7 +49,7 @@ impl<S: Spawn + 'static> ErasedSpawn for Spawner<S> {
     }
 }
 
-/// Where blocking calls run, and under which [`Limiter`]: a cheap handle to pass to the code
+/// Where blocking calls run, and under which [`CallLimit`]: a cheap handle to pass to the code
 /// that makes the calls.
 ///
 /// | Constructor | Calls run on |
@@ -62,34 +62,34 @@ impl<S: Spawn + 'static> ErasedSpawn for Spawner<S> {
 /// executor. The third is how calls run under `wrangle-sim`, whose virtual clock must see
 /// every blocking job, and how code keeps a runtime's own thread accounting.
 ///
-/// [`limit`](Offload::limit) adds a [`Limiter`]: each call first waits (in FIFO order) for a
+/// [`limit`](Offload::limit) adds a [`CallLimit`]: each call first waits (in FIFO order) for a
 /// permit, then holds it for exactly as long as its closure runs.
 ///
 /// # Examples
 ///
-/// S1's order pipeline: at most 3 blocking calls in flight, on whatever runtime the caller
-/// chose.
+/// The order pipeline (S1 in `docs/scenarios.md`): at most 3 blocking calls in flight, on
+/// whatever runtime the caller chose.
 ///
 /// ```
-/// use wrangle_blocking::{Limiter, Offload};
-/// use wrangle_core::Runtime;
+/// use wrangle::blocking::Offload;
+/// use wrangle::smol::Smol;
+/// use wrangle::Runtime;
 ///
 /// fn fetch_product(id: u32) -> u32 { id * 100 } // a blocking call
 ///
 /// async fn price_all(calls: &Offload, ids: &[u32]) -> Vec<u32> {
-///     wrangle_core::gather(ids.iter().map(|&id| calls.unblock(move || fetch_product(id)))).await
+///     wrangle::gather(ids.iter().map(|&id| calls.unblock(move || fetch_product(id)))).await
 /// }
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let calls = Offload::runtime(rt).limit(&Limiter::new(3).unwrap());
+/// let rt = Smol::new()?;
+/// let calls = Offload::runtime(&rt).limit(3);
 /// assert_eq!(rt.block_on(price_all(&calls, &[1, 2, 3, 4])), [100, 200, 300, 400]);
-/// # }
-/// # demo(&wrangle_smol::Smol::new().unwrap());
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Offload {
     route: Route,
-    limiter: Option<Limiter>,
+    limit: Option<CallLimit>,
 }
 
 impl Offload {
@@ -98,13 +98,13 @@ impl Offload {
     /// # Examples
     ///
     /// ```
-    /// let offload = wrangle_blocking::Offload::global();
-    /// assert_eq!(futures_lite::future::block_on(offload.unblock(|| "done")), "done");
+    /// let offload = wrangle::blocking::Offload::global();
+    /// assert_eq!(wrangle::blocking::block_on(offload.unblock(|| "done")), "done");
     /// ```
     pub fn global() -> Self {
         Self {
             route: Route::Global,
-            limiter: None,
+            limit: None,
         }
     }
 
@@ -113,22 +113,27 @@ impl Offload {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_blocking::{BlockingPool, Offload};
+    /// use wrangle::blocking::{BlockingPool, Offload};
     ///
     /// let pool = BlockingPool::builder().max_threads(2).build().unwrap();
     /// let offload = Offload::pool(&pool);
-    /// assert_eq!(futures_lite::future::block_on(offload.unblock(|| 3)), 3);
+    /// assert_eq!(wrangle::blocking::block_on(offload.unblock(|| 3)), 3);
     /// ```
     pub fn pool(pool: &BlockingPool) -> Self {
         Self {
             route: Route::Pool(pool.inner().clone()),
-            limiter: None,
+            limit: None,
         }
     }
 
     /// Calls go to `spawner`'s own blocking pool, through
     /// [`Spawn::try_spawn_blocking`]: the route to take under `wrangle-sim`, or to leave
     /// thread accounting to the runtime.
+    ///
+    /// The `Offload` keeps a clone of the handle (an `Arc` increment), so it and the futures
+    /// it makes are `'static`: they can be stored, returned and spawned. Pass `&rt`: a
+    /// borrowed handle could not outlive its runtime inside a `'static` future, and the route
+    /// is type-erased, so every runtime gives the same `Offload` type.
     ///
     /// If the runtime has been shut down, the call is dropped unrun and its future panics
     /// at the await as a cancelled task does ([`Submit`] gives the
@@ -138,9 +143,9 @@ impl Offload {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_blocking::Offload;
+    /// use wrangle::blocking::Offload;
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let calls = Offload::runtime(&rt);
     ///     let sim = rt.clone();
     ///     calls.unblock(move || sim.sleep_blocking(Duration::from_secs(1))).await;
@@ -150,36 +155,60 @@ impl Offload {
     pub fn runtime<S: Spawn + 'static>(spawner: &S) -> Self {
         Self {
             route: Route::Runtime(Arc::new(Spawner(spawner.clone()))),
-            limiter: None,
+            limit: None,
         }
     }
 
-    /// The same route, every call first taking a permit from `limiter` (a clone of it: the
-    /// permits are shared with every other clone).
+    /// The same route, with at most `limit` calls in flight at once: a new [`CallLimit`],
+    /// shared by this `Offload` and its clones. Each call first waits (in FIFO order) for a
+    /// permit, then holds it for exactly as long as its closure runs.
     ///
     /// # Examples
     ///
     /// ```
-    /// use wrangle_blocking::{Limiter, Offload};
+    /// use wrangle::blocking::Offload;
     ///
-    /// let limiter = Limiter::new(3).unwrap();
-    /// let offload = Offload::global().limit(&limiter);
-    /// assert_eq!(offload.limiter().map(Limiter::limit), Some(3));
+    /// let calls = Offload::global().limit(3);
+    /// assert_eq!(calls.call_limit().map(|cap| cap.limit()), Some(3));
     /// ```
-    pub fn limit(mut self, limiter: &Limiter) -> Self {
-        self.limiter = Some(limiter.clone());
+    ///
+    /// # Panics
+    ///
+    /// On a plain `0`, at once, as [`CallLimit::new`] does; a
+    /// [`NonZeroUsize`](std::num::NonZeroUsize) never panics.
+    #[track_caller]
+    pub fn limit(self, limit: impl IntoLimit) -> Self {
+        self.limit_by(&CallLimit::new(limit))
+    }
+
+    /// The same route, every call first taking a permit from `cap` (a clone of it: the
+    /// permits are shared with every other clone, so several `Offload`s can share one cap).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::blocking::{BlockingPool, CallLimit, Offload};
+    ///
+    /// let db = CallLimit::new(3);
+    /// let pool = BlockingPool::builder().max_threads(8).build()?;
+    /// let (fast, slow) = (Offload::global().limit_by(&db), Offload::pool(&pool).limit_by(&db));
+    /// assert_eq!(wrangle::blocking::block_on(async { fast.unblock(|| 1).await + slow.unblock(|| 2).await }), 3);
+    /// # Ok::<(), wrangle::blocking::ConfigError>(())
+    /// ```
+    pub fn limit_by(mut self, cap: &CallLimit) -> Self {
+        self.limit = Some(cap.clone());
         self
     }
 
-    /// The limiter calls take a permit from, if any.
+    /// The [`CallLimit`] calls take a permit from, if any.
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_blocking::Offload::global().limiter().is_none());
+    /// assert!(wrangle::blocking::Offload::global().call_limit().is_none());
     /// ```
-    pub fn limiter(&self) -> Option<&Limiter> {
-        self.limiter.as_ref()
+    pub fn call_limit(&self) -> Option<&CallLimit> {
+        self.limit.as_ref()
     }
 
     /// Runs `f` where this `Offload` sends calls; resolves to its result.
@@ -196,8 +225,8 @@ impl Offload {
     /// # Examples
     ///
     /// ```
-    /// let offload = wrangle_blocking::Offload::global();
-    /// let n = futures_lite::future::block_on(offload.unblock(|| 40 + 2));
+    /// let offload = wrangle::blocking::Offload::global();
+    /// let n = wrangle::blocking::block_on(offload.unblock(|| 40 + 2));
     /// assert_eq!(n, 42);
     /// ```
     ///
@@ -210,7 +239,7 @@ impl Offload {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        Unblock::new(self.route.clone(), self.limiter.clone(), f)
+        Unblock::new(self.route.clone(), self.limit.clone(), f)
     }
 
     /// Like [`unblock`](Offload::unblock), but resolves to the call's
@@ -220,8 +249,8 @@ impl Offload {
     /// # Examples
     ///
     /// ```
-    /// let offload = wrangle_blocking::Offload::global();
-    /// futures_lite::future::block_on(async {
+    /// let offload = wrangle::blocking::Offload::global();
+    /// wrangle::blocking::block_on(async {
     ///     let task = offload.submit(|| panic!("boom")).await;
     ///     assert!(task.join().await.unwrap_err().is_panic());
     /// });
@@ -231,7 +260,7 @@ impl Offload {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        Submit::new(self.route.clone(), self.limiter.clone(), f)
+        Submit::new(self.route.clone(), self.limit.clone(), f)
     }
 }
 
@@ -245,7 +274,7 @@ impl fmt::Debug for Offload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Offload")
             .field("route", &self.route.name())
-            .field("limiter", &self.limiter)
+            .field("limit", &self.limit)
             .finish()
     }
 }

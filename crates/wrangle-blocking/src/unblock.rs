@@ -10,9 +10,9 @@ use event_listener::EventListener;
 use wrangle_core::{Spawn, Task};
 
 use crate::call::{self, Entry, Host, Request};
-use crate::limiter::Acquire;
+use crate::call_limit::AcquireCall;
 use crate::offload::Route;
-use crate::{BlockingPool, Limiter, Offload};
+use crate::{BlockingPool, CallLimit, Offload};
 
 /// Runs `f` on the process-wide [`BlockingPool`] and resolves to its result: asyncio's
 /// `to_thread`, anyio's `to_thread.run_sync`.
@@ -30,7 +30,7 @@ use crate::{BlockingPool, Limiter, Offload};
 /// # Examples
 ///
 /// ```
-/// let text = futures_lite::future::block_on(wrangle_blocking::unblock(|| {
+/// let text = wrangle::blocking::block_on(wrangle::blocking::unblock(|| {
 ///     std::fs::read_to_string("Cargo.toml").unwrap_or_default()
 /// }));
 /// assert!(text.contains("wrangle-blocking"));
@@ -53,6 +53,9 @@ where
 /// its result; inside `f`, [`from_thread`](crate::from_thread()) can hand futures back to
 /// the awaiting side. A shorthand for [`Offload::runtime(spawner).unblock(f)`](Offload::runtime).
 ///
+/// The future keeps a clone of the handle (an `Arc` increment), so it is `'static`
+/// whatever `spawner` borrows from: pass `&rt`.
+///
 /// # Cancellation
 ///
 /// As [`unblock()`]: dropping the future before the call starts means it never runs; a
@@ -63,9 +66,9 @@ where
 /// ```
 /// use std::time::Duration;
 ///
-/// wrangle_sim::run(7, |rt| async move {
+/// wrangle::sim::run(7, |rt| async move {
 ///     let sim = rt.clone();
-///     let v = wrangle_blocking::unblock_on(&rt, move || {
+///     let v = wrangle::blocking::unblock_on(&rt, move || {
 ///         sim.sleep_blocking(Duration::from_secs(1)); // a slow blocking call
 ///         42
 ///     })
@@ -96,7 +99,7 @@ struct Submission {
 }
 
 enum Stage {
-    Acquire(Acquire),
+    Acquire(AcquireCall),
     Queue {
         entry: Option<Entry>,
         /// Waiting for room in a full queue.
@@ -107,7 +110,7 @@ enum Stage {
 }
 
 impl Submission {
-    fn new(route: Route, limiter: Option<Limiter>, host: Arc<dyn Host>) -> Self {
+    fn new(route: Route, limiter: Option<CallLimit>, host: Arc<dyn Host>) -> Self {
         let stage = match limiter {
             Some(limiter) => Stage::Acquire(limiter.acquire()),
             None => Stage::Queue {
@@ -220,8 +223,8 @@ impl Drop for Submission {
 /// # Examples
 ///
 /// ```
-/// let call: wrangle_blocking::Unblock<u32> = wrangle_blocking::unblock(|| 7);
-/// assert_eq!(futures_lite::future::block_on(call), 7);
+/// let call: wrangle::blocking::Unblock<u32> = wrangle::blocking::unblock(|| 7);
+/// assert_eq!(wrangle::blocking::block_on(call), 7);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Unblock<T> {
@@ -235,7 +238,7 @@ pub struct Unblock<T> {
 }
 
 impl<T: Send + 'static> Unblock<T> {
-    pub(crate) fn new<F>(route: Route, limiter: Option<Limiter>, f: F) -> Self
+    pub(crate) fn new<F>(route: Route, limiter: Option<CallLimit>, f: F) -> Self
     where
         F: FnOnce() -> T + Send + 'static,
     {
@@ -317,10 +320,10 @@ impl<T> fmt::Debug for Unblock<T> {
 /// # Examples
 ///
 /// ```
-/// let pool = wrangle_blocking::BlockingPool::new();
-/// let submit: wrangle_blocking::Submit<u32> = pool.submit(|| 8);
-/// let task = futures_lite::future::block_on(submit);
-/// assert_eq!(futures_lite::future::block_on(task), 8);
+/// let pool = wrangle::blocking::BlockingPool::new();
+/// let submit: wrangle::blocking::Submit<u32> = pool.submit(|| 8);
+/// let task = wrangle::blocking::block_on(submit);
+/// assert_eq!(wrangle::blocking::block_on(task), 8);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Submit<T> {
@@ -329,7 +332,7 @@ pub struct Submit<T> {
 }
 
 impl<T: Send + 'static> Submit<T> {
-    pub(crate) fn new<F>(route: Route, limiter: Option<Limiter>, f: F) -> Self
+    pub(crate) fn new<F>(route: Route, limiter: Option<CallLimit>, f: F) -> Self
     where
         F: FnOnce() -> T + Send + 'static,
     {

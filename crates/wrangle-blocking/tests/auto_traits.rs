@@ -1,11 +1,11 @@
 //! The auto traits of every public type and future.
 
+use wrangle_blocking::call_limit::AcquireCall;
 use wrangle_blocking::detect::Watch;
-use wrangle_blocking::limiter::Acquire;
-use wrangle_blocking::pool::Builder;
+use wrangle_blocking::pool::PoolBuilder;
 use wrangle_blocking::{
-    BlockingPool, ConfigError, Detector, FromThreadError, Limiter, Offload, Permit, PoolMetrics,
-    SlowPoll, Submit, Unblock,
+    BlockingPool, CallLimit, CallPermit, ConfigError, Detector, FromThreadError, Offload,
+    PoolMetrics, SlowPoll, Submit, Unblock,
 };
 
 fn send<T: Send>() {}
@@ -20,9 +20,9 @@ fn futures_are_send_unpin_and_static() {
     is_static::<Unblock<u32>>();
     send::<Submit<u32>>();
     unpin::<Submit<u32>>();
-    send::<Acquire>();
-    sync::<Acquire>();
-    unpin::<Acquire>();
+    send::<AcquireCall>();
+    sync::<AcquireCall>();
+    unpin::<AcquireCall>();
     send::<Watch<std::future::Ready<u32>>>();
     sync::<Watch<std::future::Ready<u32>>>();
     unpin::<Watch<std::future::Ready<u32>>>();
@@ -32,10 +32,10 @@ fn futures_are_send_unpin_and_static() {
 fn handles_are_send_and_sync() {
     fn both<T: Send + Sync>() {}
     both::<BlockingPool>();
-    both::<Builder>();
+    both::<PoolBuilder>();
     both::<Offload>();
-    both::<Limiter>();
-    both::<Permit>();
+    both::<CallLimit>();
+    both::<CallPermit>();
     both::<Detector>();
     both::<SlowPoll>();
     both::<PoolMetrics>();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_lite::FutureExt as _;
 use futures_lite::future::block_on;
-use wrangle_blocking::{BlockingPool, ConfigError, Limiter, Offload};
+use wrangle_blocking::{BlockingPool, CallLimit, ConfigError, Offload};
 use wrangle_core::{BlockOnError, Runtime, Spawn};
 
 #[test]
@@ -42,9 +42,23 @@ fn other_zeros_are_rejected_too() {
             .unwrap_err(),
         ConfigError::ZeroGrowAfter
     );
-    let err = Limiter::new(0).unwrap_err();
-    assert_eq!(err, ConfigError::ZeroLimit);
-    assert!(err.to_string().contains("limit is 0"), "{err}");
+}
+
+#[test]
+fn a_call_limit_of_zero_panics_at_once_saying_why() {
+    // A plain 0 is a programmer error (D2): it panics where the cap is set, not a hang later.
+    let panic = std::panic::catch_unwind(|| CallLimit::new(0)).unwrap_err();
+    let text = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(text.contains("must be at least 1"), "{text}");
+    let panic = std::panic::catch_unwind(|| Offload::global().limit(0));
+    assert!(panic.is_err());
+    // From configuration: a NonZeroUsize, which never panics.
+    let configured = std::num::NonZeroUsize::new(2).unwrap();
+    assert_eq!(CallLimit::new(configured).limit(), 2);
 }
 
 #[test]
@@ -84,7 +98,7 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
 fn a_panicking_closure_surfaces_at_the_await_on_every_route() {
     let pool = BlockingPool::new();
     for offload in [Offload::global(), Offload::pool(&pool)] {
-        let limited = offload.clone().limit(&Limiter::new(1).unwrap());
+        let limited = offload.clone().limit(1);
         for calls in [offload, limited] {
             let caught = block_on(
                 AssertUnwindSafe(calls.unblock(|| -> u8 { panic!("bad row") })).catch_unwind(),
@@ -93,18 +107,18 @@ fn a_panicking_closure_surfaces_at_the_await_on_every_route() {
             let joined = block_on(async { calls.submit(|| panic!("bad row")).await.join().await });
             assert!(joined.unwrap_err().is_panic());
             // The permit of the panicking call came back.
-            if let Some(limiter) = calls.limiter() {
+            if let Some(limiter) = calls.call_limit() {
                 assert_eq!(limiter.in_use(), 0);
             }
         }
     }
     wrangle_sim::run(1, |rt| async move {
-        let calls = Offload::runtime(&rt).limit(&Limiter::new(1).unwrap());
+        let calls = Offload::runtime(&rt).limit(1);
         let caught = AssertUnwindSafe(calls.unblock(|| -> u8 { panic!("bad row") }))
             .catch_unwind()
             .await;
         assert_eq!(message(&*caught.unwrap_err()), "bad row");
-        assert_eq!(calls.limiter().unwrap().in_use(), 0);
+        assert_eq!(calls.call_limit().unwrap().in_use(), 0);
     });
 }
 

@@ -1,10 +1,9 @@
-//! SCENARIOS.md S13 on a real runtime (smol, two workers): blocking I/O goes to a capped
+//! S13 of docs/scenarios.md on a real runtime (smol, two workers): blocking I/O goes to a capped
 //! pool, CPU-heavy work to a pool sized to the cores, the async side never stalls, and a
 //! future that blocks its thread is reported with where it was spawned.
 //!
 //! Real time on a shared machine: the bounds are wide and documented; counts are exact.
 
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,8 +12,8 @@ use wrangle_blocking::{BlockingPool, Detector};
 use wrangle_core::{Runtime, Spawn};
 
 fn smol() -> wrangle_smol::Smol {
-    wrangle_smol::Builder::new()
-        .worker_threads(NonZeroUsize::new(2).expect("non-zero"))
+    wrangle_smol::SmolBuilder::new()
+        .worker_threads(2)
         .build()
         .expect("smol starts")
 }

@@ -1,4 +1,4 @@
-//! SCENARIOS.md S17, both directions: sync code calls an async function and gets its
+//! S17 of docs/scenarios.md, both directions: sync code calls an async function and gets its
 //! result; a blocking worker hands a future back to the side that offloaded it and waits
 //! for the answer. On no runtime, on smol, and on wrangle-sim.
 

@@ -1,4 +1,4 @@
-//! SCENARIOS.md S1, the order pipeline, on wrangle-sim: every figure is exact virtual time.
+//! S1 of docs/scenarios.md, the order pipeline, on wrangle-sim: every figure is exact virtual time.
 //!
 //! Each order needs `fetch_product(id)` and `check_inventory(id)`, both *blocking* calls of
 //! 1 s (simulated with `Sim::sleep_blocking`, which parks the job in virtual time); the
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_lite::future::zip;
-use wrangle_blocking::{Limiter, Offload, unblock_on};
+use wrangle_blocking::{CallLimit, Offload, unblock_on};
 use wrangle_core::{Elapsed, gather, timeout};
 use wrangle_sim::Sim;
 
@@ -113,8 +113,8 @@ fn everything_at_once_takes_exactly_one_second() {
 fn six_orders_bounded_at_three_take_exactly_four_seconds() {
     wrangle_sim::run(SEED, |rt| async move {
         let shop = Shop::new(&rt);
-        let limiter = Limiter::new(3).unwrap();
-        let calls = Offload::runtime(&rt).limit(&limiter);
+        let limiter = CallLimit::new(3);
+        let calls = Offload::runtime(&rt).limit_by(&limiter);
         let prices = gather((1..=6).map(|id| order_at_once(&calls, &shop, id))).await;
         assert_eq!(prices.len(), 6);
         assert_eq!(prices[4], Some(52.5));
@@ -159,7 +159,7 @@ async fn order_timed(
 fn per_call_timeouts_three_orders_take_exactly_two_seconds() {
     wrangle_sim::run(SEED, |rt| async move {
         let shop = Shop::new(&rt);
-        let calls = Offload::runtime(&rt).limit(&Limiter::new(3).unwrap());
+        let calls = Offload::runtime(&rt).limit(3);
         let orders = gather((1..=3).map(|id| order_timed(&calls, &shop, id))).await;
         for (id, (outcome, finished)) in (1..).zip(&orders) {
             assert!(outcome.is_ok(), "order {id}: {outcome:?}");
@@ -178,8 +178,8 @@ fn one_hung_call_times_out_its_order_alone_and_the_run_ends() {
             hangs: Some(2),
             ..Shop::new(&rt)
         };
-        let limiter = Limiter::new(3).unwrap();
-        let calls = Offload::runtime(&rt).limit(&limiter);
+        let limiter = CallLimit::new(3);
+        let calls = Offload::runtime(&rt).limit_by(&limiter);
         let orders = gather((1..=3).map(|id| order_timed(&calls, &shop, id))).await;
         // Order 2 alone reports a timeout, at exactly 3 s.
         assert!(orders[1].0.is_err(), "{:?}", orders[1]);
@@ -200,7 +200,7 @@ fn every_seed_gives_the_same_figures() {
     for seed in 0..8 {
         let elapsed = wrangle_sim::run(seed, |rt| async move {
             let shop = Shop::new(&rt);
-            let calls = Offload::runtime(&rt).limit(&Limiter::new(3).unwrap());
+            let calls = Offload::runtime(&rt).limit(3);
             gather((1..=6).map(|id| order_at_once(&calls, &shop, id))).await;
             assert_eq!(shop.peak(), 3, "seed {seed}");
             rt.elapsed()

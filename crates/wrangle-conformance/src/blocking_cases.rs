@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use wrangle_blocking::{BlockingPool, Limiter, Offload};
+use wrangle_blocking::{BlockingPool, CallLimit, Offload};
 use wrangle_core::{Runtime, Spawn, Timer};
 
 use crate::Harness;
@@ -64,8 +64,8 @@ fn gate() -> (
 /// and 3 at once at some point.
 pub fn offload_limiter_caps_calls_in_flight<H: Harness>() {
     let rt = H::make();
-    let limiter = Limiter::new(3).unwrap();
-    let calls = Offload::runtime(&rt).limit(&limiter);
+    let limiter = CallLimit::new(3);
+    let calls = Offload::runtime(&rt).limit_by(&limiter);
     let flight = Arc::new(InFlight::default());
     let out = rt.block_on(async {
         let each = (0..12u32).map(|i| {
@@ -95,8 +95,8 @@ pub fn offload_limiter_caps_calls_in_flight<H: Harness>() {
 /// started, and it runs once the first call returns.
 pub fn offload_limiter_holds_callers_back<H: Harness>() {
     let rt = H::make();
-    let limiter = Limiter::new(1).unwrap();
-    let calls = Offload::runtime(&rt).limit(&limiter);
+    let limiter = CallLimit::new(1);
+    let calls = Offload::runtime(&rt).limit_by(&limiter);
     rt.block_on(async {
         let (release, first, started) = gate();
         let first = rt.spawn(calls.unblock(first));
@@ -124,8 +124,8 @@ pub fn offload_limiter_holds_callers_back<H: Harness>() {
 /// is not lost.
 pub fn offload_call_dropped_before_start_never_runs<H: Harness>() {
     let rt = H::make();
-    let limiter = Limiter::new(1).unwrap();
-    let calls = Offload::runtime(&rt).limit(&limiter);
+    let limiter = CallLimit::new(1);
+    let calls = Offload::runtime(&rt).limit_by(&limiter);
     rt.block_on(async {
         let (release, first, started) = gate();
         let first = rt.spawn(calls.unblock(first));

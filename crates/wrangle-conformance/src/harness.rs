@@ -1,6 +1,5 @@
 //! The harnesses of the runtimes in this workspace.
 
-use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use crate::Harness;
@@ -16,10 +15,6 @@ const GRACE: Duration = Duration::from_millis(200);
 /// `shutdown_inside_own_task_returns_promptly` would see it.
 const SMOL_GRACE: Duration = Duration::from_secs(1);
 
-fn two() -> NonZeroUsize {
-    NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN)
-}
-
 /// tokio, multi-thread flavor, two workers.
 #[derive(Debug)]
 pub struct TokioMultiThread;
@@ -28,8 +23,8 @@ impl Harness for TokioMultiThread {
     type Rt = wrangle_tokio::Tokio;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_tokio::Builder::multi_thread()
-            .worker_threads(two())
+        wrangle_tokio::TokioBuilder::multi_thread()
+            .worker_threads(2)
             .shutdown_grace(GRACE)
             .build()
             .expect("tokio multi-thread runtime starts")
@@ -47,7 +42,7 @@ impl Harness for TokioCurrentThread {
     type Rt = wrangle_tokio::Tokio;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_tokio::Builder::current_thread()
+        wrangle_tokio::TokioBuilder::current_thread()
             .shutdown_grace(GRACE)
             .build()
             .expect("tokio current-thread runtime starts")
@@ -59,14 +54,14 @@ impl Harness for TokioCurrentThread {
 
 /// smol (async-executor, async-io, blocking), two workers.
 #[derive(Debug)]
-pub struct Smol;
+pub struct SmolHarness;
 
-impl Harness for Smol {
+impl Harness for SmolHarness {
     type Rt = wrangle_smol::Smol;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
-        wrangle_smol::Builder::new()
-            .worker_threads(two())
+        wrangle_smol::SmolBuilder::new()
+            .worker_threads(2)
             .shutdown_grace(SMOL_GRACE)
             .build()
             .expect("smol runtime starts")
@@ -78,9 +73,9 @@ impl Harness for Smol {
 
 /// async-std's global runtime (legacy).
 #[derive(Debug)]
-pub struct AsyncStd;
+pub struct AsyncStdHarness;
 
-impl Harness for AsyncStd {
+impl Harness for AsyncStdHarness {
     type Rt = wrangle_async_std::AsyncStd;
     const SLACK: Duration = REAL_SLACK;
     fn make() -> Self::Rt {
@@ -93,9 +88,9 @@ impl Harness for AsyncStd {
 
 /// wrangle-sim: virtual time, so every timing figure is exact (no slack).
 #[derive(Debug)]
-pub struct Sim;
+pub struct SimHarness;
 
-impl Harness for Sim {
+impl Harness for SimHarness {
     type Rt = wrangle_sim::Sim;
     const SLACK: Duration = Duration::ZERO;
     fn make() -> Self::Rt {

@@ -1,9 +1,10 @@
 //! The one semantic test suite every wrangle runtime must pass.
 //!
-//! The contract of `DESIGN.md` is written once, as generic functions in [`cases`], each
-//! taking a [`Harness`] that builds and shuts down one runtime configuration. The
-//! [`conformance_suite!`] macro turns every case into a `#[test]` for a harness, so adding a
-//! runtime is one line and adding a rule adds a test on every runtime at once.
+//! The runtime contract (what every adapter promises) is written once, as generic functions
+//! in [`cases`], each taking a [`Harness`] that builds and shuts down one runtime
+//! configuration. The [`conformance_suite!`] macro turns every case into a `#[test]` for a
+//! harness, so adding a runtime is one line and adding a rule adds a test on every runtime at
+//! once.
 //!
 //! | Item | What it is |
 //! |---|---|
@@ -54,8 +55,8 @@ use wrangle_core::Runtime;
 /// use std::time::Duration;
 /// use wrangle_conformance::Harness;
 ///
-/// struct Smol;
-/// impl Harness for Smol {
+/// struct MySmol;
+/// impl Harness for MySmol {
 ///     type Rt = wrangle_smol::Smol;
 ///     const SLACK: Duration = Duration::from_secs(2);
 ///     fn make() -> Self::Rt { wrangle_smol::Smol::new().expect("smol starts") }

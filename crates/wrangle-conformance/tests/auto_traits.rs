@@ -6,10 +6,10 @@ fn send_sync_unpin<T: Send + Sync + Unpin>() {}
 
 #[test]
 fn adapter_types() {
-    send_sync_unpin::<wrangle_tokio::Builder>();
+    send_sync_unpin::<wrangle_tokio::TokioBuilder>();
     send_sync_unpin::<wrangle_tokio::NoRuntime>();
     send_sync::<wrangle_tokio::TokioSleep>();
-    send_sync_unpin::<wrangle_smol::Builder>();
+    send_sync_unpin::<wrangle_smol::SmolBuilder>();
     send_sync_unpin::<wrangle_smol::AsyncIoSleep>();
     send_sync_unpin::<wrangle_async_std::AsyncStd>();
     send_sync_unpin::<wrangle_sim::Sim>();

@@ -9,13 +9,13 @@ mod tokio_current_thread {
 }
 
 mod smol {
-    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::Smol);
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::SmolHarness);
 }
 
 mod async_std {
-    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::AsyncStd);
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::AsyncStdHarness);
 }
 
 mod sim {
-    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::Sim);
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::SimHarness);
 }

@@ -311,8 +311,8 @@ proptest! {
         sim.shutdown();
     }
 
-    /// `BlockingPool::builder()` and `Limiter::new`: any sizes and durations. Building starts
-    /// no thread, so huge values are safe to build.
+    /// `BlockingPool::builder()` and `CallLimit::new`: any sizes and durations. Building starts
+    /// no thread, so huge values are safe to build; a `CallLimit` of 0 panics, as documented.
     #[test]
     fn blocking_builders_never_panic(
         max_threads in proptest::option::of(any_usize()),
@@ -339,13 +339,19 @@ proptest! {
             }
             Err(e) => says_why(&e),
         }
-        match wrangle_blocking::Limiter::new(limit) {
-            Ok(l) => {
+        // A plain 0 is a programmer error that panics at once (D2); anything else works.
+        match std::num::NonZeroUsize::new(limit) {
+            Some(configured) => {
+                let l = wrangle_blocking::CallLimit::new(configured);
                 prop_assert_eq!(l.limit(), limit);
+                prop_assert_eq!(wrangle_blocking::CallLimit::new(limit).limit(), limit);
                 let permit = l.try_acquire();
                 prop_assert!(permit.is_some());
             }
-            Err(e) => says_why(&e),
+            None => {
+                let zero = std::panic::catch_unwind(|| wrangle_blocking::CallLimit::new(limit));
+                prop_assert!(zero.is_err());
+            }
         }
     }
 }

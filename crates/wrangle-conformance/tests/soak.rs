@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use futures_lite::future::poll_once;
 use futures_lite::{FutureExt as _, StreamExt as _};
 use wrangle_conformance::Harness;
-use wrangle_conformance::harness::{AsyncStd, Sim, Smol, TokioCurrentThread, TokioMultiThread};
+use wrangle_conformance::harness::{
+    AsyncStdHarness, SimHarness, SmolHarness, TokioCurrentThread, TokioMultiThread,
+};
 use wrangle_core::group::{ChildError, TaskGroup};
 use wrangle_core::retry::{RetryPolicy, retry};
 use wrangle_core::{Runtime, Timer, as_completed, gather, try_gather};
@@ -775,15 +777,15 @@ fn tokio_current_thread() {
 
 #[test]
 fn smol() {
-    soak::<Smol>("smol");
+    soak::<SmolHarness>("smol");
 }
 
 #[test]
 fn async_std() {
-    soak::<AsyncStd>("async-std");
+    soak::<AsyncStdHarness>("async-std");
 }
 
 #[test]
 fn sim() {
-    soak::<Sim>("sim");
+    soak::<SimHarness>("sim");
 }

@@ -76,7 +76,7 @@ pub(crate) fn sleep_until(inner: &Inner, deadline: Option<Instant>) {
     assert!(
         role != Some(Role::Driver),
         "Sim::sleep_blocking called on the thread driving the simulation, so virtual time could \
-         never advance; await wrangle_core::sleep instead, or call it inside spawn_blocking"
+         never advance; await wrangle::sleep instead, or call it inside spawn_blocking"
     );
     let job = role == Some(Role::Job);
     let parker = Arc::new(Parker {

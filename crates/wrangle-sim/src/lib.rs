@@ -6,6 +6,9 @@
 //! happen, and then jumps straight to the next timer. A test of a one-hour timeout takes
 //! microseconds and sees exactly one hour pass.
 //!
+//! An application reaches it as `wrangle::sim`, with the facade's `sim` feature on (usually
+//! only in its dev-dependencies): `wrangle::sim::run(seed, |rt| async move { .. })` in a test.
+//!
 //! | Item | What it is |
 //! |---|---|
 //! | [`run`], [`try_run`] | run a future on a fresh simulation, in one line |
@@ -41,7 +44,7 @@
 //! keep `block_on` from returning; its thread is leaked.
 //!
 //! A job may also cross back into async code with the simulation's own
-//! [`block_on`](wrangle_core::Runtime::block_on) (S17), even while another thread drives: it
+//! [`block_on`](wrangle_core::Runtime::block_on) (S17 in `docs/scenarios.md`), even while another thread drives: it
 //! then polls its future on its own thread whenever the future is woken, and between polls
 //! counts as parked, so its future's sleeps on the virtual clock and the tasks it spawns and
 //! awaits complete exactly as they would in a task. Virtual time advances only when every
@@ -65,13 +68,13 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use wrangle_core::Spawn;
+//! use wrangle::Spawn;
 //!
-//! wrangle_sim::run(1, |rt| async move {
+//! wrangle::sim::run(1, |rt| async move {
 //!     let call = |name: &'static str, millis: u64| {
-//!         let rt = rt.clone();
-//!         rt.clone().spawn(async move {
-//!             wrangle_core::sleep(&rt, Duration::from_millis(millis)).await;
+//!         let nap = wrangle::sleep(&rt, Duration::from_millis(millis));
+//!         rt.spawn(async move {
+//!             nap.await;
 //!             name
 //!         })
 //!     };
@@ -98,3 +101,8 @@ mod state;
 pub use run::{run, try_run};
 pub use sim::Sim;
 pub use sleep::SimSleep;
+
+// The README's example runs as a doctest, so it keeps working when pasted.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -16,8 +16,8 @@ use crate::Sim;
 /// ```
 /// use std::time::Duration;
 ///
-/// let waited = wrangle_sim::run(42, |rt| async move {
-///     wrangle_core::sleep(&rt, Duration::from_secs(86_400)).await;
+/// let waited = wrangle::sim::run(42, |rt| async move {
+///     wrangle::sleep(&rt, Duration::from_secs(86_400)).await;
 ///     rt.elapsed()
 /// });
 /// assert_eq!(waited, Duration::from_secs(86_400));
@@ -43,9 +43,9 @@ where
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{BlockOnError, Spawn};
+/// use wrangle::{BlockOnError, Spawn};
 ///
-/// let outcome = wrangle_sim::try_run(1, |rt| async move {
+/// let outcome = wrangle::sim::try_run(1, |rt| async move {
 ///     rt.spawn(std::future::pending::<()>()).await
 /// });
 /// assert!(matches!(outcome, Err(BlockOnError::Deadlock { stuck: 2, .. })));

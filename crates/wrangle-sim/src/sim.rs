@@ -28,17 +28,16 @@ use crate::{SimSleep, block_on, blocking, spawn};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Spawn};
-/// use wrangle_sim::Sim;
+/// use wrangle::{Runtime, Spawn};
+/// use wrangle::sim::Sim;
 ///
 /// let rt = Sim::new(7);
 /// let answer = rt.block_on(async {
-///     let task = rt.spawn({
-///         let rt = rt.clone();
-///         async move {
-///             wrangle_core::sleep(&rt, Duration::from_secs(3600)).await;
-///             42
-///         }
+///     // The sleep is made here (it holds no handle) and awaited in the task.
+///     let nap = wrangle::sleep(&rt, Duration::from_secs(3600));
+///     let task = rt.spawn(async move {
+///         nap.await;
+///         42
 ///     });
 ///     task.await
 /// });
@@ -60,7 +59,7 @@ impl Sim {
     /// # Examples
     ///
     /// ```
-    /// let rt = wrangle_sim::Sim::new(0);
+    /// let rt = wrangle::sim::Sim::new(0);
     /// assert_eq!(rt.elapsed(), std::time::Duration::ZERO);
     /// ```
     pub fn new(seed: u64) -> Self {
@@ -75,7 +74,7 @@ impl Sim {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(wrangle_sim::Sim::new(42).seed(), 42);
+    /// assert_eq!(wrangle::sim::Sim::new(42).seed(), 42);
     /// ```
     pub fn seed(&self) -> u64 {
         self.inner.seed
@@ -88,8 +87,8 @@ impl Sim {
     /// ```
     /// use std::time::Duration;
     ///
-    /// wrangle_sim::run(1, |rt| async move {
-    ///     wrangle_core::sleep(&rt, Duration::from_millis(1500)).await;
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     wrangle::sleep(&rt, Duration::from_millis(1500)).await;
     ///     assert_eq!(rt.elapsed(), Duration::from_millis(1500));
     /// });
     /// ```
@@ -112,12 +111,12 @@ impl Sim {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::{BlockOnError, Runtime, Spawn};
+    /// use wrangle::{BlockOnError, Runtime, Spawn};
     ///
-    /// let rt = wrangle_sim::Sim::new(1);
+    /// let rt = wrangle::sim::Sim::new(1);
     /// let pending = rt.spawn(std::future::pending::<()>());
     /// rt.shutdown();
-    /// assert!(futures_lite::future::block_on(pending.join()).unwrap_err().is_cancelled());
+    /// assert!(wrangle::blocking::block_on(pending.join()).unwrap_err().is_cancelled());
     /// assert!(rt.try_spawn(async {}).is_err());
     /// assert_eq!(rt.try_block_on(async {}), Err(BlockOnError::Shutdown("sim")));
     /// ```
@@ -130,12 +129,12 @@ impl Sim {
     /// # Examples
     ///
     /// ```
-    /// let rt = wrangle_sim::Sim::new(1);
-    /// assert!(!rt.is_shutdown());
+    /// let rt = wrangle::sim::Sim::new(1);
+    /// assert!(!rt.is_shut_down());
     /// rt.shutdown();
-    /// assert!(rt.is_shutdown());
+    /// assert!(rt.is_shut_down());
     /// ```
-    pub fn is_shutdown(&self) -> bool {
+    pub fn is_shut_down(&self) -> bool {
         self.inner.lock().shutdown
     }
 
@@ -157,9 +156,9 @@ impl Sim {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::Spawn;
+    /// use wrangle::Spawn;
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let job = rt.spawn_blocking({
     ///         let rt = rt.clone();
     ///         move || {
@@ -174,7 +173,7 @@ impl Sim {
     /// # Panics
     ///
     /// When called on the thread driving this simulation (in the main future or a task):
-    /// there the clock could never move. Await [`wrangle_core::sleep`] instead.
+    /// there the clock could never move. Await [`sleep`](wrangle_core::sleep) instead.
     pub fn sleep_blocking(&self, duration: Duration) {
         let deadline = self.inner.now().checked_add(duration);
         blocking::sleep_until(&self.inner, deadline);
@@ -187,9 +186,9 @@ impl Sim {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::{Spawn, Timer};
+    /// use wrangle::{Spawn, Timer};
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let deadline = rt.now() + Duration::from_secs(5);
     ///     let job = rt.spawn_blocking({
     ///         let rt = rt.clone();
@@ -321,7 +320,7 @@ mod tests {
         assert_eq!(
             text,
             "Sim { seed: 5, elapsed: 0ns, tasks: 0, ready: 0, timers: 0, running_jobs: 0, \
-             parked_jobs: 0, shutdown: false }"
+             parked_jobs: 0, shut_down: false }"
         );
     }
 }

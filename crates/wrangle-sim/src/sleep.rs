@@ -25,9 +25,9 @@ use crate::state::{Inner, TimerKey};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Timer;
+/// use wrangle::Timer;
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let deadline = rt.now() + Duration::from_secs(60);
 ///     rt.sleep_until(deadline).await;
 ///     assert_eq!(rt.now(), deadline);
@@ -55,9 +55,9 @@ impl SimSleep {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::Timer;
+    /// use wrangle::Timer;
     ///
-    /// let rt = wrangle_sim::Sim::new(1);
+    /// let rt = wrangle::sim::Sim::new(1);
     /// let deadline = rt.now() + Duration::from_secs(1);
     /// assert_eq!(rt.sleep_until(deadline).deadline(), deadline);
     /// ```

@@ -247,7 +247,7 @@ impl fmt::Debug for Inner {
             .field("timers", &state.timers.len())
             .field("running_jobs", &state.running_jobs)
             .field("parked_jobs", &state.parked_jobs)
-            .field("shutdown", &state.shutdown)
+            .field("shut_down", &state.shutdown)
             .finish()
     }
 }

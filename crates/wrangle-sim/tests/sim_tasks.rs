@@ -135,7 +135,7 @@ fn shutdown_refuses_new_work_and_cancels_pending_tasks() {
         }
     });
     rt.shutdown();
-    assert!(rt.is_shutdown());
+    assert!(rt.is_shut_down());
     assert!(dropped.load(Ordering::SeqCst));
     // Checked first, so a task shutdown forgot fails the test instead of hanging the join.
     assert!(queued.is_finished() && waiting.is_finished() && sleeping.is_finished());

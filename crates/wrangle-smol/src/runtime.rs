@@ -8,7 +8,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use async_executor::Executor;
-use wrangle_core::{BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
+use wrangle_core::{BlockOnError, IntoLimit, Runtime, Spawn, SpawnError, Task, Timer, context};
 
 use crate::AsyncIoSleep;
 
@@ -23,9 +23,9 @@ const NAME: &str = "smol";
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{Runtime, Spawn};
+/// use wrangle::{Runtime, Spawn};
 ///
-/// let rt = wrangle_smol::Smol::new()?;
+/// let rt = wrangle::smol::Smol::new()?;
 /// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -55,7 +55,7 @@ impl Smol {
     ///
     /// When a worker thread cannot be started.
     pub fn new() -> io::Result<Self> {
-        Builder::new().build()
+        SmolBuilder::new().build()
     }
 
     /// Shuts the runtime down: new spawns and `block_on` are refused, the workers stop, and
@@ -68,13 +68,13 @@ impl Smol {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::Spawn;
+    /// use wrangle::Spawn;
     ///
-    /// let rt = wrangle_smol::Smol::new()?;
+    /// let rt = wrangle::smol::Smol::new()?;
     /// let task = rt.spawn(std::future::pending::<()>());
     /// rt.shutdown();
     /// assert!(rt.try_spawn(async {}).is_err());
-    /// let outcome = futures_lite::future::block_on(task.join());
+    /// let outcome = wrangle::blocking::block_on(task.join());
     /// assert!(outcome.unwrap_err().is_cancelled());
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -212,29 +212,28 @@ impl Runtime for Smol {
 /// # Examples
 ///
 /// ```
-/// use std::num::NonZeroUsize;
 /// use std::time::Duration;
 ///
-/// let rt = wrangle_smol::Builder::new()
-///     .worker_threads(NonZeroUsize::new(2).unwrap())
+/// let rt = wrangle::smol::SmolBuilder::new()
+///     .worker_threads(2)
 ///     .shutdown_grace(Duration::from_millis(100))
 ///     .build()?;
 /// assert_eq!(rt.workers(), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Builder {
+pub struct SmolBuilder {
     workers: Option<NonZeroUsize>,
     grace: Duration,
 }
 
-impl Default for Builder {
+impl Default for SmolBuilder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Builder {
+impl SmolBuilder {
     /// A worker per core and a one-second shutdown grace.
     pub fn new() -> Self {
         Self {
@@ -243,9 +242,16 @@ impl Builder {
         }
     }
 
-    /// The number of worker threads.
-    pub fn worker_threads(mut self, n: NonZeroUsize) -> Self {
-        self.workers = Some(n);
+    /// The number of worker threads (`.worker_threads(2)`, or a [`NonZeroUsize`] from
+    /// configuration).
+    ///
+    /// # Panics
+    ///
+    /// On a plain `0`, at once (a runtime without workers could run nothing); a
+    /// `NonZeroUsize` never panics.
+    #[track_caller]
+    pub fn worker_threads(mut self, n: impl IntoLimit) -> Self {
+        self.workers = Some(n.into_limit());
         self
     }
 

@@ -12,8 +12,8 @@ use std::time::Instant;
 /// ```
 /// use std::time::{Duration, Instant};
 ///
-/// let sleep = wrangle_smol::AsyncIoSleep::at(Instant::now() + Duration::from_millis(1));
-/// futures_lite::future::block_on(sleep);
+/// let sleep = wrangle::smol::AsyncIoSleep::at(Instant::now() + Duration::from_millis(1));
+/// wrangle::blocking::block_on(sleep);
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]

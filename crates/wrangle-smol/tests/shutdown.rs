@@ -2,12 +2,12 @@
 //! shuts its own runtime down is not waited for.
 #![allow(clippy::unwrap_used)]
 
-use std::num::NonZeroUsize;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use futures_lite::future;
 use wrangle_core::{Runtime, Spawn};
-use wrangle_smol::{Builder, Smol};
+use wrangle_smol::{Smol, SmolBuilder};
 
 /// Far longer than any shutdown that does not wait for itself takes, even on a loaded machine.
 const LONG_GRACE: Duration = Duration::from_secs(10);
@@ -15,8 +15,8 @@ const LONG_GRACE: Duration = Duration::from_secs(10);
 const PROMPT: Duration = Duration::from_secs(4);
 
 fn build(workers: usize, grace: Duration) -> Smol {
-    Builder::new()
-        .worker_threads(NonZeroUsize::new(workers).unwrap())
+    SmolBuilder::new()
+        .worker_threads(workers)
         .shutdown_grace(grace)
         .build()
         .unwrap()
@@ -43,7 +43,9 @@ fn shutdown_inside_own_task_does_not_wait_for_itself() {
     for workers in [1, 2] {
         let rt = build(workers, LONG_GRACE);
         let inner = rt.clone();
-        let took = rt.block_on(rt.spawn(async move {
+        // Joined off the runtime: the task may shut it down before a `Runtime::block_on`
+        // called after the spawn has started, which would then be refused.
+        let took = future::block_on(rt.spawn(async move {
             let start = Instant::now();
             inner.shutdown();
             start.elapsed()
@@ -57,7 +59,7 @@ fn shutdown_inside_own_task_does_not_wait_for_itself() {
 fn shutdown_grace_duration_max_inside_own_task_returns() {
     let rt = build(2, Duration::MAX);
     let inner = rt.clone();
-    let took = rt.block_on(rt.spawn(async move {
+    let took = future::block_on(rt.spawn(async move {
         let start = Instant::now();
         inner.shutdown();
         start.elapsed()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::runtime::{Handle, RuntimeFlavor};
-use wrangle_core::{BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
+use wrangle_core::{BlockOnError, IntoLimit, Runtime, Spawn, SpawnError, Task, Timer, context};
 
 use crate::TokioSleep;
 
@@ -47,7 +47,7 @@ fn in_tokio_scheduler() -> bool {
 /// wrangle's runtime traits over a tokio runtime.
 ///
 /// A cheap, cloneable handle. A runtime built by [`Tokio::multi_thread`],
-/// [`Tokio::current_thread`] or [`Builder`] is owned by its handles and shut down, with a
+/// [`Tokio::current_thread`] or [`TokioBuilder`] is owned by its handles and shut down, with a
 /// grace period, by [`Tokio::shutdown`] or when the last handle is dropped. A runtime wrapped
 /// with [`Tokio::from_handle`] or [`Tokio::current`] belongs to its creator; shutting the
 /// wrapper down only makes it refuse new work.
@@ -58,9 +58,9 @@ fn in_tokio_scheduler() -> bool {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::{Runtime, Spawn};
+/// use wrangle::{Runtime, Spawn};
 ///
-/// let rt = wrangle_tokio::Tokio::current_thread()?;
+/// let rt = wrangle::tokio::Tokio::current_thread()?;
 /// assert_eq!(rt.block_on(rt.spawn(async { "hi" })), "hi");
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -98,33 +98,58 @@ impl Drop for Owned {
 }
 
 impl Tokio {
+    /// A multi-thread tokio runtime with the defaults: a worker per core, the time driver on
+    /// (and the I/O driver, when tokio's `net` feature is on in the build), a one-second
+    /// shutdown grace. The same as [`Tokio::multi_thread`], and the counterpart of
+    /// `Smol::new()`.
+    ///
+    /// # Errors
+    ///
+    /// When tokio cannot start its threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::tokio::Tokio;
+    /// use wrangle::{Runtime, Spawn};
+    ///
+    /// let rt = Tokio::new()?;
+    /// assert_eq!(rt.block_on(rt.spawn(async { 6 * 7 })), 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<Self> {
+        TokioBuilder::multi_thread().build()
+    }
+
     /// Builds a multi-thread tokio runtime with a worker per core and the time driver on (and the
-    /// I/O driver, when tokio's `net` feature is on in the build: see [`Builder::build`]).
+    /// I/O driver, when tokio's `net` feature is on in the build: see [`TokioBuilder::build`]).
     ///
     /// # Errors
     ///
     /// When tokio cannot start its threads.
     pub fn multi_thread() -> io::Result<Self> {
-        Builder::multi_thread().build()
+        TokioBuilder::multi_thread().build()
     }
 
     /// Builds a current-thread tokio runtime with the time driver on (and the I/O driver, when
-    /// tokio's `net` feature is on in the build: see [`Builder::build`]).
+    /// tokio's `net` feature is on in the build: see [`TokioBuilder::build`]).
     ///
     /// # Errors
     ///
     /// When tokio cannot build the runtime.
     pub fn current_thread() -> io::Result<Self> {
-        Builder::current_thread().build()
+        TokioBuilder::current_thread().build()
     }
 
     /// Wraps a tokio runtime you already have. Its time driver must be enabled.
     ///
     /// # Examples
     ///
+    /// With `tokio` in your own dependencies, to build the runtime:
+    ///
     /// ```
     /// let native = tokio::runtime::Builder::new_multi_thread().enable_time().build()?;
-    /// let rt = wrangle_tokio::Tokio::from_handle(native.handle().clone());
+    /// let rt = wrangle::tokio::Tokio::from_handle(native.handle().clone());
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_handle(handle: Handle) -> Self {
@@ -144,7 +169,7 @@ impl Tokio {
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_tokio::Tokio::current().is_err());
+    /// assert!(wrangle::tokio::Tokio::current().is_err());
     /// ```
     pub fn current() -> Result<Self, NoRuntime> {
         Handle::try_current()
@@ -175,13 +200,13 @@ impl Tokio {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::{Runtime, Spawn};
+    /// use wrangle::{Runtime, Spawn};
     ///
-    /// let rt = wrangle_tokio::Tokio::multi_thread()?;
+    /// let rt = wrangle::tokio::Tokio::multi_thread()?;
     /// let task = rt.spawn(std::future::pending::<()>());
     /// rt.shutdown();
     /// assert!(rt.try_spawn(async {}).is_err());
-    /// let outcome = futures_lite::future::block_on(task.join());
+    /// let outcome = wrangle::blocking::block_on(task.join());
     /// assert!(outcome.unwrap_err().is_cancelled());
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -314,23 +339,22 @@ impl Runtime for Tokio {
 /// # Examples
 ///
 /// ```
-/// use std::num::NonZeroUsize;
 /// use std::time::Duration;
 ///
-/// let rt = wrangle_tokio::Builder::multi_thread()
-///     .worker_threads(NonZeroUsize::new(2).unwrap())
+/// let rt = wrangle::tokio::TokioBuilder::multi_thread()
+///     .worker_threads(2)
 ///     .shutdown_grace(Duration::from_millis(100))
 ///     .build()?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Builder {
+pub struct TokioBuilder {
     multi_thread: bool,
     worker_threads: Option<NonZeroUsize>,
     grace: Duration,
 }
 
-impl Builder {
+impl TokioBuilder {
     /// A multi-thread runtime, a worker per core unless [`worker_threads`](Self::worker_threads)
     /// says otherwise.
     pub fn multi_thread() -> Self {
@@ -350,9 +374,16 @@ impl Builder {
         }
     }
 
-    /// The number of worker threads of a multi-thread runtime; ignored for current-thread.
-    pub fn worker_threads(mut self, n: NonZeroUsize) -> Self {
-        self.worker_threads = Some(n);
+    /// The number of worker threads of a multi-thread runtime (`.worker_threads(2)`, or a
+    /// [`NonZeroUsize`] from configuration); ignored for current-thread.
+    ///
+    /// # Panics
+    ///
+    /// On a plain `0`, at once (a runtime without workers could run nothing); a
+    /// `NonZeroUsize` never panics.
+    #[track_caller]
+    pub fn worker_threads(mut self, n: impl IntoLimit) -> Self {
+        self.worker_threads = Some(n.into_limit());
         self
     }
 
@@ -400,7 +431,7 @@ impl Builder {
 /// # Examples
 ///
 /// ```
-/// let err = wrangle_tokio::Tokio::current().unwrap_err();
+/// let err = wrangle::tokio::Tokio::current().unwrap_err();
 /// assert!(err.to_string().contains("not inside a tokio runtime"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

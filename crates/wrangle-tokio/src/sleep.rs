@@ -10,6 +10,19 @@ pin_project! {
     /// `Sleep`, or a sleep that never completes: once the runtime has been shut down (where
     /// tokio's own would panic), or for a deadline too far for tokio's timer (millions of
     /// years away, up to the largest `Instant`), which means "never" as `Duration::MAX` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use wrangle::tokio::{Tokio, TokioSleep};
+    /// use wrangle::{Runtime, Timer};
+    ///
+    /// let rt = Tokio::new()?;
+    /// let nap: TokioSleep = rt.sleep_until(Instant::now() + Duration::from_millis(1));
+    /// rt.block_on(nap);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct TokioSleep {
         #[pin]

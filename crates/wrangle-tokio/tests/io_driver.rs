@@ -39,5 +39,9 @@ fn sockets_work_on_a_current_thread_runtime() {
 
 #[test]
 fn sockets_work_on_a_built_runtime() {
-    echo_once(&wrangle_tokio::Builder::current_thread().build().unwrap());
+    echo_once(
+        &wrangle_tokio::TokioBuilder::current_thread()
+            .build()
+            .unwrap(),
+    );
 }

@@ -19,7 +19,7 @@ pub use watch::Watch;
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::{Detector, detect::DEFAULT_THRESHOLD};
+/// use wrangle::blocking::{Detector, detect::DEFAULT_THRESHOLD};
 ///
 /// assert_eq!(Detector::new().threshold_value(), Some(DEFAULT_THRESHOLD));
 /// ```
@@ -82,7 +82,7 @@ fn duration_ms(d: Duration) -> u64 {
 /// ```
 /// use std::sync::{Arc, Mutex};
 /// use std::time::Duration;
-/// use wrangle_blocking::Detector;
+/// use wrangle::blocking::Detector;
 ///
 /// let reports = Arc::new(Mutex::new(Vec::new()));
 /// let seen = reports.clone();
@@ -93,7 +93,7 @@ fn duration_ms(d: Duration) -> u64 {
 /// let blocking_task = detector.watch_named("report-builder", async {
 ///     std::thread::sleep(Duration::from_millis(30)); // blocks its thread: reported
 /// });
-/// futures_lite::future::block_on(blocking_task);
+/// wrangle::blocking::block_on(blocking_task);
 ///
 /// let reports = reports.lock().unwrap();
 /// assert_eq!(reports.len(), 1);
@@ -111,7 +111,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// let detector = wrangle_blocking::Detector::new();
+    /// let detector = wrangle::blocking::Detector::new();
     /// assert!(detector.is_on());
     /// assert_eq!(detector.threshold_value(), Some(std::time::Duration::from_millis(100)));
     /// ```
@@ -132,14 +132,14 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_blocking::Detector;
+    /// use wrangle::blocking::Detector;
     ///
     /// let detector = if std::env::var_os("MYAPP_DEBUG").is_some() {
     ///     Detector::new()
     /// } else {
     ///     Detector::off()
     /// };
-    /// let v = futures_lite::future::block_on(detector.watch(async { 1 }));
+    /// let v = wrangle::blocking::block_on(detector.watch(async { 1 }));
     /// assert_eq!(v, 1);
     /// ```
     pub fn off() -> Self {
@@ -154,7 +154,7 @@ impl Detector {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let detector = wrangle_blocking::Detector::new().threshold(Duration::from_millis(10));
+    /// let detector = wrangle::blocking::Detector::new().threshold(Duration::from_millis(10));
     /// assert_eq!(detector.threshold_value(), Some(Duration::from_millis(10)));
     /// ```
     pub fn threshold(self, threshold: Duration) -> Self {
@@ -169,7 +169,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// let detector = wrangle_blocking::Detector::new().on_slow_poll(|slow| eprintln!("{slow}"));
+    /// let detector = wrangle::blocking::Detector::new().on_slow_poll(|slow| eprintln!("{slow}"));
     /// # drop(detector);
     /// ```
     pub fn on_slow_poll(self, hook: impl Fn(&SlowPoll) + Send + Sync + 'static) -> Self {
@@ -182,7 +182,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// let quiet = wrangle_blocking::Detector::new().tracing(false).on_slow_poll(|_| {});
+    /// let quiet = wrangle::blocking::Detector::new().tracing(false).on_slow_poll(|_| {});
     /// # drop(quiet);
     /// ```
     pub fn tracing(self, enabled: bool) -> Self {
@@ -206,7 +206,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// assert!(!wrangle_blocking::Detector::off().is_on());
+    /// assert!(!wrangle::blocking::Detector::off().is_on());
     /// ```
     pub fn is_on(&self) -> bool {
         self.config.is_some()
@@ -217,7 +217,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(wrangle_blocking::Detector::off().threshold_value(), None);
+    /// assert_eq!(wrangle::blocking::Detector::off().threshold_value(), None);
     /// ```
     pub fn threshold_value(&self) -> Option<Duration> {
         self.config.as_ref().map(|config| config.threshold)
@@ -232,8 +232,8 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// let detector = wrangle_blocking::Detector::new();
-    /// assert_eq!(futures_lite::future::block_on(detector.watch(async { 5 })), 5);
+    /// let detector = wrangle::blocking::Detector::new();
+    /// assert_eq!(wrangle::blocking::block_on(detector.watch(async { 5 })), 5);
     /// ```
     #[track_caller]
     pub fn watch<F: Future>(&self, future: F) -> Watch<F> {
@@ -246,7 +246,7 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// let detector = wrangle_blocking::Detector::new();
+    /// let detector = wrangle::blocking::Detector::new();
     /// let f = detector.watch_named(format!("order-{}", 7), async { 7 });
     /// assert_eq!(f.name(), Some("order-7"));
     /// ```
@@ -270,14 +270,14 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::Runtime;
+    /// use wrangle::Runtime;
+    /// use wrangle::smol::Smol;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// let detector = wrangle_blocking::Detector::new();
-    /// let v = rt.block_on(detector.spawn(rt, async { 3 }));
+    /// let rt = Smol::new()?;
+    /// let detector = wrangle::blocking::Detector::new();
+    /// let v = rt.block_on(detector.spawn(&rt, async { 3 }));
     /// assert_eq!(v, 3);
-    /// # }
-    /// # demo(&wrangle_smol::Smol::new().unwrap());
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     #[track_caller]
     pub fn spawn<S, F>(&self, spawner: &S, future: F) -> Task<F::Output>
@@ -294,14 +294,14 @@ impl Detector {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::Runtime;
+    /// use wrangle::Runtime;
+    /// use wrangle::smol::Smol;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// let detector = wrangle_blocking::Detector::new();
-    /// let v = rt.block_on(detector.spawn_named(rt, "ticker", async { 4 }));
+    /// let rt = Smol::new()?;
+    /// let detector = wrangle::blocking::Detector::new();
+    /// let v = rt.block_on(detector.spawn_named(&rt, "ticker", async { 4 }));
     /// assert_eq!(v, 4);
-    /// # }
-    /// # demo(&wrangle_smol::Smol::new().unwrap());
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     #[track_caller]
     pub fn spawn_named<S, F>(
@@ -346,14 +346,14 @@ impl fmt::Debug for Detector {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_blocking::Detector;
+/// use wrangle::blocking::Detector;
 ///
 /// let detector = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
 ///     assert!(slow.name().is_none());
 ///     assert!(slow.location().file().ends_with(".rs"));
 ///     assert!(slow.elapsed() >= slow.threshold());
 /// });
-/// futures_lite::future::block_on(detector.watch(async {}));
+/// wrangle::blocking::block_on(detector.watch(async {}));
 /// ```
 #[derive(Debug, Clone)]
 pub struct SlowPoll {
@@ -371,12 +371,12 @@ impl SlowPoll {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_blocking::Detector;
+    /// use wrangle::blocking::Detector;
     ///
     /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
     ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
     /// });
-    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// wrangle::blocking::block_on(d.watch_named("job", async {}));
     /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -388,12 +388,12 @@ impl SlowPoll {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_blocking::Detector;
+    /// use wrangle::blocking::Detector;
     ///
     /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
     ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
     /// });
-    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// wrangle::blocking::block_on(d.watch_named("job", async {}));
     /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.location
@@ -405,12 +405,12 @@ impl SlowPoll {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_blocking::Detector;
+    /// use wrangle::blocking::Detector;
     ///
     /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
     ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
     /// });
-    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// wrangle::blocking::block_on(d.watch_named("job", async {}));
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -422,12 +422,12 @@ impl SlowPoll {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_blocking::Detector;
+    /// use wrangle::blocking::Detector;
     ///
     /// let d = Detector::new().threshold(Duration::ZERO).tracing(false).on_slow_poll(|slow| {
     ///     let _ = (slow.name(), slow.location(), slow.elapsed(), slow.threshold());
     /// });
-    /// futures_lite::future::block_on(d.watch_named("job", async {}));
+    /// wrangle::blocking::block_on(d.watch_named("job", async {}));
     /// ```
     pub fn threshold(&self) -> Duration {
         self.threshold

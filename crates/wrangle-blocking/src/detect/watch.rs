@@ -18,9 +18,9 @@ pin_project! {
     /// # Examples
     ///
     /// ```
-    /// let watched: wrangle_blocking::detect::Watch<_> =
-    ///     wrangle_blocking::Detector::new().watch(async { 1 });
-    /// assert_eq!(futures_lite::future::block_on(watched), 1);
+    /// let watched: wrangle::blocking::detect::Watch<_> =
+    ///     wrangle::blocking::Detector::new().watch(async { 1 });
+    /// assert_eq!(wrangle::blocking::block_on(watched), 1);
     /// ```
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Watch<F> {
@@ -63,7 +63,7 @@ impl<F> Watch<F> {
     /// # Examples
     ///
     /// ```
-    /// let f = wrangle_blocking::Detector::new().watch_named("db", async {});
+    /// let f = wrangle::blocking::Detector::new().watch_named("db", async {});
     /// assert_eq!(f.name(), Some("db"));
     /// ```
     pub fn name(&self) -> Option<&str> {
@@ -75,7 +75,7 @@ impl<F> Watch<F> {
     /// # Examples
     ///
     /// ```
-    /// let f = wrangle_blocking::Detector::new().watch(async {});
+    /// let f = wrangle::blocking::Detector::new().watch(async {});
     /// assert_eq!(f.location().map(|l| l.line()), Some(line!() - 1));
     /// ```
     pub fn location(&self) -> Option<&'static Location<'static>> {
@@ -87,7 +87,7 @@ impl<F> Watch<F> {
     /// # Examples
     ///
     /// ```
-    /// let f = wrangle_blocking::Detector::off().watch(std::future::ready(3));
+    /// let f = wrangle::blocking::Detector::off().watch(std::future::ready(3));
     /// let _inner: &std::future::Ready<i32> = f.get_ref();
     /// ```
     pub fn get_ref(&self) -> &F {
@@ -99,7 +99,7 @@ impl<F> Watch<F> {
     /// # Examples
     ///
     /// ```
-    /// let mut f = wrangle_blocking::Detector::off().watch(std::future::ready(3));
+    /// let mut f = wrangle::blocking::Detector::off().watch(std::future::ready(3));
     /// let _inner: &mut std::future::Ready<i32> = f.get_mut();
     /// ```
     pub fn get_mut(&mut self) -> &mut F {
@@ -111,8 +111,8 @@ impl<F> Watch<F> {
     /// # Examples
     ///
     /// ```
-    /// let f = wrangle_blocking::Detector::new().watch(std::future::ready(3));
-    /// assert_eq!(futures_lite::future::block_on(f.into_inner()), 3);
+    /// let f = wrangle::blocking::Detector::new().watch(std::future::ready(3));
+    /// assert_eq!(wrangle::blocking::block_on(f.into_inner()), 3);
     /// ```
     pub fn into_inner(self) -> F {
         self.future

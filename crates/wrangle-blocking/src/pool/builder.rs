@@ -5,34 +5,34 @@ use std::time::Duration;
 use super::BlockingPool;
 use crate::ConfigError;
 
-/// The default [`Builder::max_threads`]: enough for anyio's default of 40 blocking calls at
+/// The default [`PoolBuilder::max_threads`]: enough for anyio's default of 40 blocking calls at
 /// once, with room to spare. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_MAX_THREADS: usize = 64;
-/// The largest [`Builder::queue_capacity`]: 2^20 calls. The queue is allocated at its full
+/// The largest [`PoolBuilder::queue_capacity`]: 2^20 calls. The queue is allocated at its full
 /// size when the pool is built.
 ///
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::pool::MAX_QUEUE_CAPACITY;
-/// use wrangle_blocking::{BlockingPool, ConfigError};
+/// use wrangle::blocking::pool::MAX_QUEUE_CAPACITY;
+/// use wrangle::blocking::{BlockingPool, ConfigError};
 ///
 /// let err = BlockingPool::builder().queue_capacity(usize::MAX).build().unwrap_err();
 /// assert_eq!(err, ConfigError::QueueCapacityTooLarge(usize::MAX));
 /// assert!(BlockingPool::builder().queue_capacity(MAX_QUEUE_CAPACITY).build().is_ok());
 /// ```
 pub const MAX_QUEUE_CAPACITY: usize = 1 << 20;
-/// The default [`Builder::queue_capacity`]. (Examples: see [`DEFAULT_GROW_AFTER`].)
+/// The default [`PoolBuilder::queue_capacity`]. (Examples: see [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
-/// The default [`Builder::keep_alive`] (tokio's as well). (Examples: see
+/// The default [`PoolBuilder::keep_alive`] (tokio's as well). (Examples: see
 /// [`DEFAULT_GROW_AFTER`].)
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
-/// The default [`Builder::grow_after`].
+/// The default [`PoolBuilder::grow_after`].
 ///
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::pool;
+/// use wrangle::blocking::pool;
 ///
 /// // The defaults every pool starts from.
 /// assert_eq!(pool::DEFAULT_MAX_THREADS, 64);
@@ -58,13 +58,13 @@ pub(crate) struct Config {
 ///
 /// | Setting | Default | What it does |
 /// |---|---|---|
-/// | [`max_threads`](Builder::max_threads) | 64 | hard cap on the pool's threads, its supervisor included |
-/// | [`queue_capacity`](Builder::queue_capacity) | 1024 | calls waiting for a thread; beyond it callers wait (backpressure) |
-/// | [`eager_threads`](Builder::eager_threads) | the number of CPUs | threads started as soon as a call finds none idle |
-/// | [`grow_after`](Builder::grow_after) | 1 ms | how long a call runs before it counts as blocking |
-/// | [`keep_alive`](Builder::keep_alive) | 10 s | how long an idle thread waits for work before it exits |
-/// | [`batch_wakeups`](Builder::batch_wakeups) | on | deliver completions to awaiting futures in batches while calls are queued |
-/// | [`thread_name`](Builder::thread_name) | `wrangle-block` | the threads' name |
+/// | [`max_threads`](PoolBuilder::max_threads) | 64 | hard cap on the pool's threads, its supervisor included |
+/// | [`queue_capacity`](PoolBuilder::queue_capacity) | 1024 | calls waiting for a thread; beyond it callers wait (backpressure) |
+/// | [`eager_threads`](PoolBuilder::eager_threads) | the number of CPUs | threads started as soon as a call finds none idle |
+/// | [`grow_after`](PoolBuilder::grow_after) | 1 ms | how long a call runs before it counts as blocking |
+/// | [`keep_alive`](PoolBuilder::keep_alive) | 10 s | how long an idle thread waits for work before it exits |
+/// | [`batch_wakeups`](PoolBuilder::batch_wakeups) | on | deliver completions to awaiting futures in batches while calls are queued |
+/// | [`thread_name`](PoolBuilder::thread_name) | `wrangle-block` | the threads' name |
 ///
 /// See [`BlockingPool`] for how threads are started and why.
 ///
@@ -72,7 +72,7 @@ pub(crate) struct Config {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_blocking::BlockingPool;
+/// use wrangle::blocking::BlockingPool;
 ///
 /// let pool = BlockingPool::builder()
 ///     .max_threads(8)
@@ -80,11 +80,11 @@ pub(crate) struct Config {
 ///     .keep_alive(Duration::from_secs(1))
 ///     .build()?;
 /// assert_eq!(pool.max_threads(), 8);
-/// # Ok::<(), wrangle_blocking::ConfigError>(())
+/// # Ok::<(), wrangle::blocking::ConfigError>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct Builder {
+pub struct PoolBuilder {
     max_threads: usize,
     queue_capacity: usize,
     eager_threads: Option<usize>,
@@ -94,7 +94,7 @@ pub struct Builder {
     thread_name: String,
 }
 
-impl Default for Builder {
+impl Default for PoolBuilder {
     fn default() -> Self {
         Self {
             max_threads: DEFAULT_MAX_THREADS,
@@ -108,13 +108,13 @@ impl Default for Builder {
     }
 }
 
-impl Builder {
+impl PoolBuilder {
     /// A builder with the default settings.
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::pool::Builder::new().build().unwrap();
+    /// let pool = wrangle::blocking::pool::PoolBuilder::new().build().unwrap();
     /// assert_eq!(pool.max_threads(), 64);
     /// ```
     pub fn new() -> Self {
@@ -128,7 +128,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().max_threads(4).build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().max_threads(4).build().unwrap();
     /// assert_eq!(pool.max_threads(), 4);
     /// ```
     pub fn max_threads(mut self, max_threads: usize) -> Self {
@@ -145,7 +145,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().queue_capacity(16).build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().queue_capacity(16).build().unwrap();
     /// assert_eq!(pool.queue_capacity(), 16);
     /// ```
     pub fn queue_capacity(mut self, queue_capacity: usize) -> Self {
@@ -155,13 +155,13 @@ impl Builder {
 
     /// How many threads start as soon as a call finds no idle thread (default: the number
     /// of CPUs, at most `max_threads`). Beyond them, a thread starts only when every running
-    /// call has been running for [`grow_after`](Builder::grow_after) with calls still
+    /// call has been running for [`grow_after`](PoolBuilder::grow_after) with calls still
     /// queued. A value above `max_threads` is lowered to it.
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().eager_threads(1).build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().eager_threads(1).build().unwrap();
     /// # drop(pool);
     /// ```
     pub fn eager_threads(mut self, eager_threads: usize) -> Self {
@@ -178,7 +178,7 @@ impl Builder {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let pool = wrangle_blocking::BlockingPool::builder()
+    /// let pool = wrangle::blocking::BlockingPool::builder()
     ///     .grow_after(Duration::from_millis(5))
     ///     .build()
     ///     .unwrap();
@@ -197,7 +197,7 @@ impl Builder {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let pool = wrangle_blocking::BlockingPool::builder()
+    /// let pool = wrangle::blocking::BlockingPool::builder()
     ///     .keep_alive(Duration::from_millis(500))
     ///     .build()
     ///     .unwrap();
@@ -215,7 +215,7 @@ impl Builder {
     /// switches; for short calls that is most of the cost of a call, and batching it
     /// divides it by up to 16 (BENCHMARKS.md). A held-back wake-up is delivered as soon as
     /// the queue runs empty or 16 are held back; if the thread's next call blocks, the
-    /// supervisor delivers it within two [`grow_after`](Builder::grow_after) ticks (2 ms by
+    /// supervisor delivers it within two [`grow_after`](PoolBuilder::grow_after) ticks (2 ms by
     /// default): the worst case added to one call's latency. Nothing is held back while the
     /// pool has no supervisor (at its cap, or below its eager threads). Turn it off for
     /// calls whose callers cannot afford that worst case.
@@ -223,7 +223,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().batch_wakeups(false).build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().batch_wakeups(false).build().unwrap();
     /// # drop(pool);
     /// ```
     pub fn batch_wakeups(mut self, batch: bool) -> Self {
@@ -232,12 +232,12 @@ impl Builder {
     }
 
     /// The name of the pool's threads (default `wrangle-block`; Linux shows 15 bytes of it).
-    /// A name with a NUL byte is rejected by [`build`](Builder::build).
+    /// A name with a NUL byte is rejected by [`build`](PoolBuilder::build).
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().thread_name("db-io").build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().thread_name("db-io").build().unwrap();
     /// # drop(pool);
     /// ```
     pub fn thread_name(mut self, name: impl Into<String>) -> Self {
@@ -250,7 +250,7 @@ impl Builder {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().build().unwrap();
     /// assert_eq!(pool.metrics().threads, 0);
     /// ```
     ///
@@ -297,9 +297,9 @@ impl Builder {
     }
 }
 
-impl fmt::Debug for Builder {
+impl fmt::Debug for PoolBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
+        f.debug_struct("PoolBuilder")
             .field("max_threads", &self.max_threads)
             .field("queue_capacity", &self.queue_capacity)
             .field("eager_threads", &self.eager_threads)
@@ -317,39 +317,39 @@ mod tests {
 
     #[test]
     fn zeros_are_rejected_with_the_reason() {
-        let err = |b: Builder| b.build().unwrap_err();
+        let err = |b: PoolBuilder| b.build().unwrap_err();
         assert_eq!(
-            err(Builder::new().max_threads(0)),
+            err(PoolBuilder::new().max_threads(0)),
             ConfigError::ZeroMaxThreads
         );
         assert_eq!(
-            err(Builder::new().queue_capacity(0)),
+            err(PoolBuilder::new().queue_capacity(0)),
             ConfigError::ZeroQueueCapacity
         );
         assert_eq!(
-            err(Builder::new().eager_threads(0)),
+            err(PoolBuilder::new().eager_threads(0)),
             ConfigError::ZeroEagerThreads
         );
         assert_eq!(
-            err(Builder::new().grow_after(Duration::ZERO)),
+            err(PoolBuilder::new().grow_after(Duration::ZERO)),
             ConfigError::ZeroGrowAfter
         );
     }
 
     #[test]
     fn eager_is_capped_by_max() {
-        let config = Builder::new()
+        let config = PoolBuilder::new()
             .max_threads(2)
             .eager_threads(16)
             .config()
             .unwrap();
         assert_eq!(config.eager_threads, 2);
-        let config = Builder::new().max_threads(1).config().unwrap();
+        let config = PoolBuilder::new().max_threads(1).config().unwrap();
         assert_eq!(config.eager_threads, 1);
     }
 
     #[test]
     fn debug() {
-        assert!(format!("{:?}", Builder::new()).starts_with("Builder { max_threads: 64"));
+        assert!(format!("{:?}", PoolBuilder::new()).starts_with("PoolBuilder { max_threads: 64"));
     }
 }

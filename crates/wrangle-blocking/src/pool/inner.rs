@@ -596,7 +596,10 @@ mod spawn_failure_tests {
     #[test]
     fn a_panicking_spawn_gives_back_its_place() {
         // A name the builder rejects: std panics on it inside `spawn`.
-        let mut config = crate::pool::Builder::new().max_threads(2).config().unwrap();
+        let mut config = crate::pool::PoolBuilder::new()
+            .max_threads(2)
+            .config()
+            .unwrap();
         config.thread_name = "bad\0name".into();
         let inner = Arc::new(Inner::new(config));
         let caught = catch_unwind(AssertUnwindSafe(|| inner.spawn_worker()));

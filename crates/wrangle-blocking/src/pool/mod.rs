@@ -1,4 +1,4 @@
-//! [`BlockingPool`]: a bounded thread pool for blocking calls, its [`Builder`] and its
+//! [`BlockingPool`]: a bounded thread pool for blocking calls, its [`PoolBuilder`] and its
 //! [`PoolMetrics`].
 
 mod builder;
@@ -10,8 +10,8 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 pub use builder::{
-    Builder, DEFAULT_GROW_AFTER, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_THREADS, DEFAULT_QUEUE_CAPACITY,
-    MAX_QUEUE_CAPACITY,
+    DEFAULT_GROW_AFTER, DEFAULT_KEEP_ALIVE, DEFAULT_MAX_THREADS, DEFAULT_QUEUE_CAPACITY,
+    MAX_QUEUE_CAPACITY, PoolBuilder,
 };
 
 use crate::{Offload, Submit, Unblock};
@@ -22,8 +22,8 @@ use inner::Inner;
 ///
 /// [`unblock`](BlockingPool::unblock) runs a closure on one of the pool's threads and
 /// resolves to its result. The pool never has more than
-/// [`max_threads`](Builder::max_threads) threads; calls beyond them wait in a queue of
-/// [`queue_capacity`](Builder::queue_capacity), and when the queue is full the next caller's
+/// [`max_threads`](PoolBuilder::max_threads) threads; calls beyond them wait in a queue of
+/// [`queue_capacity`](PoolBuilder::queue_capacity), and when the queue is full the next caller's
 /// future waits for room (backpressure) instead of growing memory.
 ///
 /// # How threads are started
@@ -33,12 +33,12 @@ use inner::Inner;
 /// idle (BENCHMARKS.md), but a handful of threads cannot serve forty calls that each sleep
 /// on the network. So the pool starts threads in two ways:
 ///
-/// - **Eagerly, up to [`eager_threads`](Builder::eager_threads)** (the number of CPUs by
+/// - **Eagerly, up to [`eager_threads`](PoolBuilder::eager_threads)** (the number of CPUs by
 ///   default): a call that finds no idle thread starts one. Short calls never need more, and
 ///   an idle thread spins for a few microseconds before it parks, so a steady stream of
 ///   short calls costs about one queue push and pop each, with no wake-up.
 /// - **Beyond that, only when calls block.** A supervisor thread wakes every
-///   [`grow_after`](Builder::grow_after) (1 ms) while calls are queued. A thread whose call
+///   [`grow_after`](PoolBuilder::grow_after) (1 ms) while calls are queued. A thread whose call
 ///   has been running since the last look, and which the OS reports asleep (on Linux; a
 ///   thread that is computing, or preempted on a busy machine, gains nothing from more
 ///   threads), counts as blocked. When no thread is making progress, the supervisor starts
@@ -47,7 +47,7 @@ use inner::Inner;
 ///   fewer than `eager_threads` make progress, it tops them up: a call that never returns
 ///   costs the pool its thread, not its throughput.
 ///
-/// Threads the pool no longer needs exit after [`keep_alive`](Builder::keep_alive) (10 s)
+/// Threads the pool no longer needs exit after [`keep_alive`](PoolBuilder::keep_alive) (10 s)
 /// idle, and the supervisor parks while nothing is queued.
 ///
 /// # Wake-ups in batches
@@ -55,7 +55,7 @@ use inner::Inner;
 /// Waking an executor thread that has parked costs a system call and two context switches,
 /// which for short calls is most of a call's cost. So while more calls are queued, a thread
 /// holds back the wake-ups of the calls it completes and delivers up to 16 at once
-/// ([`batch_wakeups`](Builder::batch_wakeups), on by default). A held-back wake-up is
+/// ([`batch_wakeups`](PoolBuilder::batch_wakeups), on by default). A held-back wake-up is
 /// delivered when the queue runs empty, or, if the thread's next call blocks, by the
 /// supervisor within two `grow_after` ticks (2 ms by default): that is the worst case added
 /// to a call's latency, and only under a backlog.
@@ -67,7 +67,7 @@ use inner::Inner;
 /// - Dropping the future before the call starts removes it: the closure is dropped without
 ///   running. A call that has started cannot be cancelled: it runs to the end and its result
 ///   is dropped.
-/// - A call that never returns keeps its thread for good (and a [`Permit`](crate::Permit)
+/// - A call that never returns keeps its thread for good (and a [`CallPermit`](crate::CallPermit)
 ///   it holds): the pool then has one thread fewer to work with, and nothing waits for it.
 /// - The pool's threads are detached, never joined: neither dropping the pool nor leaving
 ///   `main` waits for a call that is still running.
@@ -82,12 +82,12 @@ use inner::Inner;
 /// # Examples
 ///
 /// ```
-/// use wrangle_blocking::BlockingPool;
+/// use wrangle::blocking::BlockingPool;
 ///
 /// let pool = BlockingPool::builder().max_threads(4).build()?;
-/// let listing = futures_lite::future::block_on(pool.unblock(|| std::fs::read_dir(".").is_ok()));
+/// let listing = wrangle::blocking::block_on(pool.unblock(|| std::fs::read_dir(".").is_ok()));
 /// assert!(listing);
-/// # Ok::<(), wrangle_blocking::ConfigError>(())
+/// # Ok::<(), wrangle::blocking::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct BlockingPool {
@@ -108,17 +108,17 @@ impl Drop for Handle {
 static GLOBAL: OnceLock<BlockingPool> = OnceLock::new();
 
 impl BlockingPool {
-    /// A pool with the default settings (see [`Builder`]).
+    /// A pool with the default settings (see [`PoolBuilder`]).
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::new();
-    /// assert_eq!(pool.max_threads(), wrangle_blocking::pool::DEFAULT_MAX_THREADS);
+    /// let pool = wrangle::blocking::BlockingPool::new();
+    /// assert_eq!(pool.max_threads(), wrangle::blocking::pool::DEFAULT_MAX_THREADS);
     /// ```
     pub fn new() -> Self {
         // The default settings are valid; only an explicit zero is rejected.
-        let config = Builder::new()
+        let config = PoolBuilder::new()
             .config()
             .unwrap_or_else(|err| unreachable!("default pool settings rejected: {err}"));
         Self::from_config(config)
@@ -129,11 +129,11 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::builder().max_threads(8).build().unwrap();
+    /// let pool = wrangle::blocking::BlockingPool::builder().max_threads(8).build().unwrap();
     /// assert_eq!(pool.max_threads(), 8);
     /// ```
-    pub fn builder() -> Builder {
-        Builder::new()
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::new()
     }
 
     pub(crate) fn from_config(config: Config) -> Self {
@@ -150,8 +150,8 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::global();
-    /// assert_eq!(futures_lite::future::block_on(pool.unblock(|| 2 + 2)), 4);
+    /// let pool = wrangle::blocking::BlockingPool::global();
+    /// assert_eq!(wrangle::blocking::block_on(pool.unblock(|| 2 + 2)), 4);
     /// ```
     pub fn global() -> &'static BlockingPool {
         GLOBAL.get_or_init(BlockingPool::new)
@@ -174,8 +174,8 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::new();
-    /// let sum = futures_lite::future::block_on(pool.unblock(|| (1..=100u32).sum::<u32>()));
+    /// let pool = wrangle::blocking::BlockingPool::new();
+    /// let sum = wrangle::blocking::block_on(pool.unblock(|| (1..=100u32).sum::<u32>()));
     /// assert_eq!(sum, 5050);
     /// ```
     ///
@@ -202,8 +202,8 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::new();
-    /// futures_lite::future::block_on(async {
+    /// let pool = wrangle::blocking::BlockingPool::new();
+    /// wrangle::blocking::block_on(async {
     ///     let task = pool.submit(|| 6 * 7).await;
     ///     assert_eq!(task.join().await.unwrap(), 42);
     /// });
@@ -216,15 +216,15 @@ impl BlockingPool {
         Submit::new(crate::offload::Route::Pool(self.inner().clone()), None, f)
     }
 
-    /// An [`Offload`] that sends calls to this pool, to add a [`Limiter`](crate::Limiter) or
+    /// An [`Offload`] that sends calls to this pool, to add a [`CallLimit`](crate::CallLimit) or
     /// to pass around.
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::new();
+    /// let pool = wrangle::blocking::BlockingPool::new();
     /// let offload = pool.offload();
-    /// assert_eq!(futures_lite::future::block_on(offload.unblock(|| 1)), 1);
+    /// assert_eq!(wrangle::blocking::block_on(offload.unblock(|| 1)), 1);
     /// ```
     pub fn offload(&self) -> Offload {
         Offload::pool(self)
@@ -235,7 +235,7 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(wrangle_blocking::BlockingPool::new().max_threads(), 64);
+    /// assert_eq!(wrangle::blocking::BlockingPool::new().max_threads(), 64);
     /// ```
     pub fn max_threads(&self) -> usize {
         self.inner().config.max_threads
@@ -246,7 +246,7 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(wrangle_blocking::BlockingPool::new().queue_capacity(), 1024);
+    /// assert_eq!(wrangle::blocking::BlockingPool::new().queue_capacity(), 1024);
     /// ```
     pub fn queue_capacity(&self) -> usize {
         self.inner().config.queue_capacity
@@ -257,8 +257,8 @@ impl BlockingPool {
     /// # Examples
     ///
     /// ```
-    /// let pool = wrangle_blocking::BlockingPool::new();
-    /// futures_lite::future::block_on(pool.unblock(|| ()));
+    /// let pool = wrangle::blocking::BlockingPool::new();
+    /// wrangle::blocking::block_on(pool.unblock(|| ()));
     /// let m = pool.metrics();
     /// assert_eq!(m.queued, 0);
     /// assert!(m.peak_threads >= 1 && m.peak_threads <= pool.max_threads());
@@ -300,8 +300,8 @@ impl fmt::Debug for BlockingPool {
 /// # Examples
 ///
 /// ```
-/// let m = wrangle_blocking::BlockingPool::new().metrics();
-/// assert_eq!(m, wrangle_blocking::PoolMetrics::default());
+/// let m = wrangle::blocking::BlockingPool::new().metrics();
+/// assert_eq!(m, wrangle::blocking::PoolMetrics::default());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,28 +4,28 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::{Inner, Permit};
+use super::{CallPermit, Inner};
 
-/// Future for the [`Limiter::acquire`](super::Limiter::acquire) method.
+/// Future for the [`CallLimit::acquire`](super::CallLimit::acquire) method.
 ///
 /// # Examples
 ///
 /// ```
-/// let limiter = wrangle_blocking::Limiter::new(1).unwrap();
-/// let acquire: wrangle_blocking::limiter::Acquire = limiter.acquire();
-/// let permit = futures_lite::future::block_on(acquire);
-/// assert_eq!(limiter.in_use(), 1);
+/// let cap = wrangle::blocking::CallLimit::new(1);
+/// let acquire: wrangle::blocking::call_limit::AcquireCall = cap.acquire();
+/// let permit = wrangle::blocking::block_on(acquire);
+/// assert_eq!(cap.in_use(), 1);
 /// drop(permit);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Acquire {
+pub struct AcquireCall {
     limiter: Arc<Inner>,
     /// The waiter's key once it has queued.
     key: Option<usize>,
     done: bool,
 }
 
-impl Acquire {
+impl AcquireCall {
     pub(super) fn new(limiter: Arc<Inner>) -> Self {
         Self {
             limiter,
@@ -35,12 +35,12 @@ impl Acquire {
     }
 }
 
-impl Future for Acquire {
-    type Output = Permit;
+impl Future for AcquireCall {
+    type Output = CallPermit;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CallPermit> {
         let this = self.get_mut();
-        assert!(!this.done, "Acquire polled after it completed");
+        assert!(!this.done, "AcquireCall polled after it completed");
         let mut state = this.limiter.lock();
         match this.key {
             None if state.available > 0 && state.waiters.is_empty() => {
@@ -60,11 +60,11 @@ impl Future for Acquire {
         }
         drop(state);
         this.done = true;
-        Poll::Ready(Permit::new(this.limiter.clone()))
+        Poll::Ready(CallPermit::new(this.limiter.clone()))
     }
 }
 
-impl Drop for Acquire {
+impl Drop for AcquireCall {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             let granted = self.limiter.lock().waiters.remove(key);
@@ -76,9 +76,9 @@ impl Drop for Acquire {
     }
 }
 
-impl fmt::Debug for Acquire {
+impl fmt::Debug for AcquireCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire")
+        f.debug_struct("AcquireCall")
             .field("queued", &self.key.is_some())
             .field("done", &self.done)
             .finish()

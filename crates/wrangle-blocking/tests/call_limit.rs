@@ -1,4 +1,4 @@
-//! `Limiter` under contention from real threads and executors: the cap holds, FIFO order
+//! `CallLimit` under contention from real threads and executors: the cap holds, FIFO order
 //! holds, and no permit is lost to cancellation.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,11 +7,11 @@ use std::task::{Context, Waker};
 use std::time::Duration;
 
 use futures_lite::future::block_on;
-use wrangle_blocking::{BlockingPool, Limiter, Offload};
+use wrangle_blocking::{BlockingPool, CallLimit, Offload};
 
 #[test]
 fn the_cap_holds_across_threads() {
-    let limiter = Limiter::new(3).unwrap();
+    let limiter = CallLimit::new(3);
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let threads: Vec<_> = (0..8)
@@ -38,7 +38,7 @@ fn the_cap_holds_across_threads() {
 
 #[test]
 fn waiters_are_served_in_arrival_order() {
-    let limiter = Limiter::new(1).unwrap();
+    let limiter = CallLimit::new(1);
     let held = limiter.try_acquire().unwrap();
     let order = Arc::new(Mutex::new(Vec::new()));
     let mut waiters: Vec<_> = (0..10)
@@ -70,7 +70,7 @@ fn waiters_are_served_in_arrival_order() {
 
 #[test]
 fn cancelled_waiters_lose_no_permit() {
-    let limiter = Limiter::new(2).unwrap();
+    let limiter = CallLimit::new(2);
     let mut cx = Context::from_waker(Waker::noop());
     for round in 0..100 {
         let a = limiter.try_acquire().unwrap();
@@ -92,8 +92,8 @@ fn cancelled_waiters_lose_no_permit() {
 #[test]
 fn a_limited_offload_on_a_pool_caps_calls_in_flight() {
     let pool = BlockingPool::new();
-    let limiter = Limiter::new(3).unwrap();
-    let calls = Offload::pool(&pool).limit(&limiter);
+    let limiter = CallLimit::new(3);
+    let calls = Offload::pool(&pool).limit_by(&limiter);
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let out = block_on(wrangle_core::gather((0..30).map(|i| {

@@ -1,29 +1,33 @@
-//! [`Limiter`]: a shareable, FIFO-fair cap on how many calls of one kind run at once.
+//! [`CallLimit`]: a shareable, FIFO-fair cap on how many calls of one kind run at once.
 
-mod acquire;
+mod acquire_call;
 mod queue;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-pub use acquire::Acquire;
+pub use acquire_call::AcquireCall;
 
-use crate::ConfigError;
+use wrangle_core::IntoLimit;
+
 use queue::Waiters;
 
-/// A shareable cap on how many calls of one kind run at once, fair to its waiters: anyio's
-/// `CapacityLimiter`.
+/// A shareable cap on how many blocking calls of one kind run at once, fair to its waiters:
+/// anyio's `CapacityLimiter`.
 ///
-/// A call takes a [`Permit`] before it starts and gives it back when it ends; while all
-/// `limit` permits are out, callers wait ([`acquire`](Limiter::acquire)) in first-come,
+/// A call takes a [`CallPermit`] before it starts and gives it back when it ends; while all
+/// `limit` permits are out, callers wait ([`acquire`](CallLimit::acquire)) in first-come,
 /// first-served order. A released permit is handed straight to the oldest waiter, so a
-/// newcomer can never take it first, and a waiter that gives up (its [`Acquire`] dropped)
+/// newcomer can never take it first, and a waiter that gives up (its [`AcquireCall`] dropped)
 /// leaves the queue at once, passing on a permit it had already been handed.
 ///
-/// Clones share the same permits. The limiter is independent of where the calls run: hand it
-/// to an [`Offload`](crate::Offload) ([`limit`](crate::Offload::limit)) to cap calls on a
-/// [`BlockingPool`](crate::BlockingPool) or on a runtime's own blocking pool, or move a permit
-/// into any closure yourself.
+/// Clones share the same permits. The cap is independent of where the calls run: hand it to
+/// an [`Offload`](crate::Offload) ([`limit_by`](crate::Offload::limit_by)) to cap calls on a
+/// [`BlockingPool`](crate::BlockingPool) or on a runtime's own blocking pool, share it
+/// between several `Offload`s, or move a permit into any closure yourself.
+///
+/// (Not a rate limit, which caps calls per unit of time: `wrangle::rate`. A `CallLimit` caps
+/// the calls *in flight*, however long each takes.)
 ///
 /// # Why not `async-lock`'s `Semaphore`
 ///
@@ -33,46 +37,46 @@ use queue::Waiters;
 ///
 /// # Examples
 ///
-/// At most 3 blocking calls in flight, on a runtime's own blocking pool (S1):
+/// At most 3 database calls in flight, shared by two routes (the scenario S1 of
+/// `docs/scenarios.md`):
 ///
 /// ```
-/// use wrangle_blocking::{Limiter, Offload};
-/// use wrangle_core::Runtime;
+/// use wrangle::blocking::{CallLimit, Offload};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let calls = Offload::runtime(rt).limit(&Limiter::new(3).unwrap());
-/// let total: u32 = rt.block_on(async {
-///     let each = (1..=12).map(|n| calls.unblock(move || n));
-///     wrangle_core::gather(each).await.into_iter().sum()
+/// let db = CallLimit::new(3);
+/// let reads = Offload::global().limit_by(&db);
+/// let writes = Offload::global().limit_by(&db);
+/// let total: u32 = wrangle::blocking::block_on(async {
+///     let each = (1..=12).map(|n| if n % 2 == 0 { reads.unblock(move || n) } else { writes.unblock(move || n) });
+///     wrangle::gather(each).await.into_iter().sum()
 /// });
 /// assert_eq!(total, 78);
-/// # }
-/// # demo(&wrangle_smol::Smol::new().unwrap());
+/// assert_eq!(db.in_use(), 0);
 /// ```
 ///
 /// With a runtime's `spawn_blocking` directly: the permit moves into the closure, so it is
 /// held exactly as long as the call runs, even if the caller stops waiting.
 ///
 /// ```
-/// use wrangle_blocking::Limiter;
-/// use wrangle_core::{Runtime, Spawn};
+/// use wrangle::blocking::CallLimit;
+/// use wrangle::smol::Smol;
+/// use wrangle::{Runtime, Spawn};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// let limiter = Limiter::new(2).unwrap();
+/// let rt = Smol::new()?;
+/// let disk = CallLimit::new(2);
 /// rt.block_on(async {
-///     let permit = limiter.acquire().await;
-///     let len = rt.spawn_blocking(move || {
+///     let permit = disk.acquire().await;
+///     let entries = rt.spawn_blocking(move || {
 ///         let _permit = permit;
 ///         std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0)
 ///     });
-///     let _ = len.await;
+///     let _ = entries.await;
 /// });
-/// assert_eq!(limiter.in_use(), 0);
-/// # }
-/// # demo(&wrangle_smol::Smol::new().unwrap());
+/// assert_eq!(disk.in_use(), 0);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Limiter {
+pub struct CallLimit {
     inner: Arc<Inner>,
 }
 
@@ -112,24 +116,29 @@ impl Inner {
     }
 }
 
-impl Limiter {
-    /// A limiter letting at most `limit` calls run at once.
+impl CallLimit {
+    /// A cap of at most `limit` calls in flight at once: `CallLimit::new(8)`, or a
+    /// [`NonZeroUsize`](std::num::NonZeroUsize) for a cap read from configuration.
     ///
     /// # Examples
     ///
     /// ```
-    /// let limiter = wrangle_blocking::Limiter::new(40).unwrap();
-    /// assert_eq!(limiter.limit(), 40);
+    /// use wrangle::blocking::CallLimit;
+    ///
+    /// assert_eq!(CallLimit::new(40).limit(), 40);
+    ///
+    /// let configured = std::num::NonZeroUsize::new(4).expect("checked where it is read");
+    /// assert_eq!(CallLimit::new(configured).limit(), 4);
     /// ```
     ///
-    /// # Errors
+    /// # Panics
     ///
-    /// [`ConfigError::ZeroLimit`] when `limit` is 0: no call could ever start.
-    pub fn new(limit: usize) -> Result<Self, ConfigError> {
-        if limit == 0 {
-            return Err(ConfigError::ZeroLimit);
-        }
-        Ok(Self {
+    /// On a plain `0`, at once, with "a concurrency limit must be at least 1": no call could
+    /// ever start, so every caller would wait forever. A `NonZeroUsize` never panics.
+    #[track_caller]
+    pub fn new(limit: impl IntoLimit) -> Self {
+        let limit = limit.into_limit().get();
+        Self {
             inner: Arc::new(Inner {
                 limit,
                 state: Mutex::new(State {
@@ -137,7 +146,7 @@ impl Limiter {
                     waiters: Waiters::new(),
                 }),
             }),
-        })
+        }
     }
 
     /// Waits for a permit, in FIFO order with the other waiters.
@@ -151,16 +160,16 @@ impl Limiter {
     /// # Examples
     ///
     /// ```
-    /// let limiter = wrangle_blocking::Limiter::new(1).unwrap();
-    /// futures_lite::future::block_on(async {
-    ///     let permit = limiter.acquire().await;
-    ///     assert!(limiter.try_acquire().is_none());
+    /// let cap = wrangle::blocking::CallLimit::new(1);
+    /// wrangle::blocking::block_on(async {
+    ///     let permit = cap.acquire().await;
+    ///     assert!(cap.try_acquire().is_none());
     ///     drop(permit);
-    ///     assert!(limiter.try_acquire().is_some());
+    ///     assert!(cap.try_acquire().is_some());
     /// });
     /// ```
-    pub fn acquire(&self) -> Acquire {
-        Acquire::new(self.inner.clone())
+    pub fn acquire(&self) -> AcquireCall {
+        AcquireCall::new(self.inner.clone())
     }
 
     /// A permit if one is free and nobody is waiting for one (waiters come first).
@@ -168,16 +177,16 @@ impl Limiter {
     /// # Examples
     ///
     /// ```
-    /// let limiter = wrangle_blocking::Limiter::new(1).unwrap();
-    /// let first = limiter.try_acquire();
+    /// let cap = wrangle::blocking::CallLimit::new(1);
+    /// let first = cap.try_acquire();
     /// assert!(first.is_some());
-    /// assert!(limiter.try_acquire().is_none());
+    /// assert!(cap.try_acquire().is_none());
     /// ```
-    pub fn try_acquire(&self) -> Option<Permit> {
+    pub fn try_acquire(&self) -> Option<CallPermit> {
         let mut state = self.inner.lock();
         if state.available > 0 && state.waiters.is_empty() {
             state.available -= 1;
-            Some(Permit::new(self.inner.clone()))
+            Some(CallPermit::new(self.inner.clone()))
         } else {
             None
         }
@@ -188,7 +197,7 @@ impl Limiter {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(wrangle_blocking::Limiter::new(3).unwrap().limit(), 3);
+    /// assert_eq!(wrangle::blocking::CallLimit::new(3).limit(), 3);
     /// ```
     pub fn limit(&self) -> usize {
         self.inner.limit
@@ -199,9 +208,9 @@ impl Limiter {
     /// # Examples
     ///
     /// ```
-    /// let limiter = wrangle_blocking::Limiter::new(3).unwrap();
-    /// let _permit = limiter.try_acquire();
-    /// assert_eq!(limiter.in_use(), 1);
+    /// let cap = wrangle::blocking::CallLimit::new(3);
+    /// let _permit = cap.try_acquire();
+    /// assert_eq!(cap.in_use(), 1);
     /// ```
     pub fn in_use(&self) -> usize {
         self.inner.limit - self.inner.lock().available
@@ -212,18 +221,18 @@ impl Limiter {
     /// # Examples
     ///
     /// ```
-    /// let limiter = wrangle_blocking::Limiter::new(3).unwrap();
-    /// assert_eq!(limiter.waiting(), 0);
+    /// let cap = wrangle::blocking::CallLimit::new(3);
+    /// assert_eq!(cap.waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
         self.inner.lock().waiters.len()
     }
 }
 
-impl fmt::Debug for Limiter {
+impl fmt::Debug for CallLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.inner.lock();
-        f.debug_struct("Limiter")
+        f.debug_struct("CallLimit")
             .field("limit", &self.inner.limit)
             .field("in_use", &(self.inner.limit - state.available))
             .field("waiting", &state.waiters.len())
@@ -231,7 +240,7 @@ impl fmt::Debug for Limiter {
     }
 }
 
-/// The right to run one call under a [`Limiter`]; gives itself back when dropped.
+/// The right to run one call under a [`CallLimit`]; gives itself back when dropped.
 ///
 /// It is `'static` and `Send`: move it into the closure that does the work, so it is held as
 /// long as the call runs, and a call that never returns keeps it for good.
@@ -239,35 +248,35 @@ impl fmt::Debug for Limiter {
 /// # Examples
 ///
 /// ```
-/// let limiter = wrangle_blocking::Limiter::new(1).unwrap();
-/// let permit = limiter.try_acquire().unwrap();
+/// let cap = wrangle::blocking::CallLimit::new(1);
+/// let permit = cap.try_acquire().unwrap();
 /// std::thread::spawn(move || {
 ///     let _permit = permit; // held while the thread works
 /// })
 /// .join()
 /// .unwrap();
-/// assert_eq!(limiter.in_use(), 0);
+/// assert_eq!(cap.in_use(), 0);
 /// ```
 #[must_use = "the permit is given back as soon as it is dropped"]
-pub struct Permit {
+pub struct CallPermit {
     limiter: Arc<Inner>,
 }
 
-impl Permit {
+impl CallPermit {
     pub(crate) fn new(limiter: Arc<Inner>) -> Self {
         Self { limiter }
     }
 }
 
-impl Drop for Permit {
+impl Drop for CallPermit {
     fn drop(&mut self) {
         self.limiter.release();
     }
 }
 
-impl fmt::Debug for Permit {
+impl fmt::Debug for CallPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit")
+        f.debug_struct("CallPermit")
             .field("limit", &self.limiter.limit)
             .finish()
     }
@@ -275,6 +284,7 @@ impl fmt::Debug for Permit {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroUsize;
     use std::task::{Context, Poll, Waker};
 
     use futures_lite::future;
@@ -287,7 +297,7 @@ mod tests {
 
     #[test]
     fn smoke() {
-        let limiter = Limiter::new(2).unwrap();
+        let limiter = CallLimit::new(2);
         let a = future::block_on(limiter.acquire());
         let b = future::block_on(limiter.acquire());
         assert_eq!(limiter.in_use(), 2);
@@ -297,12 +307,14 @@ mod tests {
 
     #[test]
     fn zero_is_rejected() {
-        assert_eq!(Limiter::new(0).unwrap_err(), ConfigError::ZeroLimit);
+        let zero = std::panic::catch_unwind(|| CallLimit::new(0));
+        assert!(zero.is_err());
+        assert_eq!(CallLimit::new(NonZeroUsize::MIN).limit(), 1);
     }
 
     #[test]
     fn fifo_hand_off_beats_newcomers() {
-        let limiter = Limiter::new(1).unwrap();
+        let limiter = CallLimit::new(1);
         let held = limiter.try_acquire().unwrap();
         let mut first = limiter.acquire();
         let mut second = limiter.acquire();
@@ -325,7 +337,7 @@ mod tests {
 
     #[test]
     fn dropping_a_granted_waiter_passes_the_permit_on() {
-        let limiter = Limiter::new(1).unwrap();
+        let limiter = CallLimit::new(1);
         let held = limiter.try_acquire().unwrap();
         let mut first = limiter.acquire();
         let mut second = limiter.acquire();
@@ -339,7 +351,7 @@ mod tests {
 
     #[test]
     fn dropping_a_waiter_leaves_the_queue() {
-        let limiter = Limiter::new(1).unwrap();
+        let limiter = CallLimit::new(1);
         let held = limiter.try_acquire().unwrap();
         let mut waiters: Vec<_> = (0..5).map(|_| limiter.acquire()).collect();
         for w in &mut waiters {
@@ -357,13 +369,13 @@ mod tests {
 
     #[test]
     fn debug() {
-        let limiter = Limiter::new(3).unwrap();
+        let limiter = CallLimit::new(3);
         assert_eq!(
             format!("{limiter:?}"),
-            "Limiter { limit: 3, in_use: 0, waiting: 0 }"
+            "CallLimit { limit: 3, in_use: 0, waiting: 0 }"
         );
         let permit = limiter.try_acquire().unwrap();
-        assert_eq!(format!("{permit:?}"), "Permit { limit: 3 }");
-        assert!(format!("{:?}", limiter.acquire()).starts_with("Acquire"));
+        assert_eq!(format!("{permit:?}"), "CallPermit { limit: 3 }");
+        assert!(format!("{:?}", limiter.acquire()).starts_with("AcquireCall"));
     }
 }

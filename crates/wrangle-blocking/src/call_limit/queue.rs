@@ -1,7 +1,7 @@
 //! The limiter's waiters: a FIFO that a dropped waiter can leave in O(1).
 //!
 //! A doubly linked list threaded through a slab: a waiter's key stays valid from the moment
-//! it queues until its `Acquire` is done with it, whether it is still queued or has already
+//! it queues until its `AcquireCall` is done with it, whether it is still queued or has already
 //! been handed a permit.
 
 use std::task::Waker;
@@ -10,7 +10,7 @@ use slab::Slab;
 
 struct Node {
     waker: Option<Waker>,
-    /// Handed a permit: no longer in the list, waiting for its `Acquire` to take it.
+    /// Handed a permit: no longer in the list, waiting for its `AcquireCall` to take it.
     granted: bool,
     prev: Option<usize>,
     next: Option<usize>,
