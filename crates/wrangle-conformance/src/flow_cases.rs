@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use wrangle_core::breaker::{BreakerState, CircuitBreaker};
-use wrangle_core::limit::{Quota, RateLimiter};
+use wrangle_core::rate::{Quota, RateLimiter};
 use wrangle_core::{Runtime, Timer};
 
 use crate::Harness;
