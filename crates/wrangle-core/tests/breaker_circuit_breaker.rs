@@ -209,7 +209,10 @@ fn breaker_error_display_does_not_repeat_the_source() {
             .call(async { Err::<(), _>(std::io::Error::other("connection refused")) })
             .await
             .unwrap_err();
-        assert_eq!(err.to_string(), "the call through the circuit breaker failed");
+        assert_eq!(
+            err.to_string(),
+            "the call through the circuit breaker failed"
+        );
         assert_eq!(err.source().unwrap().to_string(), "connection refused");
         let open = breaker
             .call(async { Ok::<_, std::io::Error>(()) })

@@ -271,7 +271,9 @@ fn s11_polite_crawler() {
                     }
                 })
                 .classify(|after: &Duration| Classification::RetryAfter(*after))
-                .before_sleep(|_: &FailedAttempt<Duration>, _: &_, _| stats.borrow_mut().retries += 1)
+                .before_sleep(|_: &FailedAttempt<Duration>, _: &_, _| {
+                    stats.borrow_mut().retries += 1
+                })
                 .await
             }
         };

@@ -364,14 +364,22 @@ fn a_dropped_owned_acquire_gives_its_place_back() {
         let limiter = RateLimiter::new(&rt, Quota::per_second(1).unwrap());
         limiter.try_acquire().unwrap();
         let mut waiting = Box::pin(limiter.acquire_owned());
-        assert!(futures_lite::future::poll_once(waiting.as_mut()).await.is_none());
+        assert!(
+            futures_lite::future::poll_once(waiting.as_mut())
+                .await
+                .is_none()
+        );
         drop(waiting);
         assert_eq!(limiter.try_acquire().unwrap_err().retry_after(), SECOND_RL);
 
         let keyed = KeyedRateLimiter::new(&rt, Quota::per_second(1).unwrap());
         keyed.try_acquire(&1).unwrap();
         let mut waiting = Box::pin(keyed.acquire_owned(1));
-        assert!(futures_lite::future::poll_once(waiting.as_mut()).await.is_none());
+        assert!(
+            futures_lite::future::poll_once(waiting.as_mut())
+                .await
+                .is_none()
+        );
         drop(waiting);
         assert_eq!(keyed.try_acquire(&1).unwrap_err().retry_after(), SECOND_RL);
     });

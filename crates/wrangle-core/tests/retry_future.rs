@@ -717,7 +717,10 @@ fn owned_and_borrowed_parts() {
         let shared = is_static_send(retry(rt.clone(), arc.clone(), |_| async { Ok::<_, ()>(2) }));
         assert_eq!(shared.await, Ok(2));
         let policy = s9();
-        assert_eq!(retry(&rt, &policy, |_| async { Ok::<_, ()>(3) }).await, Ok(3));
+        assert_eq!(
+            retry(&rt, &policy, |_| async { Ok::<_, ()>(3) }).await,
+            Ok(3)
+        );
         // The method form owns a clone of the handle.
         use wrangle_core::retry::RetryExt as _;
         let method = is_static_send(rt.retry(s9(), |_| async { Ok::<_, ()>(4) }));
@@ -775,7 +778,10 @@ fn retry_error_display_does_not_repeat_the_source() {
         .await
         .unwrap_err();
         let shown = err.to_string();
-        assert_eq!(shown, "retry gave up after 2 attempts in 1ms (retries exhausted)");
+        assert_eq!(
+            shown,
+            "retry gave up after 2 attempts in 1ms (retries exhausted)"
+        );
         assert!(!shown.contains("connection refused"));
         assert_eq!(err.source().unwrap().to_string(), "connection refused");
 
@@ -785,9 +791,11 @@ fn retry_error_display_does_not_repeat_the_source() {
             .attempt_timeout(MS * 5)
             .build()
             .unwrap();
-        let err = retry(&rt, &hung, |_| std::future::pending::<Result<(), std::io::Error>>())
-            .await
-            .unwrap_err();
+        let err = retry(&rt, &hung, |_| {
+            std::future::pending::<Result<(), std::io::Error>>()
+        })
+        .await
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "retry gave up after 1 attempt in 5ms (retries exhausted): the last attempt timed out"

@@ -10,11 +10,11 @@ use pin_project_lite::pin_project;
 
 use super::backoff::delay;
 use super::{
-    AlwaysTransient, Attempt, ByError, Classification, Classify, FailedAttempt, Jitter,
-    RetryError, RetryPolicy, RetryStats, StopReason, When,
+    AlwaysTransient, Attempt, ByError, Classification, Classify, FailedAttempt, Jitter, RetryError,
+    RetryPolicy, RetryStats, StopReason, When,
 };
-use crate::{Elapsed, Timer};
 use crate::time::{Sleep, sleep, sleep_until};
+use crate::{Elapsed, Timer};
 
 /// Retries the future that `factory` makes, as `policy` says, sleeping on `timer`.
 ///
@@ -486,8 +486,7 @@ where
                                 budget.deposit();
                             }
                             if let Some(start) = *this.start {
-                                this.stats.elapsed =
-                                    timer.now().saturating_duration_since(start);
+                                this.stats.elapsed = timer.now().saturating_duration_since(start);
                             }
                             return Poll::Ready(Ok((value, *this.stats)));
                         }
@@ -571,8 +570,7 @@ where
                                 "giving up"
                             );
                             if let Some(start) = *this.start {
-                                this.stats.elapsed =
-                                    timer.now().saturating_duration_since(start);
+                                this.stats.elapsed = timer.now().saturating_duration_since(start);
                             }
                             return Poll::Ready(Err(RetryError {
                                 failure,
@@ -765,7 +763,9 @@ where
     }
 }
 
-impl<T: Timer, P: Borrow<RetryPolicy>, F, Fut, C, H, S> fmt::Debug for Retry<T, P, F, Fut, C, H, S> {
+impl<T: Timer, P: Borrow<RetryPolicy>, F, Fut, C, H, S> fmt::Debug
+    for Retry<T, P, F, Fut, C, H, S>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Retry")
             .field("policy", self.policy.borrow())

@@ -149,8 +149,7 @@ pub use classify::{AlwaysTransient, ByError, Classification, Classify, Retryable
 pub use error::{FailedAttempt, RetryError, RetryStats, StopReason};
 pub use ext::RetryExt;
 pub use future::{
-    AttemptOutput, BeforeSleep, MakeAttempt, NoHook, Report, Retry, ValueAndStats, ValueOnly,
-    retry,
+    AttemptOutput, BeforeSleep, MakeAttempt, NoHook, Report, Retry, ValueAndStats, ValueOnly, retry,
 };
 pub use policy::{
     DEFAULT_BACKOFF, DEFAULT_MAX_DELAY, DEFAULT_MAX_RETRIES, InvalidPolicy, RetryPolicy,
