@@ -15,7 +15,10 @@
 //! - **Hooks and statistics**: [`Retry::before_sleep`], [`RetryStats`] with success and
 //!   failure, and `tracing` events (target `wrangle::retry`).
 //! - **Errors** that say everything: [`RetryError`] has the last failure, the attempt count,
-//!   the time t//! [`retry_with`] threads an owned context through the attempts, and [`retry_blocking`] serves
+//!   the time taken and the [`StopReason`]; its `Display` is its own layer, the last error
+//!   its `source()`.
+//!
+//! [`retry_with`] threads an owned context through the attempts, and [`retry_blocking`] serves
 //! synchronous code. The timer and the policy are borrowed (`retry(&rt, &policy, ..)`, no
 //! clone) or owned (`retry(rt.clone(), policy, ..)`, a `'static` future that can be spawned);
 //! [`RetryExt`] adds the method form, `rt.retry(policy, factory)`, which owns a clone of the
