@@ -430,10 +430,10 @@ fn measure(rows: &mut Vec<Row>) {
 
     // Rate limiting is runtime-free here: an uncontended admission, against governor.
     let clock = wrangle::tokio::Tokio::current_thread().expect("tokio starts");
-    let quota = wrangle::limit::Quota::per_second(1_000_000_000)
+    let quota = wrangle::rate::Quota::per_second(1_000_000_000)
         .and_then(|q| q.burst(u32::MAX))
         .expect("valid quota");
-    let ours_limiter = wrangle::limit::RateLimiter::new(clock, quota);
+    let ours_limiter = wrangle::rate::RateLimiter::new(clock, quota);
     let nz = std::num::NonZeroU32::new(u32::MAX).expect("non-zero");
     let governor = governor::RateLimiter::direct(governor::Quota::per_second(nz).allow_burst(nz));
     let m = 500_000;

@@ -54,8 +54,8 @@ use hyper::header::RETRY_AFTER;
 use hyper::{Request, Response, StatusCode};
 use wrangle::{AnyRuntime, Runtime, Timer};
 use wrangle_core::breaker::CircuitBreaker;
-use wrangle_core::limit::{KeyedRateLimiter, Quota};
-use wrangle_core::retry::{Classification, Failure, Jitter, RetryPolicy, retry};
+use wrangle_core::rate::{KeyedRateLimiter, Quota};
+use wrangle_core::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
 
 /// The URLs to crawl: host and page.
 const URLS: [(&str, u32); 9] = [
@@ -393,7 +393,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                     Fail::Open => Classification::Permanent,
                     _ => Classification::Transient,
                 })
-                .before_sleep(|_: &Failure<Fail>, _: &_, _| stats.borrow_mut().retries += 1)
+                .before_sleep(|_: &FailedAttempt<Fail>, _: &_, _| stats.borrow_mut().retries += 1)
                 .await
             }
         };

@@ -32,8 +32,8 @@ use std::time::Duration;
 use common::{Env, Report};
 use wrangle::{Runtime, Spawn, Timer};
 use wrangle_core::breaker::{BreakerState, CircuitBreaker};
-use wrangle_core::limit::{KeyedRateLimiter, Quota};
-use wrangle_core::retry::{Classification, Failure, Jitter, RetryPolicy, retry};
+use wrangle_core::rate::{KeyedRateLimiter, Quota};
+use wrangle_core::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
 
 fn s10_circuit_breaker(env: &Env, report: &mut Report) {
     let rt = &env.rt;
@@ -180,7 +180,7 @@ fn s11_polite_crawler(env: &Env, report: &mut Report) {
                     }
                 })
                 .classify(|after: &Duration| Classification::RetryAfter(*after))
-                .before_sleep(|_: &Failure<Duration>, _: &_, _| stats.borrow_mut().retries += 1)
+                .before_sleep(|_: &FailedAttempt<Duration>, _: &_, _| stats.borrow_mut().retries += 1)
                 .await
             }
         };

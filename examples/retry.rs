@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use common::{Env, Report};
 use wrangle::{Runtime, Timer};
-use wrangle_core::retry::{Failure, Jitter, RetryPolicy, retry};
+use wrangle_core::retry::{FailedAttempt, Jitter, RetryPolicy, retry};
 
 /// S9's policy: base delay 0.1 s, doubling, at most 3 retries; with the given jitter.
 fn policy(env: &Env, jitter: Jitter) -> RetryPolicy {
@@ -46,7 +46,7 @@ fn always_fails(env: &Env, report: &mut Report) {
         let outcome = retry(rt, &policy, |attempt| async move {
             Err::<(), _>(format!("failure {}", attempt.number()))
         })
-        .before_sleep(|failure: &Failure<String>, _: &_, delay: Duration| {
+        .before_sleep(|failure: &FailedAttempt<String>, _: &_, delay: Duration| {
             println!(
                 "  S9: {failure:?}; retrying in {:.3} s",
                 env.scenario(delay)
@@ -106,7 +106,7 @@ fn fails_twice(env: &Env, report: &mut Report) {
             env,
             "S9 fails twice: value, attempts",
             Some((42, 3)),
-            outcome.ok().map(|(v, stats)| (v, stats.attempts)),
+            outcome.ok().map(|(v, stats)| (v, stats.attempts())),
         );
     });
 }
@@ -118,7 +118,9 @@ fn jitter_bounds(env: &Env, report: &mut Report) {
             let policy = policy(env, jitter);
             let delays = RefCell::new(Vec::new());
             let _ = retry(rt, &policy, |_| async { Err::<(), _>("down") })
-                .before_sleep(|_: &Failure<&str>, _: &_, d: Duration| delays.borrow_mut().push(d))
+                .before_sleep(|_: &FailedAttempt<&str>, _: &_, d: Duration| {
+                    delays.borrow_mut().push(d)
+                })
                 .await;
             delays.into_inner()
         });
@@ -160,7 +162,7 @@ fn seventy_percent(env: &Env, report: &mut Report) {
             let attempts = match outcome {
                 Ok((_, stats)) => {
                     ok += 1;
-                    stats.attempts
+                    stats.attempts()
                 }
                 Err(err) => {
                     gave_up += 1;

@@ -16,7 +16,7 @@
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
-//! | [`limit`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
+//! | [`rate`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
@@ -164,8 +164,8 @@ pub use wrangle_core::{
     race_ok, timeout, timeout_at, try_gather, wait,
 };
 // Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
-// `wrangle::limit::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
-pub use wrangle_core::{breaker, limit, retry};
+// `wrangle::rate::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
+pub use wrangle_core::{breaker, rate, retry};
 // Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
 // `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`).
 pub use wrangle_core::{CancellationToken, Shield, cancel, group, shield};

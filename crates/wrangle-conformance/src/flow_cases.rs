@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use wrangle_core::breaker::{BreakerState, CircuitBreaker};
-use wrangle_core::limit::{Quota, RateLimiter};
+use wrangle_core::rate::{Quota, RateLimiter};
 use wrangle_core::{Runtime, Timer};
 
 use crate::Harness;
@@ -84,4 +84,44 @@ pub fn breaker_saturates_and_ignores_stale_trials<H: Harness>() {
         assert!(breaker.try_enter().is_err(), "a stale trial freed a slot");
     });
     H::shutdown(&rt);
+}
+
+/// The owned forms are `'static` and `Send` on every runtime, so they can be spawned as they
+/// are: a retry owning its timer and policy, its method form, a throttled call and a call
+/// through a breaker, each holding a clone of its handle.
+pub fn owned_retry_rate_and_breaker_futures_spawn<H: Harness>() {
+    use wrangle_core::Spawn;
+    use wrangle_core::retry::{RetryExt as _, RetryPolicy, retry};
+
+    let rt = H::make();
+    let policy = RetryPolicy::builder().constant(MS).build().unwrap();
+    let limiter = RateLimiter::new(rt.clone(), Quota::with_interval(MS * 10).unwrap());
+    let breaker = CircuitBreaker::builder().build(rt.clone()).unwrap();
+    rt.block_on(async {
+        let flaky = |a: wrangle_core::retry::Attempt| async move {
+            if a.number() < 3 {
+                Err("busy")
+            } else {
+                Ok(a.number())
+            }
+        };
+        let free = rt.spawn(retry(rt.clone(), policy.clone(), flaky));
+        let method = rt.spawn(rt.retry(policy.clone(), flaky));
+        let start = rt.now();
+        let throttled: Vec<_> = (0..3)
+            .map(|i| rt.spawn(limiter.throttle_owned(async move { i })))
+            .collect();
+        let called = rt.spawn(breaker.call_owned(async { Ok::<_, ()>(5) }));
+        assert_eq!(free.await, Ok(3));
+        assert_eq!(method.await, Ok(3));
+        let mut admitted = Vec::new();
+        for task in throttled {
+            admitted.push(task.await);
+        }
+        admitted.sort_unstable();
+        assert_eq!(admitted, [0, 1, 2]);
+        assert!(rt.now() - start >= MS * 20, "three admissions 10 ms apart");
+        assert_eq!(called.await, Ok(5));
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    });
 }

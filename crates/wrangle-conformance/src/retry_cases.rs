@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use wrangle_core::retry::{Failure, RetryPolicy, StopReason, retry};
+use wrangle_core::retry::{FailedAttempt, RetryPolicy, StopReason, retry};
 use wrangle_core::{Runtime, Timer};
 
 use crate::Harness;
@@ -29,7 +29,7 @@ pub fn retry_delays_follow_policy<H: Harness>() {
         let delays = RefCell::new(Vec::new());
         let start = rt.now();
         let err = retry(&rt, &policy, |_| async { Err::<(), _>("down") })
-            .before_sleep(|_: &Failure<&str>, _: &_, d| delays.borrow_mut().push(d))
+            .before_sleep(|_: &FailedAttempt<&str>, _: &_, d| delays.borrow_mut().push(d))
             .await
             .unwrap_err();
         let took = rt.now() - start;

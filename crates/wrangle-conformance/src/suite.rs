@@ -55,6 +55,7 @@ macro_rules! conformance_suite {
             rate_limiter_spacing,
             breaker_cooldown,
             breaker_saturates_and_ignores_stale_trials,
+            owned_retry_rate_and_breaker_futures_spawn,
             group_fail_fast_cancels_siblings,
             group_collect_all_keeps_order,
             group_keeps_failures_in_time_order,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use wrangle_core::breaker::CircuitBreaker;
-use wrangle_core::limit::{Quota, RateLimiter};
+use wrangle_core::rate::{Quota, RateLimiter};
 use wrangle_core::retry::{Jitter, RetryBudget, RetryPolicy, retry};
 
 /// Any duration, weighted towards the edges: zero, tiny, ordinary, huge and `Duration::MAX`.

@@ -477,7 +477,7 @@ async fn one_run<R: Runtime + 'static>(
                     Some(k) => {
                         let (v, stats) = got.unwrap_or_else(|e| panic!("input {i}: {e:?} {at}"));
                         assert_eq!(v, i, "{at}");
-                        assert_eq!(stats.attempts as usize, k + 1, "input {i} {at}");
+                        assert_eq!(stats.attempts() as usize, k + 1, "input {i} {at}");
                     }
                     None => {
                         let err = got.err().unwrap_or_else(|| panic!("input {i} {at}"));

@@ -22,7 +22,7 @@
 //! | [`Gather::spawn_on`](gather::Gather::spawn_on), [`shield()`] | the spawning mode of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
-//! | [`limit`] | rate limits: [`limit::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`limit::KeyedRateLimiter`] (per host, idle keys evicted) |
+//! | [`rate`] | rate limits: [`rate::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`rate::KeyedRateLimiter`] (per host, idle keys evicted) |
 //! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
 //! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code |
 //!
@@ -135,10 +135,10 @@ mod future_ext;
 pub mod gather;
 pub mod group;
 mod into_limit;
-pub mod limit;
 mod progress;
 mod race;
 pub mod race_ok;
+pub mod rate;
 pub mod retry;
 mod runtime;
 mod set;

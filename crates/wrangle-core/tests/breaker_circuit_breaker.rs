@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use wrangle_core::Spawn;
 use wrangle_core::breaker::{BreakerState, CircuitBreaker};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -162,5 +163,65 @@ fn failure_rate_counts_a_million_calls_and_long_windows() {
             BreakerState::Open,
             "a window of Duration::MAX forgot two successes"
         );
+    });
+}
+
+fn is_static_send<F: std::future::Future + Send + 'static>(f: F) -> F {
+    f
+}
+
+/// `call_owned` (D1): a `'static` future that records its outcome like `call`, with
+/// `count_if` as well.
+#[test]
+fn owned_calls_are_static_and_count() {
+    wrangle_sim::run(41, |rt| async move {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(2)
+            .build(rt.clone())
+            .unwrap();
+        let ignored = is_static_send(
+            breaker
+                .call_owned(async { Err::<(), u16>(404) })
+                .count_if(|s: &u16| *s >= 500),
+        );
+        assert!(rt.spawn(ignored).await.is_err());
+        for _ in 0..2 {
+            let failing = is_static_send(breaker.call_owned(async { Err::<(), u16>(503) }));
+            assert!(!rt.spawn(failing).await.unwrap_err().is_open());
+        }
+        assert_eq!(breaker.state(), BreakerState::Open);
+        let rejected = breaker.call_owned(async { Ok::<_, u16>(()) }).await;
+        assert!(rejected.unwrap_err().is_open());
+    });
+}
+
+/// Display is the breaker's own layer; the call's error is the source, not repeated (D4).
+#[test]
+fn breaker_error_display_does_not_repeat_the_source() {
+    use std::error::Error as _;
+    wrangle_sim::run(42, |rt| async move {
+        let breaker = CircuitBreaker::builder()
+            .consecutive_failures(1)
+            .cooldown(SECOND * 5)
+            .build(&rt)
+            .unwrap();
+        let err = breaker
+            .call(async { Err::<(), _>(std::io::Error::other("connection refused")) })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the call through the circuit breaker failed"
+        );
+        assert_eq!(err.source().unwrap().to_string(), "connection refused");
+        let open = breaker
+            .call(async { Ok::<_, std::io::Error>(()) })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            open.to_string(),
+            "circuit open: calls fail fast for another 5s"
+        );
+        assert!(open.source().is_none());
     });
 }

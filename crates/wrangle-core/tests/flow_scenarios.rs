@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use wrangle_core::Spawn;
 use wrangle_core::breaker::{BreakerState, CircuitBreaker, InvalidBreaker};
-use wrangle_core::limit::{KeyedRateLimiter, Quota};
-use wrangle_core::retry::{Classification, Failure, Jitter, RetryPolicy, retry};
+use wrangle_core::rate::{KeyedRateLimiter, Quota};
+use wrangle_core::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -271,7 +271,9 @@ fn s11_polite_crawler() {
                     }
                 })
                 .classify(|after: &Duration| Classification::RetryAfter(*after))
-                .before_sleep(|_: &Failure<Duration>, _: &_, _| stats.borrow_mut().retries += 1)
+                .before_sleep(|_: &FailedAttempt<Duration>, _: &_, _| {
+                    stats.borrow_mut().retries += 1
+                })
                 .await
             }
         };

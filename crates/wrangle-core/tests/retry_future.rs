@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use wrangle_core::retry::{
-    Classification, Failure, Jitter, RetryBudget, RetryPolicy, StopReason, retry, retry_with,
+    Classification, FailedAttempt, Jitter, RetryBudget, RetryPolicy, StopReason, retry, retry_with,
 };
 use wrangle_core::{Spawn, Timer};
 
@@ -32,7 +32,7 @@ fn s9_always_failing() {
             starts.borrow_mut().push(rt.elapsed());
             async move { Err::<(), _>(format!("failure {}", attempt.number())) }
         })
-        .before_sleep(|_: &Failure<String>, _: &_, d| delays.borrow_mut().push(d))
+        .before_sleep(|_: &FailedAttempt<String>, _: &_, d| delays.borrow_mut().push(d))
         .await
         .unwrap_err();
         assert_eq!(delays.into_inner(), [MS * 100, MS * 200, MS * 400]);
@@ -45,7 +45,11 @@ fn s9_always_failing() {
         assert_eq!(err.last_error().map(String::as_str), Some("failure 4"));
         assert_eq!(err.total_delay(), MS * 700);
         assert_eq!(rt.elapsed(), MS * 700);
-        assert!(err.to_string().contains("gave up after 4 attempt(s)"));
+        // Display is this layer only: the last error is the source, never repeated here.
+        assert_eq!(
+            err.to_string(),
+            "retry gave up after 4 attempts in 700ms (retries exhausted)"
+        );
     });
 }
 
@@ -65,9 +69,9 @@ fn s9_fails_twice_then_succeeds() {
         .await
         .unwrap();
         assert_eq!(value, 42);
-        assert_eq!(stats.attempts, 3);
-        assert_eq!(stats.total_delay, MS * 300);
-        assert_eq!(stats.elapsed, MS * 300);
+        assert_eq!(stats.attempts(), 3);
+        assert_eq!(stats.total_delay(), MS * 300);
+        assert_eq!(stats.elapsed(), MS * 300);
         assert_eq!(rt.elapsed(), MS * 300);
     });
 }
@@ -124,7 +128,7 @@ fn jitter_bounds_and_reproducibility() {
                 .unwrap();
             let delays = RefCell::new(Vec::new());
             let _ = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
-                .before_sleep(|_: &Failure<()>, _: &_, d| delays.borrow_mut().push(d))
+                .before_sleep(|_: &FailedAttempt<()>, _: &_, d| delays.borrow_mut().push(d))
                 .await;
             delays.into_inner()
         })
@@ -177,7 +181,7 @@ fn retry_after_is_honoured_and_capped() {
             }
         })
         .classify(|hint: &Duration| Classification::RetryAfter(*hint))
-        .before_sleep(|_: &Failure<Duration>, _: &_, d| delays.borrow_mut().push(d))
+        .before_sleep(|_: &FailedAttempt<Duration>, _: &_, d| delays.borrow_mut().push(d))
         .await
         .unwrap();
         assert_eq!(value, "ok");
@@ -333,17 +337,14 @@ fn one_policy_many_concurrent_calls() {
         let policy = Arc::new(s9());
         let tasks: Vec<_> = (0..10u32)
             .map(|i| {
-                let (timer, policy) = (rt.clone(), policy.clone());
-                rt.spawn(async move {
-                    retry(&timer, &policy, |a| async move {
-                        if a.number() <= i % 4 {
-                            Err(())
-                        } else {
-                            Ok(a.number())
-                        }
-                    })
-                    .await
-                })
+                // Owned parts (a handle clone, an `Arc` of the policy): a `'static` future.
+                rt.spawn(retry(rt.clone(), policy.clone(), move |a| async move {
+                    if a.number() <= i % 4 {
+                        Err(())
+                    } else {
+                        Ok(a.number())
+                    }
+                }))
             })
             .collect();
         for (i, task) in tasks.into_iter().enumerate() {
@@ -616,4 +617,189 @@ fn tiny_delay_retries_yield_to_the_executor() {
         assert!(polls >= 1001 / 33, "{polls} polls");
     }
     sim.shutdown();
+}
+
+/// The timeout-inside-retry trap (issue 16): with the policy's attempt timeout, a failed
+/// attempt and a slow one are both retried. (The nested form, an attempt wrapped in a timeout
+/// of its own, does not compile: the `compile_fail` example in the `retry` module docs.)
+#[test]
+fn attempt_timeout_retries_failed_and_slow_attempts_alike() {
+    wrangle_sim::run(16, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS * 10)
+            .attempt_timeout(Duration::from_secs(1))
+            .max_retries(10)
+            .build()
+            .unwrap();
+        let rt = &rt;
+        let (value, stats) = retry(rt, &policy, |a| async move {
+            match a.number() % 2 {
+                // Fails fast.
+                1 if a.number() < 7 => Err("refused"),
+                // Hangs past the attempt timeout.
+                0 => {
+                    wrangle_core::sleep(rt, Duration::from_secs(60)).await;
+                    Ok(0)
+                }
+                _ => Ok(a.number()),
+            }
+        })
+        .with_stats()
+        .await
+        .unwrap();
+        assert_eq!(value, 7, "every failure and every timeout was retried");
+        assert_eq!(stats.attempts(), 7);
+        // Three attempts of 1 s cut, six delays of 10 ms.
+        assert_eq!(rt.elapsed(), Duration::from_secs(3) + MS * 60);
+    });
+}
+
+/// The flattened form the docs show, for a timeout of each attempt's own: `?` turns both
+/// the inner error and `Elapsed` into one error, and both are retried.
+#[test]
+fn a_flattened_attempt_timeout_retries_both_errors() {
+    #[derive(Debug, PartialEq)]
+    enum CallError {
+        Refused,
+        TimedOut,
+    }
+    impl From<wrangle_core::Elapsed> for CallError {
+        fn from(_: wrangle_core::Elapsed) -> Self {
+            CallError::TimedOut
+        }
+    }
+    wrangle_sim::run(17, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(Duration::ZERO)
+            .build()
+            .unwrap();
+        let seen = RefCell::new(Vec::new());
+        let rt = &rt;
+        let value = retry(rt, &policy, |a| async move {
+            let call = async move {
+                match a.number() {
+                    1 => Err(CallError::Refused),
+                    2 => {
+                        wrangle_core::sleep(rt, Duration::from_secs(60)).await;
+                        Ok(0)
+                    }
+                    n => Ok(n),
+                }
+            };
+            wrangle_core::timeout(rt, Duration::from_secs(1), call).await?
+        })
+        .before_sleep(|f: &FailedAttempt<CallError>, _: &_, _| {
+            seen.borrow_mut().push(f.error().map(|e| format!("{e:?}")))
+        })
+        .await
+        .unwrap();
+        assert_eq!(value, 3);
+        assert_eq!(
+            seen.into_inner(),
+            [Some("Refused".to_string()), Some("TimedOut".to_string())]
+        );
+    });
+}
+
+/// Owned parts make a `'static`, `Send` future (D1): it can be spawned; borrowed parts work
+/// too, and a policy can be passed by value or behind an `Arc`.
+#[test]
+fn owned_and_borrowed_parts() {
+    fn is_static_send<F: std::future::Future + Send + 'static>(f: F) -> F {
+        f
+    }
+    wrangle_sim::run(18, |rt| async move {
+        let owned = is_static_send(retry(rt.clone(), s9(), |a| async move {
+            if a.is_first() { Err(()) } else { Ok(1) }
+        }));
+        assert_eq!(rt.spawn(owned).await, Ok(1));
+        let arc = Arc::new(s9());
+        let shared = is_static_send(retry(rt.clone(), arc.clone(), |_| async { Ok::<_, ()>(2) }));
+        assert_eq!(shared.await, Ok(2));
+        let policy = s9();
+        assert_eq!(
+            retry(&rt, &policy, |_| async { Ok::<_, ()>(3) }).await,
+            Ok(3)
+        );
+        // The method form owns a clone of the handle.
+        use wrangle_core::retry::RetryExt as _;
+        let method = is_static_send(rt.retry(s9(), |_| async { Ok::<_, ()>(4) }));
+        assert_eq!(rt.spawn(method).await, Ok(4));
+        let with = is_static_send(wrangle_core::retry::retry_with(
+            rt.clone(),
+            s9(),
+            0u32,
+            |n, _| async move { (n + 1, Ok::<_, ()>(n)) },
+        ));
+        assert_eq!(with.await, (Some(1), Ok(0)));
+    });
+}
+
+/// Configure, then run (D3): the futures with configuration methods are `!Unpin`, so once
+/// polled (pinned) they cannot be moved into a configuration method.
+#[test]
+fn configurable_futures_are_not_unpin() {
+    trait NotUnpin<A> {}
+    impl<T: ?Sized> NotUnpin<()> for T {}
+    impl<T: ?Sized + Unpin> NotUnpin<u8> for T {}
+    fn assert_not_unpin<T, A>(_: &T)
+    where
+        T: NotUnpin<A>,
+    {
+    }
+    wrangle_sim::run(19, |rt| async move {
+        let policy = s9();
+        let r = retry(&rt, &policy, |_| async { Ok::<_, ()>(()) });
+        // Ambiguous (and so a compile error) if `Retry` were `Unpin`.
+        assert_not_unpin(&r);
+        let r = r.with_stats();
+        assert_not_unpin(&r);
+        let w = wrangle_core::retry::retry_with(&rt, &policy, (), |c, _| async move {
+            (c, Ok::<_, ()>(()))
+        });
+        assert_not_unpin(&w);
+        let _ = (r.await, w.await);
+    });
+}
+
+/// Display is each error's own layer; the source chain carries the rest (D4).
+#[test]
+fn retry_error_display_does_not_repeat_the_source() {
+    use std::error::Error as _;
+    wrangle_sim::run(20, |rt| async move {
+        let policy = RetryPolicy::builder()
+            .constant(MS)
+            .max_retries(1)
+            .build()
+            .unwrap();
+        let err = retry(&rt, &policy, |_| async {
+            Err::<(), _>(std::io::Error::other("connection refused"))
+        })
+        .await
+        .unwrap_err();
+        let shown = err.to_string();
+        assert_eq!(
+            shown,
+            "retry gave up after 2 attempts in 1ms (retries exhausted)"
+        );
+        assert!(!shown.contains("connection refused"));
+        assert_eq!(err.source().unwrap().to_string(), "connection refused");
+
+        let hung = RetryPolicy::builder()
+            .constant(MS)
+            .max_retries(0)
+            .attempt_timeout(MS * 5)
+            .build()
+            .unwrap();
+        let err = retry(&rt, &hung, |_| {
+            std::future::pending::<Result<(), std::io::Error>>()
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "retry gave up after 1 attempt in 5ms (retries exhausted): the last attempt timed out"
+        );
+        assert!(err.source().is_none());
+    });
 }

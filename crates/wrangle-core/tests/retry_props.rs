@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use wrangle_core::retry::{Failure, Jitter, RetryPolicy, StopReason, retry};
+use wrangle_core::retry::{FailedAttempt, Jitter, RetryPolicy, StopReason, retry};
 
 fn jitter() -> impl Strategy<Value = Jitter> {
     prop_oneof![
@@ -45,7 +45,7 @@ proptest! {
         let (err, delays, elapsed) = wrangle_sim::run(seed, |rt| async move {
             let delays = RefCell::new(Vec::new());
             let err = retry(&rt, &policy, |_| async { Err::<(), _>(()) })
-                .before_sleep(|_: &Failure<()>, _: &_, d| delays.borrow_mut().push(d))
+                .before_sleep(|_: &FailedAttempt<()>, _: &_, d| delays.borrow_mut().push(d))
                 .await
                 .unwrap_err();
             (err, delays.into_inner(), rt.elapsed())

@@ -149,7 +149,7 @@ where
     /// ```
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
-    /// use wrangle_core::limit::{Quota, RateLimiter};
+    /// use wrangle_core::rate::{Quota, RateLimiter};
     ///
     /// wrangle_sim::run(0, |rt| async move {
     ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(4).unwrap());
@@ -163,10 +163,10 @@ where
     /// ```
     pub fn rate<T: crate::Timer>(
         self,
-        limiter: &crate::limit::RateLimiter<T>,
-    ) -> AsCompleted<crate::limit::Throttled<'_, I, T>, P> {
+        limiter: &crate::rate::RateLimiter<T>,
+    ) -> AsCompleted<crate::rate::Throttled<'_, I, T>, P> {
         AsCompleted {
-            inputs: crate::limit::Throttled::new(self.inputs, limiter),
+            inputs: crate::rate::Throttled::new(self.inputs, limiter),
             core: None,
             limit: self.limit,
             progress: self.progress,

@@ -1,5 +1,6 @@
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
@@ -13,6 +14,7 @@ use crate::Timer;
 
 /// The state of a [`CircuitBreaker`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BreakerState {
     /// Calls go through; failures are counted.
     Closed,
@@ -37,29 +39,31 @@ type Hook = Arc<dyn Fn(BreakerState, BreakerState) + Send + Sync>;
 /// [`on_state_change`](CircuitBreakerBuilder::on_state_change).
 ///
 /// Time comes from the [`Timer`], so under wrangle-sim the cooldown is exact. Cheap to clone:
-/// clones share the state.
+/// clones share the state. The future of [`call`](CircuitBreaker::call) borrows the breaker;
+/// [`call_owned`](CircuitBreaker::call_owned) holds a clone of it instead, for a future that is
+/// `'static` whenever the timer and the call are.
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S10: three failures in a row open it for 5 s; after that one trial call goes
-/// through.
+/// Three failures in a row open it for 5 s; after that one trial call goes through
+/// (docs/scenarios.md, S10).
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::breaker::{BreakerState, CircuitBreaker};
+/// use wrangle::breaker::{BreakerState, CircuitBreaker};
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let breaker = CircuitBreaker::builder()
 ///         .consecutive_failures(3)
 ///         .cooldown(Duration::from_secs(5))
-///         .build(rt.clone())
+///         .build(&rt)
 ///         .unwrap();
 ///     for _ in 0..3 {
 ///         let _ = breaker.call(async { Err::<(), _>("503") }).await;
 ///     }
 ///     assert_eq!(breaker.state(), BreakerState::Open);
 ///     assert!(breaker.call(async { Ok::<_, ()>(1) }).await.unwrap_err().is_open());
-///     wrangle_core::sleep(&rt, Duration::from_secs(5)).await;
+///     wrangle::sleep(&rt, Duration::from_secs(5)).await;
 ///     assert_eq!(breaker.call(async { Ok::<_, ()>(2) }).await.unwrap(), 2);
 ///     assert_eq!(breaker.state(), BreakerState::Closed);
 /// });
@@ -79,7 +83,7 @@ struct Inner<T> {
 
 #[derive(Debug)]
 struct State {
-    /// Which period this is: bumped on every state change, and carried by each [`Permit`],
+    /// Which period this is: bumped on every state change, and carried by each [`CallPermit`],
     /// so the outcome or drop of a permit from an earlier period is ignored.
     period: u64,
     phase: Phase,
@@ -161,7 +165,7 @@ impl<T: Timer> CircuitBreaker<T> {
         }
     }
 
-    /// Asks to make one call. The [`Permit`] reports the outcome; dropped without a report
+    /// Asks to make one call. The [`CallPermit`] reports the outcome; dropped without a report
     /// (the call was cancelled), it records nothing and frees its trial slot.
     ///
     /// A permit belongs to the period that admitted it: once the breaker has changed state,
@@ -173,7 +177,7 @@ impl<T: Timer> CircuitBreaker<T> {
     /// [`CircuitOpen`] while the breaker is open, or half-open with every trial taken. Its
     /// [`retry_after`](CircuitOpen::retry_after) is `Duration::MAX` for a cooldown too long
     /// for the clock: the breaker stays open for good.
-    pub fn try_enter(&self) -> Result<Permit<T>, CircuitOpen> {
+    pub fn try_enter(&self) -> Result<CallPermit<T>, CircuitOpen> {
         let mut changed = None;
         let admitted = {
             let mut state = self.lock();
@@ -206,7 +210,7 @@ impl<T: Timer> CircuitBreaker<T> {
             .map(|trial| (trial, state.period))
         };
         self.notify(changed);
-        admitted.map(|(trial, period)| Permit {
+        admitted.map(|(trial, period)| CallPermit {
             breaker: self.clone(),
             period,
             trial,
@@ -215,7 +219,9 @@ impl<T: Timer> CircuitBreaker<T> {
     }
 
     /// Runs `future` through the breaker: rejected at once while open, its outcome recorded
-    /// when it ends. By default every `Err` counts as a failure; see [`Call::count_if`].
+    /// when it ends. By default every `Err` counts as a failure; see [`Call::count_if`]. The
+    /// future borrows the breaker; [`call_owned`](CircuitBreaker::call_owned) is its owning
+    /// twin.
     pub fn call<F, R, E>(&self, future: F) -> Call<'_, T, F, fn(&E) -> bool>
     where
         F: Future<Output = Result<R, E>>,
@@ -225,6 +231,35 @@ impl<T: Timer> CircuitBreaker<T> {
             future,
             counts: |_| true,
             permit: None,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// [`call`](CircuitBreaker::call) with a future that owns a clone of the breaker:
+    /// `'static` whenever the timer and `future` are, so it can be spawned or stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::Spawn;
+    /// use wrangle::breaker::CircuitBreaker;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let breaker = CircuitBreaker::builder().build(rt.clone()).unwrap();
+    ///     let call = breaker.call_owned(async { Ok::<_, std::io::Error>(7) });
+    ///     assert_eq!(rt.spawn(call).await.unwrap(), 7);
+    /// });
+    /// ```
+    pub fn call_owned<F, R, E>(&self, future: F) -> OwnedCall<T, F, fn(&E) -> bool>
+    where
+        F: Future<Output = Result<R, E>>,
+    {
+        OwnedCall {
+            breaker: self.clone(),
+            future,
+            counts: |_| true,
+            permit: None,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -322,15 +357,19 @@ impl<T: Timer> fmt::Debug for CircuitBreaker<T> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::breaker::CircuitBreaker;
+/// use wrangle::breaker::{CircuitBreaker, InvalidBreaker};
 ///
-/// let breaker = CircuitBreaker::builder()
-///     .failure_rate(0.5, Duration::from_secs(10), 20)
-///     .cooldown(Duration::from_secs(30))
-///     .half_open_trials(3)
-///     .on_state_change(|from, to| eprintln!("breaker: {from:?} -> {to:?}"))
-///     .build(wrangle_core::doctest::ThreadPerTask)?;
-/// # Ok::<(), wrangle_core::breaker::InvalidBreaker>(())
+/// wrangle::sim::run(1, |rt| async move {
+///     let breaker = CircuitBreaker::builder()
+///         .failure_rate(0.5, Duration::from_secs(10), 20)
+///         .cooldown(Duration::from_secs(30))
+///         .half_open_trials(3)
+///         .on_state_change(|from, to| eprintln!("breaker: {from:?} -> {to:?}"))
+///         .build(rt)?;
+///     # let _ = breaker;
+///     Ok::<(), InvalidBreaker>(())
+/// })?;
+/// # Ok::<(), wrangle::breaker::InvalidBreaker>(())
 /// ```
 #[must_use = "a builder does nothing until .build() is called"]
 pub struct CircuitBreakerBuilder {
@@ -436,15 +475,29 @@ impl fmt::Debug for CircuitBreakerBuilder {
 }
 
 /// Leave to make one call through a [`CircuitBreaker`]; report how it went.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::breaker::CircuitBreaker;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let breaker = CircuitBreaker::builder().consecutive_failures(1).build(&rt).unwrap();
+///     let permit = breaker.try_enter().unwrap();
+///     assert!(!permit.is_trial());
+///     permit.failure();
+///     assert!(breaker.try_enter().is_err());
+/// });
+/// ```
 #[must_use = "a permit records nothing unless its outcome is reported"]
-pub struct Permit<T: Timer> {
+pub struct CallPermit<T: Timer> {
     breaker: CircuitBreaker<T>,
     period: u64,
     trial: bool,
     reported: bool,
 }
 
-impl<T: Timer> Permit<T> {
+impl<T: Timer> CallPermit<T> {
     /// The call succeeded (or failed in a way that does not count).
     pub fn success(mut self) {
         self.reported = true;
@@ -463,7 +516,7 @@ impl<T: Timer> Permit<T> {
     }
 }
 
-impl<T: Timer> Drop for Permit<T> {
+impl<T: Timer> Drop for CallPermit<T> {
     fn drop(&mut self) {
         if !self.reported && self.trial {
             self.breaker.release_trial(self.period);
@@ -471,9 +524,9 @@ impl<T: Timer> Drop for Permit<T> {
     }
 }
 
-impl<T: Timer> fmt::Debug for Permit<T> {
+impl<T: Timer> fmt::Debug for CallPermit<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit")
+        f.debug_struct("CallPermit")
             .field("trial", &self.trial)
             .finish_non_exhaustive()
     }
@@ -481,27 +534,112 @@ impl<T: Timer> fmt::Debug for Permit<T> {
 
 pin_project! {
     /// Future for the [`CircuitBreaker::call`] method.
+    ///
+    /// Configured by value before it is first polled ([`count_if`](Call::count_if));
+    /// `!Unpin`, so once polled it cannot be configured any more.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Call<'a, T: Timer, F, P> {
         breaker: &'a CircuitBreaker<T>,
         #[pin]
         future: F,
         counts: P,
-        permit: Option<Permit<T>>,
+        permit: Option<CallPermit<T>>,
+        #[pin]
+        _pinned: PhantomPinned,
+    }
+}
+
+pin_project! {
+    /// Future for the [`CircuitBreaker::call_owned`] method.
+    ///
+    /// Configured by value before it is first polled ([`count_if`](OwnedCall::count_if));
+    /// `!Unpin`, so once polled it cannot be configured any more.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct OwnedCall<T: Timer, F, P> {
+        breaker: CircuitBreaker<T>,
+        #[pin]
+        future: F,
+        counts: P,
+        permit: Option<CallPermit<T>>,
+        #[pin]
+        _pinned: PhantomPinned,
     }
 }
 
 impl<'a, T: Timer, F, P> Call<'a, T, F, P> {
     /// Counts only the errors for which `counts` returns `true` as failures; others are a
     /// sign of life and count as successes (a 404 from a healthy server, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::{BreakerState, CircuitBreaker};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let breaker = CircuitBreaker::builder().consecutive_failures(1).build(&rt).unwrap();
+    ///     let not_found = breaker
+    ///         .call(async { Err::<(), u16>(404) })
+    ///         .count_if(|status: &u16| *status >= 500)
+    ///         .await;
+    ///     assert!(not_found.is_err());
+    ///     assert_eq!(breaker.state(), BreakerState::Closed);
+    /// });
+    /// ```
     pub fn count_if<E, P2: FnMut(&E) -> bool>(self, counts: P2) -> Call<'a, T, F, P2> {
         Call {
             breaker: self.breaker,
             future: self.future,
             counts,
             permit: self.permit,
+            _pinned: PhantomPinned,
         }
     }
+}
+
+impl<T: Timer, F, P> OwnedCall<T, F, P> {
+    /// Counts only the errors for which `counts` returns `true` as failures, as
+    /// [`Call::count_if`].
+    pub fn count_if<E, P2: FnMut(&E) -> bool>(self, counts: P2) -> OwnedCall<T, F, P2> {
+        OwnedCall {
+            breaker: self.breaker,
+            future: self.future,
+            counts,
+            permit: self.permit,
+            _pinned: PhantomPinned,
+        }
+    }
+}
+
+/// Polls a call through `breaker`: what [`Call`] and [`OwnedCall`] share.
+fn poll_call<T, F, R, E, P>(
+    breaker: &CircuitBreaker<T>,
+    future: Pin<&mut F>,
+    counts: &mut P,
+    permit: &mut Option<CallPermit<T>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<R, BreakerError<E>>>
+where
+    T: Timer,
+    F: Future<Output = Result<R, E>>,
+    P: FnMut(&E) -> bool,
+{
+    if permit.is_none() {
+        match breaker.try_enter() {
+            Ok(p) => *permit = Some(p),
+            Err(open) => return Poll::Ready(Err(BreakerError::Open(open))),
+        }
+    }
+    let outcome = match future.poll(cx) {
+        Poll::Pending => return Poll::Pending,
+        Poll::Ready(outcome) => outcome,
+    };
+    if let Some(permit) = permit.take() {
+        match &outcome {
+            Err(e) if counts(e) => permit.failure(),
+            _ => permit.success(),
+        }
+    }
+    Poll::Ready(outcome.map_err(BreakerError::Inner))
 }
 
 impl<T, F, R, E, P> Future for Call<'_, T, F, P>
@@ -514,29 +652,35 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if this.permit.is_none() {
-            match this.breaker.try_enter() {
-                Ok(permit) => *this.permit = Some(permit),
-                Err(open) => return Poll::Ready(Err(BreakerError::Open(open))),
-            }
-        }
-        let outcome = match this.future.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(outcome) => outcome,
-        };
-        if let Some(permit) = this.permit.take() {
-            match &outcome {
-                Err(e) if (this.counts)(e) => permit.failure(),
-                _ => permit.success(),
-            }
-        }
-        Poll::Ready(outcome.map_err(BreakerError::Inner))
+        poll_call(this.breaker, this.future, this.counts, this.permit, cx)
+    }
+}
+
+impl<T, F, R, E, P> Future for OwnedCall<T, F, P>
+where
+    T: Timer,
+    F: Future<Output = Result<R, E>>,
+    P: FnMut(&E) -> bool,
+{
+    type Output = Result<R, BreakerError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        poll_call(this.breaker, this.future, this.counts, this.permit, cx)
     }
 }
 
 impl<T: Timer, F, P> fmt::Debug for Call<'_, T, F, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Call")
+            .field("admitted", &self.permit.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Timer, F, P> fmt::Debug for OwnedCall<T, F, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedCall")
             .field("admitted", &self.permit.is_some())
             .finish_non_exhaustive()
     }

@@ -6,15 +6,15 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// # use std::time::Duration;
-/// use wrangle_core::breaker::CircuitBreaker;
+/// use std::time::Duration;
+/// use wrangle::breaker::CircuitBreaker;
 ///
-/// wrangle_sim::run(0, |rt| async move {
+/// wrangle::sim::run(0, |rt| async move {
 ///     let breaker = CircuitBreaker::builder().consecutive_failures(1).build(rt).unwrap();
 ///     let _ = breaker.call(async { Err::<(), _>("boom") }).await;
 ///     let open = breaker.try_enter().unwrap_err();
 ///     assert_eq!(open.retry_after(), Duration::from_secs(5));
-///     assert!(open.to_string().contains("circuit open"));
+///     assert_eq!(open.to_string(), "circuit open: calls fail fast for another 5s");
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,27 @@ impl fmt::Display for CircuitOpen {
 impl std::error::Error for CircuitOpen {}
 
 /// The outcome of a call through a breaker that did not succeed.
+///
+/// Its `Display` is this layer only: the open breaker's message, or "the call through the
+/// circuit breaker failed" with the call's own error as the
+/// [`source`](std::error::Error::source), for the error reporter to print (never repeated in
+/// `Display`).
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+/// use wrangle::breaker::{BreakerError, CircuitBreaker};
+///
+/// wrangle::sim::run(0, |rt| async move {
+///     let breaker = CircuitBreaker::builder().build(&rt).unwrap();
+///     let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+///     let err = breaker.call(async { Err::<(), _>(refused) }).await.unwrap_err();
+///     assert_eq!(err.to_string(), "the call through the circuit breaker failed");
+///     assert_eq!(err.source().unwrap().to_string(), "refused");
+///     assert!(matches!(err, BreakerError::Inner(_)));
+/// });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BreakerError<E> {
     /// The breaker was open; the call never started.
@@ -66,11 +87,12 @@ impl<E> BreakerError<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for BreakerError<E> {
+impl<E> fmt::Display for BreakerError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The rejection is this layer's own news: said here, and no source.
             Self::Open(open) => open.fmt(f),
-            Self::Inner(e) => e.fmt(f),
+            Self::Inner(_) => f.write_str("the call through the circuit breaker failed"),
         }
     }
 }
@@ -78,7 +100,7 @@ impl<E: fmt::Display> fmt::Display for BreakerError<E> {
 impl<E: std::error::Error + 'static> std::error::Error for BreakerError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Open(open) => Some(open),
+            Self::Open(_) => None,
             Self::Inner(e) => Some(e),
         }
     }

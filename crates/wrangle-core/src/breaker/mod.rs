@@ -3,7 +3,7 @@
 //!
 //! | Item | What it is |
 //! |---|---|
-//! | [`CircuitBreaker`] | closed → open → half-open → closed; `call(fut)`, `try_enter()` |
+//! | [`CircuitBreaker`] | closed → open → half-open → closed; `call(fut)` (borrows the breaker), `call_owned(fut)` (owns a clone), `try_enter()` → [`CallPermit`] |
 //! | [`Trip`] | consecutive failures, or a failure rate over a window |
 //! | [`CircuitOpen`], [`BreakerError`] | a call rejected while open; a call's outcome |
 //! | [`InvalidBreaker`] | settings rejected where the breaker is built |
@@ -14,6 +14,8 @@ mod error;
 mod policy;
 mod window;
 
-pub use breaker::{BreakerState, Call, CircuitBreaker, CircuitBreakerBuilder, Permit};
+pub use breaker::{
+    BreakerState, Call, CallPermit, CircuitBreaker, CircuitBreakerBuilder, OwnedCall,
+};
 pub use error::{BreakerError, CircuitOpen};
 pub use policy::{InvalidBreaker, Trip};

@@ -7,12 +7,13 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::breaker::Trip;
+/// use wrangle::breaker::Trip;
 ///
 /// let t = Trip::FailureRate { threshold: 0.5, window: Duration::from_secs(10), min_calls: 20 };
 /// assert_ne!(t, Trip::ConsecutiveFailures(3));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Trip {
     /// This many failures in a row (a success resets the count).
     ConsecutiveFailures(u32),
@@ -34,10 +35,12 @@ pub enum Trip {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::breaker::{CircuitBreaker, InvalidBreaker};
+/// use wrangle::breaker::{CircuitBreaker, InvalidBreaker};
 ///
-/// let err = CircuitBreaker::builder().consecutive_failures(0).build(wrangle_core::doctest::ThreadPerTask);
-/// assert_eq!(err.unwrap_err(), InvalidBreaker::ZeroThreshold);
+/// wrangle::sim::run(1, |rt| async move {
+///     let err = CircuitBreaker::builder().consecutive_failures(0).build(rt).unwrap_err();
+///     assert_eq!(err, InvalidBreaker::ZeroThreshold);
+/// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]

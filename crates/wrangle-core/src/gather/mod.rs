@@ -174,7 +174,7 @@ where
     /// ```
     /// use std::num::NonZeroUsize;
     /// use std::time::Duration;
-    /// use wrangle_core::limit::{Quota, RateLimiter};
+    /// use wrangle_core::rate::{Quota, RateLimiter};
     ///
     /// wrangle_sim::run(0, |rt| async move {
     ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
@@ -195,10 +195,10 @@ where
     /// ```
     pub fn rate<T: crate::Timer>(
         self,
-        limiter: &crate::limit::RateLimiter<T>,
-    ) -> Gather<crate::limit::Throttled<'_, I, T>, P> {
+        limiter: &crate::rate::RateLimiter<T>,
+    ) -> Gather<crate::rate::Throttled<'_, I, T>, P> {
         Gather {
-            inputs: crate::limit::Throttled::new(self.inputs, limiter),
+            inputs: crate::rate::Throttled::new(self.inputs, limiter),
             driver: None,
             outputs: self.outputs,
             limit: self.limit,

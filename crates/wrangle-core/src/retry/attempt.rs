@@ -6,14 +6,17 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// # use std::time::Duration;
-/// # use wrangle_core::retry::{retry, RetryPolicy};
-/// # let rt = wrangle_core::doctest::ThreadPerTask;
-/// # let policy = RetryPolicy::builder().constant(Duration::ZERO).build().unwrap();
-/// let outcome = futures_lite::future::block_on(retry(&rt, &policy, |attempt| async move {
-///     if attempt.number() < 3 { Err("not yet") } else { Ok(attempt.number()) }
-/// }));
-/// assert_eq!(outcome.unwrap(), 3);
+/// use std::time::Duration;
+/// use wrangle::retry::{retry, RetryPolicy};
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let policy = RetryPolicy::builder().constant(Duration::from_millis(5)).build().unwrap();
+///     let outcome = retry(&rt, &policy, |attempt| async move {
+///         if attempt.number() < 3 { Err("not yet") } else { Ok(attempt.previous_delay()) }
+///     })
+///     .await;
+///     assert_eq!(outcome.unwrap(), Some(Duration::from_millis(5)));
+/// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {

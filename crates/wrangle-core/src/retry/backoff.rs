@@ -17,7 +17,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::Backoff;
+/// use wrangle::retry::Backoff;
 ///
 /// let b = Backoff::Exponential { initial: Duration::from_millis(100), factor: 2.0 };
 /// assert_eq!(b.base(0), Duration::from_millis(100));
@@ -25,6 +25,7 @@ use std::time::Duration;
 /// assert_eq!(b.base(u32::MAX), Duration::MAX); // saturates
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Backoff {
     /// The same delay every time.
     Constant(Duration),
@@ -122,11 +123,12 @@ pub(crate) fn mul_f64_saturating(d: Duration, m: f64) -> Duration {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::retry::Jitter;
+/// use wrangle::retry::Jitter;
 ///
 /// assert_eq!(Jitter::default(), Jitter::None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Jitter {
     /// No randomness: exactly the backoff's delays.
     #[default]

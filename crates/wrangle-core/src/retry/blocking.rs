@@ -2,7 +2,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::backoff::delay;
-use super::{Attempt, Classification, Failure, Jitter, RetryError, RetryPolicy, StopReason};
+use super::{Attempt, Classification, FailedAttempt, Jitter, RetryError, RetryPolicy, StopReason};
 
 /// Retries a blocking call, for synchronous code: the same policy, the same errors and the
 /// same statistics as [`retry()`](super::retry()), with `std::thread::sleep` between attempts
@@ -16,7 +16,7 @@ use super::{Attempt, Classification, Failure, Jitter, RetryError, RetryPolicy, S
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::{retry_blocking, Classification, RetryPolicy};
+/// use wrangle::retry::{retry_blocking, Classification, RetryPolicy};
 ///
 /// let policy = RetryPolicy::builder().constant(Duration::from_millis(1)).build()?;
 /// let mut calls = 0;
@@ -25,7 +25,7 @@ use super::{Attempt, Classification, Failure, Jitter, RetryError, RetryPolicy, S
 ///     if calls < 3 { Err("flaky") } else { Ok(calls) }
 /// });
 /// assert_eq!(value.unwrap(), 3);
-/// # Ok::<(), wrangle_core::retry::InvalidPolicy>(())
+/// # Ok::<(), wrangle::retry::InvalidPolicy>(())
 /// ```
 ///
 /// # Errors
@@ -59,7 +59,7 @@ pub fn retry_blocking<R, E>(
         let classification = classify(&error);
         let retries_so_far = number - 1;
         let stop = |reason| RetryError {
-            failure: Failure::Error(error),
+            failure: FailedAttempt::Error(error),
             reason,
             stats: super::RetryStats {
                 attempts: number,

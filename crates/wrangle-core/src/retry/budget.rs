@@ -19,7 +19,7 @@ const MILLI: u64 = 1000;
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::retry::RetryBudget;
+/// use wrangle::retry::RetryBudget;
 ///
 /// let budget = RetryBudget::new(2, 0.5);
 /// assert!(budget.try_spend());

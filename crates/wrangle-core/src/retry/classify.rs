@@ -6,7 +6,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::Classification;
+/// use wrangle::retry::Classification;
 ///
 /// fn classify(status: u16, retry_after: Option<u64>) -> Classification {
 ///     match (status, retry_after) {
@@ -18,6 +18,7 @@ use std::time::Duration;
 /// assert_eq!(classify(404, None), Classification::Permanent);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Classification {
     /// Worth retrying after the policy's delay.
     Transient,
@@ -34,7 +35,7 @@ pub enum Classification {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::retry::{Classification, Retryable};
+/// use wrangle::retry::{Classification, Retryable};
 ///
 /// enum ApiError { RateLimited, NotFound }
 /// impl Retryable for ApiError {

@@ -1,16 +1,18 @@
 use std::fmt;
 use std::time::Duration;
 
-/// How an attempt failed.
+/// How an attempt failed: what [`RetryError::failure`] and the
+/// [`before_sleep`](super::Retry::before_sleep) hook see.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure<E> {
+#[non_exhaustive]
+pub enum FailedAttempt<E> {
     /// The attempt returned this error.
     Error(E),
     /// The attempt ran past its timeout, or the call's deadline, and was dropped.
     TimedOut,
 }
 
-impl<E> Failure<E> {
+impl<E> FailedAttempt<E> {
     /// The error, unless the attempt timed out.
     pub fn error(&self) -> Option<&E> {
         match self {
@@ -20,7 +22,7 @@ impl<E> Failure<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for Failure<E> {
+impl<E: fmt::Display> fmt::Display for FailedAttempt<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Error(e) => e.fmt(f),
@@ -31,6 +33,7 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
 
 /// Why a retried call stopped without a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StopReason {
     /// Every retry the policy allows was used.
     Exhausted,
@@ -58,26 +61,42 @@ impl fmt::Display for StopReason {
 /// # Examples
 ///
 /// ```
-/// # use std::time::Duration;
-/// # use wrangle_core::retry::{retry, RetryPolicy};
-/// # let rt = wrangle_core::doctest::ThreadPerTask;
-/// # let policy = RetryPolicy::builder().constant(Duration::from_millis(1)).build().unwrap();
-/// let (value, stats) = futures_lite::future::block_on(
-///     retry(&rt, &policy, |a| async move { if a.is_first() { Err(()) } else { Ok(5) } })
-///         .with_stats(),
-/// )
-/// .unwrap();
-/// assert_eq!((value, stats.attempts), (5, 2));
-/// assert_eq!(stats.total_delay, Duration::from_millis(1));
+/// use std::time::Duration;
+/// use wrangle::retry::{retry, RetryPolicy};
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let policy = RetryPolicy::builder().constant(Duration::from_millis(1)).build().unwrap();
+///     let (value, stats) = retry(&rt, &policy, |a| async move { if a.is_first() { Err(()) } else { Ok(5) } })
+///         .with_stats()
+///         .await
+///         .unwrap();
+///     assert_eq!((value, stats.attempts()), (5, 2));
+///     assert_eq!(stats.total_delay(), Duration::from_millis(1));
+///     assert_eq!(stats.elapsed(), Duration::from_millis(1));
+/// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RetryStats {
+    pub(crate) attempts: u32,
+    pub(crate) total_delay: Duration,
+    pub(crate) elapsed: Duration,
+}
+
+impl RetryStats {
     /// Attempts made, the first one included.
-    pub attempts: u32,
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     /// Time spent sleeping between attempts.
-    pub total_delay: Duration,
+    pub fn total_delay(&self) -> Duration {
+        self.total_delay
+    }
+
     /// Time since the call started (see [`RetryError::elapsed`] for when the clock starts).
-    pub elapsed: Duration,
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
 }
 
 /// A retried call that gave up: the last failure, how many attempts were made, how long it
@@ -85,31 +104,34 @@ pub struct RetryStats {
 ///
 /// # Examples
 ///
+/// Its `Display` is its own layer only ("retry gave up after 4 attempts in 0ns (retries
+/// exhausted)"); the last error is its [`source`](std::error::Error::source), for the error
+/// reporter to print, and [`last_error`](RetryError::last_error) for code.
+///
 /// ```
-/// # use std::time::Duration;
-/// use wrangle_core::retry::{retry, RetryPolicy, StopReason};
-/// # let rt = wrangle_core::doctest::ThreadPerTask;
+/// use std::time::Duration;
+/// use wrangle::retry::{retry, RetryPolicy, StopReason};
 ///
 /// let policy = RetryPolicy::builder().constant(Duration::ZERO).max_retries(3).build()?;
-/// let err = futures_lite::future::block_on(
-///     retry(&rt, &policy, |_| async { Err::<(), _>("down") }),
-/// )
-/// .unwrap_err();
-/// assert_eq!(err.attempts(), 4);
-/// assert_eq!(err.reason(), StopReason::Exhausted);
-/// assert_eq!(err.last_error(), Some(&"down"));
-/// # Ok::<(), wrangle_core::retry::InvalidPolicy>(())
+/// wrangle::sim::run(1, |rt| async move {
+///     let err = retry(&rt, &policy, |_| async { Err::<(), _>("down") }).await.unwrap_err();
+///     assert_eq!(err.attempts(), 4);
+///     assert_eq!(err.reason(), StopReason::Exhausted);
+///     assert_eq!(err.last_error(), Some(&"down"));
+///     assert_eq!(err.to_string(), "retry gave up after 4 attempts in 0ns (retries exhausted)");
+/// });
+/// # Ok::<(), wrangle::retry::InvalidPolicy>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryError<E> {
-    pub(crate) failure: Failure<E>,
+    pub(crate) failure: FailedAttempt<E>,
     pub(crate) reason: StopReason,
     pub(crate) stats: RetryStats,
 }
 
 impl<E> RetryError<E> {
     /// The last attempt's failure.
-    pub fn failure(&self) -> &Failure<E> {
+    pub fn failure(&self) -> &FailedAttempt<E> {
         &self.failure
     }
 
@@ -121,14 +143,14 @@ impl<E> RetryError<E> {
     /// The last attempt's error, unless it timed out.
     pub fn into_last_error(self) -> Option<E> {
         match self.failure {
-            Failure::Error(e) => Some(e),
-            Failure::TimedOut => None,
+            FailedAttempt::Error(e) => Some(e),
+            FailedAttempt::TimedOut => None,
         }
     }
 
     /// Whether the last attempt timed out.
     pub fn timed_out(&self) -> bool {
-        matches!(self.failure, Failure::TimedOut)
+        matches!(self.failure, FailedAttempt::TimedOut)
     }
 
     /// Why the call stopped.
@@ -162,13 +184,21 @@ impl<E> RetryError<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for RetryError<E> {
+/// This layer only: the attempts, the time and why it stopped, and whether the last attempt
+/// timed out. The last error is the [`source`](std::error::Error::source), never repeated here.
+impl<E> fmt::Display for RetryError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let attempts = self.stats.attempts;
+        let plural = if attempts == 1 { "" } else { "s" };
         write!(
             f,
-            "gave up after {} attempt(s) in {:?} ({}): {}",
-            self.stats.attempts, self.stats.elapsed, self.reason, self.failure
-        )
+            "retry gave up after {attempts} attempt{plural} in {:?} ({})",
+            self.stats.elapsed, self.reason
+        )?;
+        if self.timed_out() {
+            f.write_str(": the last attempt timed out")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,7 @@
+use std::borrow::Borrow;
 use std::fmt;
 use std::future::Future;
+use std::marker::{PhantomData, PhantomPinned};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -8,11 +10,11 @@ use pin_project_lite::pin_project;
 
 use super::backoff::delay;
 use super::{
-    AlwaysTransient, Attempt, ByError, Classification, Classify, Failure, Jitter, RetryError,
+    AlwaysTransient, Attempt, ByError, Classification, Classify, FailedAttempt, Jitter, RetryError,
     RetryPolicy, RetryStats, StopReason, When,
 };
-use crate::Timer;
 use crate::time::{Sleep, sleep, sleep_until};
+use crate::{Elapsed, Timer};
 
 /// Retries the future that `factory` makes, as `policy` says, sleeping on `timer`.
 ///
@@ -22,6 +24,12 @@ use crate::time::{Sleep, sleep, sleep_until};
 /// [`RetryError`] with the last failure, the number of attempts, the time taken and why it
 /// stopped. Every counter lives in the returned future, so one policy serves any number of
 /// concurrent calls.
+///
+/// `timer` and `policy` are taken by value, borrowed or owned: `retry(&rt, &policy, ..)`
+/// borrows both (no clone), and `retry(rt.clone(), policy, ..)` gives a future that owns them,
+/// `'static` whenever the factory and its futures are, so it can be spawned, returned or
+/// stored. [`RetryExt::retry`](super::RetryExt::retry) is the method form, `rt.retry(policy,
+/// factory)`, owning a clone of the handle.
 ///
 /// Before the call starts, the returned [`Retry`] can be told which errors to retry
 /// ([`when`](Retry::when), [`classify`](Retry::classify),
@@ -33,6 +41,14 @@ use crate::time::{Sleep, sleep, sleep_until};
 /// The delays, their jitter, and the deadline come from `timer`: under wrangle-sim they are
 /// exact and reproducible.
 ///
+/// # A timeout per attempt belongs in the policy
+///
+/// Use [`RetryPolicyBuilder::attempt_timeout`](super::RetryPolicyBuilder::attempt_timeout):
+/// an attempt cut by it is retried like any other failure. An attempt wrapped in a timeout of
+/// its own (`|_| call().timeout(&rt, d)`) does not compile: its output would be
+/// `Ok(Err(e))` for a failed call, a success as far as a retry can tell, so its errors would
+/// never be retried. See [the module docs](super#timeouts-per-attempt).
+///
 /// # Cancellation
 ///
 /// Dropping the future drops the attempt in flight, or the sleep, and stops retrying. An
@@ -40,18 +56,18 @@ use crate::time::{Sleep, sleep, sleep_until};
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S9, on virtual time: a call that always fails is tried 4 times, after delays
-/// of 0.1, 0.2 and 0.4 s.
+/// A call that always fails, on virtual time, is tried 4 times, after delays of 0.1, 0.2 and
+/// 0.4 s.
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::{retry, RetryPolicy};
+/// use wrangle::retry::{retry, RetryPolicy};
 ///
 /// let policy = RetryPolicy::builder()
 ///     .exponential(Duration::from_millis(100), 2.0)
 ///     .max_retries(3)
 ///     .build()?;
-/// wrangle_sim::run(9, |rt| async move {
+/// wrangle::sim::run(9, |rt| async move {
 ///     let err = retry(&rt, &policy, |_attempt| async { Err::<(), _>("service unavailable") })
 ///         .await
 ///         .unwrap_err();
@@ -59,38 +75,127 @@ use crate::time::{Sleep, sleep, sleep_until};
 ///     assert_eq!(err.total_delay(), Duration::from_millis(700));
 ///     assert_eq!(rt.elapsed(), Duration::from_millis(700));
 /// });
-/// # Ok::<(), wrangle_core::retry::InvalidPolicy>(())
+/// # Ok::<(), wrangle::retry::InvalidPolicy>(())
 /// ```
-pub fn retry<'a, T, F, Fut, R, E>(
-    timer: &'a T,
-    policy: &'a RetryPolicy,
+///
+/// Owned parts make a `'static` future, one that can be spawned:
+///
+/// ```
+/// use std::time::Duration;
+/// use wrangle::Spawn;
+/// use wrangle::retry::{retry, RetryPolicy};
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let policy = RetryPolicy::builder().constant(Duration::from_millis(10)).build().unwrap();
+///     let task = rt.spawn(retry(rt.clone(), policy, |attempt| async move {
+///         if attempt.number() < 3 { Err("busy") } else { Ok(attempt.number()) }
+///     }));
+///     assert_eq!(task.await.unwrap(), 3);
+/// });
+/// ```
+pub fn retry<T, P, F, Fut, R, E, Shape>(
+    timer: T,
+    policy: P,
     factory: F,
-) -> Retry<'a, T, F, Fut, AlwaysTransient, NoHook>
+) -> Retry<T, P, F, Fut, AlwaysTransient, NoHook, ValueOnly>
 where
     T: Timer,
+    P: Borrow<RetryPolicy>,
     // `FnMut` rather than `MakeAttempt` here, so closure arguments are inferred.
     F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<R, E>>,
+    Result<R, E>: AttemptOutput<Shape>,
 {
     Retry::new(timer, policy, factory)
 }
 
-impl<'a, T: Timer, F, Fut> Retry<'a, T, F, Fut, AlwaysTransient, NoHook> {
-    pub(crate) fn new(timer: &'a T, policy: &'a RetryPolicy, factory: F) -> Self {
+impl<T: Timer, P, F, Fut> Retry<T, P, F, Fut, AlwaysTransient, NoHook, ValueOnly> {
+    pub(crate) fn new(timer: T, policy: P, factory: F) -> Self {
         Retry {
             timer,
             policy,
             factory,
             classify: AlwaysTransient,
             hook: NoHook,
+            report: PhantomData,
             stats: RetryStats::default(),
             start: None,
             deadline: None,
             previous_delay: None,
-            wants_stats: false,
             last: None,
             state: State::Start,
+            _pinned: PhantomPinned,
         }
+    }
+}
+
+/// The output of an attempt that [`retry()`](super::retry()) accepts: every `Result<R, E>`,
+/// except an attempt that wrapped itself in a timeout, `Result<Result<R, E>, Elapsed>`.
+///
+/// That shape is the timeout-inside-retry trap: a failed call inside the timeout arrives as
+/// `Ok(Err(e))`, a success as far as a retry can tell, so it would never be retried. So it
+/// does not compile ("type annotations needed: multiple impls satisfying
+/// `Result<Result<_, _>, Elapsed>: AttemptOutput<_>`"). Give the policy the timeout instead,
+/// [`RetryPolicyBuilder::attempt_timeout`](super::RetryPolicyBuilder::attempt_timeout), or
+/// flatten the two errors yourself (`async { call().timeout(&rt, d).await? }` with
+/// `E: From<Elapsed>`). See [the module docs](super#timeouts-per-attempt).
+///
+/// Sealed: `Shape` is a marker only wrangle names, and nothing to implement.
+pub trait AttemptOutput<Shape>: sealed::Sealed {}
+
+impl<R, E> sealed::Sealed for Result<R, E> {}
+impl<R, E> AttemptOutput<sealed::Plain> for Result<R, E> {}
+impl<R, E> AttemptOutput<sealed::UseThePolicysAttemptTimeout> for Result<Result<R, E>, Elapsed> {}
+
+mod sealed {
+    #![allow(unreachable_pub)]
+    pub trait Sealed {}
+    /// Any `Result`.
+    #[derive(Debug)]
+    pub struct Plain;
+    /// A `Result` inside a timeout's: its second impl makes the shape ambiguous, so a retry
+    /// of it does not compile.
+    #[derive(Debug)]
+    pub struct UseThePolicysAttemptTimeout;
+}
+
+/// What a [`Retry`] resolves to on success: the value alone ([`ValueOnly`], the default), or
+/// the value and its [`RetryStats`] ([`ValueAndStats`], after
+/// [`with_stats`](Retry::with_stats)). Sealed.
+pub trait Report<R>: sealed::Sealed {
+    /// The success output.
+    type Output;
+    #[doc(hidden)]
+    const WANTS_STATS: bool;
+    #[doc(hidden)]
+    fn report(value: R, stats: RetryStats) -> Self::Output;
+}
+
+/// The success output of a [`Retry`] is the value alone (the default).
+#[derive(Debug, Clone, Copy)]
+pub struct ValueOnly(());
+
+/// The success output of a [`Retry`] is `(value, RetryStats)`: see
+/// [`with_stats`](Retry::with_stats).
+#[derive(Debug, Clone, Copy)]
+pub struct ValueAndStats(());
+
+impl sealed::Sealed for ValueOnly {}
+impl sealed::Sealed for ValueAndStats {}
+
+impl<R> Report<R> for ValueOnly {
+    type Output = R;
+    const WANTS_STATS: bool = false;
+    fn report(value: R, _: RetryStats) -> R {
+        value
+    }
+}
+
+impl<R> Report<R> for ValueAndStats {
+    type Output = (R, RetryStats);
+    const WANTS_STATS: bool = true;
+    fn report(value: R, stats: RetryStats) -> (R, RetryStats) {
+        (value, stats)
     }
 }
 
@@ -107,14 +212,14 @@ impl<F: FnMut(Attempt) -> Fut, Fut> MakeAttempt<Fut> for F {
 }
 
 /// Called before each sleep with the failure, the attempt that failed and the delay to come.
-/// Implemented for every `FnMut(&Failure<E>, &Attempt, Duration)`.
+/// Implemented for every `FnMut(&FailedAttempt<E>, &Attempt, Duration)`.
 pub trait BeforeSleep<E> {
     /// Observes one retry.
-    fn before_sleep(&mut self, failure: &Failure<E>, attempt: &Attempt, delay: Duration);
+    fn before_sleep(&mut self, failure: &FailedAttempt<E>, attempt: &Attempt, delay: Duration);
 }
 
-impl<E, H: FnMut(&Failure<E>, &Attempt, Duration)> BeforeSleep<E> for H {
-    fn before_sleep(&mut self, failure: &Failure<E>, attempt: &Attempt, delay: Duration) {
+impl<E, H: FnMut(&FailedAttempt<E>, &Attempt, Duration)> BeforeSleep<E> for H {
+    fn before_sleep(&mut self, failure: &FailedAttempt<E>, attempt: &Attempt, delay: Duration) {
         self(failure, attempt, delay);
     }
 }
@@ -124,7 +229,7 @@ impl<E, H: FnMut(&Failure<E>, &Attempt, Duration)> BeforeSleep<E> for H {
 pub struct NoHook;
 
 impl<E> BeforeSleep<E> for NoHook {
-    fn before_sleep(&mut self, _: &Failure<E>, _: &Attempt, _: Duration) {}
+    fn before_sleep(&mut self, _: &FailedAttempt<E>, _: &Attempt, _: Duration) {}
 }
 
 pin_project! {
@@ -148,86 +253,184 @@ pin_project! {
 }
 
 pin_project! {
-    /// Future for the [`retry()`] function.
+    /// Future for the [`retry()`] function and the
+    /// [`RetryExt::retry`](super::RetryExt::retry) method.
+    ///
+    /// Configured by value before it is first polled ([`when`](Retry::when),
+    /// [`classify`](Retry::classify), [`before_sleep`](Retry::before_sleep),
+    /// [`with_stats`](Retry::with_stats)); it is `!Unpin`, so once polled it cannot be
+    /// configured any more.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct Retry<'a, T: Timer, F, Fut, C, H> {
-        timer: &'a T,
-        policy: &'a RetryPolicy,
+    pub struct Retry<T: Timer, P, F, Fut, C, H, S = ValueOnly> {
+        timer: T,
+        policy: P,
         factory: F,
         classify: C,
         hook: H,
+        report: PhantomData<fn() -> S>,
         stats: RetryStats,
         start: Option<Instant>,
         deadline: Option<Instant>,
         previous_delay: Option<Duration>,
-        wants_stats: bool,
         last: Option<Attempt>,
         #[pin]
         state: State<Fut, T>,
+        #[pin]
+        _pinned: PhantomPinned,
     }
 }
 
-impl<'a, T: Timer, F, Fut, C, H> Retry<'a, T, F, Fut, C, H> {
+impl<T: Timer, P, F, Fut, C, H, S> Retry<T, P, F, Fut, C, H, S> {
     /// Retries only the errors for which `predicate` returns `true`; any other error stops
     /// the call at once ([`StopReason::Permanent`]).
-    pub fn when<P>(self, predicate: P) -> Retry<'a, T, F, Fut, When<P>, H> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::retry::{retry, RetryPolicy, StopReason};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let policy = RetryPolicy::default();
+    ///     let err = retry(&rt, &policy, |_| async { Err::<(), _>(404) })
+    ///         .when(|status: &u16| *status >= 500)
+    ///         .await
+    ///         .unwrap_err();
+    ///     assert_eq!((err.attempts(), err.reason()), (1, StopReason::Permanent));
+    /// });
+    /// ```
+    pub fn when<Q>(self, predicate: Q) -> Retry<T, P, F, Fut, When<Q>, H, S> {
         self.classify(When(predicate))
     }
 
     /// Lets `classifier` decide, error by error: transient, permanent, or retry after a
     /// server's hint (HTTP `Retry-After`), which sets the next delay, capped by the policy's
     /// maximum delay and its deadline.
-    pub fn classify<C2>(self, classifier: C2) -> Retry<'a, T, F, Fut, C2, H> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::retry::{retry, Classification, RetryPolicy};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let policy = RetryPolicy::default();
+    ///     let value = retry(&rt, &policy, |a| async move {
+    ///         if a.is_first() { Err(Some(Duration::from_secs(2))) } else { Ok("served") }
+    ///     })
+    ///     .classify(|retry_after: &Option<Duration>| match retry_after {
+    ///         Some(after) => Classification::RetryAfter(*after),
+    ///         None => Classification::Transient,
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    ///     assert_eq!(value, "served");
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(2)); // the server's hint
+    /// });
+    /// ```
+    pub fn classify<C2>(self, classifier: C2) -> Retry<T, P, F, Fut, C2, H, S> {
         Retry {
             timer: self.timer,
             policy: self.policy,
             factory: self.factory,
             classify: classifier,
             hook: self.hook,
+            report: PhantomData,
             stats: self.stats,
             start: self.start,
             deadline: self.deadline,
             previous_delay: self.previous_delay,
-            wants_stats: self.wants_stats,
             last: self.last,
             state: self.state,
+            _pinned: PhantomPinned,
         }
     }
 
     /// Lets the error decide, through its [`Retryable`](super::Retryable) implementation.
-    pub fn classify_by_error(self) -> Retry<'a, T, F, Fut, ByError, H> {
+    pub fn classify_by_error(self) -> Retry<T, P, F, Fut, ByError, H, S> {
         self.classify(ByError)
     }
 
     /// Calls `hook` before each sleep with the failure, the attempt that failed, and the delay.
-    pub fn before_sleep<H2>(self, hook: H2) -> Retry<'a, T, F, Fut, C, H2> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::retry::{retry, Attempt, FailedAttempt, RetryPolicy};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let policy = RetryPolicy::builder().constant(Duration::from_millis(5)).build().unwrap();
+    ///     let mut log = Vec::new();
+    ///     let _ = retry(&rt, &policy, |a| async move { if a.number() < 3 { Err("busy") } else { Ok(()) } })
+    ///         .before_sleep(|failed: &FailedAttempt<&str>, attempt: &Attempt, delay: Duration| {
+    ///             log.push(format!("attempt {} failed ({failed}); retrying in {delay:?}", attempt.number()));
+    ///         })
+    ///         .await;
+    ///     assert_eq!(log.len(), 2);
+    /// });
+    /// ```
+    pub fn before_sleep<H2>(self, hook: H2) -> Retry<T, P, F, Fut, C, H2, S> {
         Retry {
             timer: self.timer,
             policy: self.policy,
             factory: self.factory,
             classify: self.classify,
             hook,
+            report: PhantomData,
             stats: self.stats,
             start: self.start,
             deadline: self.deadline,
             previous_delay: self.previous_delay,
-            wants_stats: self.wants_stats,
             last: self.last,
             state: self.state,
+            _pinned: PhantomPinned,
         }
     }
 
-    /// Reports [`RetryStats`] with the value on success too (failures always carry them).
-    /// Starts the clock when the call starts.
-    pub fn with_stats(mut self) -> WithStats<'a, T, F, Fut, C, H> {
-        self.wants_stats = true;
-        WithStats { inner: self }
+    /// Reports [`RetryStats`] with the value on success too (failures always carry them): the
+    /// future resolves to `Result<(R, RetryStats), RetryError<E>>`. Starts the clock when the
+    /// call starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::retry::{retry, RetryPolicy};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let policy = RetryPolicy::builder().constant(Duration::from_millis(1)).build().unwrap();
+    ///     let (value, stats) = retry(&rt, &policy, |a| async move { if a.is_first() { Err(()) } else { Ok(5) } })
+    ///         .with_stats()
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!((value, stats.attempts()), (5, 2));
+    ///     assert_eq!(stats.total_delay(), Duration::from_millis(1));
+    /// });
+    /// ```
+    pub fn with_stats(self) -> Retry<T, P, F, Fut, C, H, ValueAndStats> {
+        Retry {
+            timer: self.timer,
+            policy: self.policy,
+            factory: self.factory,
+            classify: self.classify,
+            hook: self.hook,
+            report: PhantomData,
+            stats: self.stats,
+            start: self.start,
+            deadline: self.deadline,
+            previous_delay: self.previous_delay,
+            last: self.last,
+            state: self.state,
+            _pinned: PhantomPinned,
+        }
     }
 }
 
-impl<T, F, Fut, R, E, C, H> Retry<'_, T, F, Fut, C, H>
+impl<T, P, F, Fut, R, E, C, H, S> Retry<T, P, F, Fut, C, H, S>
 where
     T: Timer,
+    P: Borrow<RetryPolicy>,
     F: MakeAttempt<Fut>,
     Fut: Future<Output = Result<R, E>>,
     C: Classify<E>,
@@ -236,17 +439,20 @@ where
     fn poll_stats(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
+        wants_stats: bool,
     ) -> Poll<Result<(R, RetryStats), RetryError<E>>> {
         let mut this = self.project();
+        let timer: &T = this.timer;
+        let policy: &RetryPolicy = Borrow::borrow(&*this.policy);
         // Retries started in this poll, whatever their delay: see `RETRIES_PER_POLL`.
         let mut retries = 0;
         loop {
             match this.state.as_mut().project() {
                 StateProj::Start => {
-                    let p: &RetryPolicy = this.policy;
+                    let p = policy;
                     let needs_clock =
-                        *this.wants_stats || p.deadline.is_some() || p.attempt_timeout.is_some();
-                    let now = needs_clock.then(|| this.timer.now());
+                        wants_stats || p.deadline.is_some() || p.attempt_timeout.is_some();
+                    let now = needs_clock.then(|| timer.now());
                     if let Some(now) = now {
                         *this.start = Some(now);
                         *this.deadline = p.deadline.and_then(|d| now.checked_add(d));
@@ -257,7 +463,7 @@ where
                         previous_delay: None,
                     };
                     start_attempt(
-                        *this.timer,
+                        timer,
                         p,
                         this.factory,
                         *this.deadline,
@@ -276,23 +482,22 @@ where
                     let failure = match future.poll(cx) {
                         Poll::Ready(Ok(value)) => {
                             this.state.set(State::Done);
-                            if let Some(budget) = &this.policy.budget {
+                            if let Some(budget) = &policy.budget {
                                 budget.deposit();
                             }
                             if let Some(start) = *this.start {
-                                this.stats.elapsed =
-                                    this.timer.now().saturating_duration_since(start);
+                                this.stats.elapsed = timer.now().saturating_duration_since(start);
                             }
                             return Poll::Ready(Ok((value, *this.stats)));
                         }
-                        Poll::Ready(Err(e)) => Failure::Error(e),
+                        Poll::Ready(Err(e)) => FailedAttempt::Error(e),
                         Poll::Pending => match timeout.as_mut().map(Pin::as_mut) {
                             // The clock is checked as well as the sleep: a runtime's
                             // cooperative budget can keep the sleep pending past its deadline.
                             Some(t) => {
-                                let due = t.deadline().is_some_and(|d| this.timer.now() >= d);
+                                let due = t.deadline().is_some_and(|d| timer.now() >= d);
                                 if t.poll(cx).is_ready() || due {
-                                    Failure::TimedOut
+                                    FailedAttempt::TimedOut
                                 } else {
                                     return Poll::Pending;
                                 }
@@ -304,12 +509,12 @@ where
                     this.state.set(State::Done);
                     *this.last = Some(attempt);
                     let classification = match &failure {
-                        Failure::Error(e) => this.classify.classify(e),
-                        Failure::TimedOut => Classification::Transient,
+                        FailedAttempt::Error(e) => this.classify.classify(e),
+                        FailedAttempt::TimedOut => Classification::Transient,
                     };
                     match next_delay(
-                        *this.timer,
-                        this.policy,
+                        timer,
+                        policy,
                         *this.previous_delay,
                         &mut *this.start,
                         *this.deadline,
@@ -322,7 +527,7 @@ where
                                 target: "wrangle::retry",
                                 attempt = attempt.number,
                                 delay_ms = delay.as_millis() as u64,
-                                timed_out = matches!(failure, Failure::TimedOut),
+                                timed_out = matches!(failure, FailedAttempt::TimedOut),
                                 "attempt failed; retrying"
                             );
                             this.stats.total_delay = this.stats.total_delay.saturating_add(delay);
@@ -331,8 +536,8 @@ where
                                 // Retry at once: a runtime's timer would round a zero sleep up
                                 // to its next tick (a whole millisecond on tokio).
                                 next_attempt(
-                                    *this.timer,
-                                    this.policy,
+                                    timer,
+                                    policy,
                                     this.factory,
                                     *this.start,
                                     *this.deadline,
@@ -350,9 +555,9 @@ where
                                     return Poll::Pending;
                                 }
                             } else {
-                                let now = now.unwrap_or_else(|| this.timer.now());
+                                let now = now.unwrap_or_else(|| timer.now());
                                 this.state.set(State::Sleeping {
-                                    sleep: Box::pin(sleep_until_or_never(*this.timer, now, delay)),
+                                    sleep: Box::pin(sleep_until_or_never(timer, now, delay)),
                                     started_at: now,
                                 });
                             }
@@ -365,8 +570,7 @@ where
                                 "giving up"
                             );
                             if let Some(start) = *this.start {
-                                this.stats.elapsed =
-                                    this.timer.now().saturating_duration_since(start);
+                                this.stats.elapsed = timer.now().saturating_duration_since(start);
                             }
                             return Poll::Ready(Err(RetryError {
                                 failure,
@@ -384,8 +588,8 @@ where
                     // clock read is needed only for a per-attempt timeout.
                     let woke = Some(sleep.deadline().unwrap_or(*started_at));
                     next_attempt(
-                        *this.timer,
-                        this.policy,
+                        timer,
+                        policy,
                         this.factory,
                         *this.start,
                         *this.deadline,
@@ -541,58 +745,31 @@ fn next_delay<T: Timer>(
     Ok((now, delay))
 }
 
-impl<T, F, Fut, R, E, C, H> Future for Retry<'_, T, F, Fut, C, H>
+impl<T, P, F, Fut, R, E, C, H, S> Future for Retry<T, P, F, Fut, C, H, S>
 where
     T: Timer,
+    P: Borrow<RetryPolicy>,
     F: MakeAttempt<Fut>,
     Fut: Future<Output = Result<R, E>>,
     C: Classify<E>,
     H: BeforeSleep<E>,
+    S: Report<R>,
 {
-    type Output = Result<R, RetryError<E>>;
+    type Output = Result<S::Output, RetryError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.poll_stats(cx).map(|r| r.map(|(value, _)| value))
+        self.poll_stats(cx, S::WANTS_STATS)
+            .map(|r| r.map(|(value, stats)| S::report(value, stats)))
     }
 }
 
-impl<T: Timer, F, Fut, C, H> fmt::Debug for Retry<'_, T, F, Fut, C, H> {
+impl<T: Timer, P: Borrow<RetryPolicy>, F, Fut, C, H, S> fmt::Debug
+    for Retry<T, P, F, Fut, C, H, S>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Retry")
-            .field("policy", self.policy)
+            .field("policy", self.policy.borrow())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
-    }
-}
-
-pin_project! {
-    /// Future for the [`Retry::with_stats`] method.
-    #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct WithStats<'a, T: Timer, F, Fut, C, H> {
-        #[pin]
-        inner: Retry<'a, T, F, Fut, C, H>,
-    }
-}
-
-impl<T, F, Fut, R, E, C, H> Future for WithStats<'_, T, F, Fut, C, H>
-where
-    T: Timer,
-    F: MakeAttempt<Fut>,
-    Fut: Future<Output = Result<R, E>>,
-    C: Classify<E>,
-    H: BeforeSleep<E>,
-{
-    type Output = Result<(R, RetryStats), RetryError<E>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll_stats(cx)
-    }
-}
-
-impl<T: Timer, F, Fut, C, H> fmt::Debug for WithStats<'_, T, F, Fut, C, H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WithStats")
-            .field("inner", &self.inner)
-            .finish()
     }
 }

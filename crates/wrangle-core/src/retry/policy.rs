@@ -34,11 +34,11 @@ pub const DEFAULT_BACKOFF: Backoff = Backoff::Exponential {
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S9: base delay 0.1 s, doubling, at most 3 retries.
+/// Base delay 0.1 s, doubling, at most 3 retries (docs/scenarios.md, S9).
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::{Jitter, RetryPolicy};
+/// use wrangle::retry::{Jitter, RetryPolicy};
 ///
 /// let policy = RetryPolicy::builder()
 ///     .exponential(Duration::from_millis(100), 2.0)
@@ -46,7 +46,7 @@ pub const DEFAULT_BACKOFF: Backoff = Backoff::Exponential {
 ///     .jitter(Jitter::Full)
 ///     .build()?;
 /// assert_eq!(policy.max_retries(), 3);
-/// # Ok::<(), wrangle_core::retry::InvalidPolicy>(())
+/// # Ok::<(), wrangle::retry::InvalidPolicy>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -106,7 +106,8 @@ impl RetryPolicy {
         self.deadline
     }
 
-    /// The timeout of each attempt.
+    /// The timeout of each attempt: see
+    /// [`RetryPolicyBuilder::attempt_timeout`].
     pub fn attempt_timeout(&self) -> Option<Duration> {
         self.attempt_timeout
     }
@@ -123,7 +124,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = wrangle_core::retry::RetryPolicy::default();
+    /// let policy = wrangle::retry::RetryPolicy::default();
     /// let delays: Vec<_> = (0..3).map(|k| policy.base_delay(k)).collect();
     /// assert_eq!(delays, [100, 200, 400].map(Duration::from_millis));
     /// ```
@@ -139,7 +140,7 @@ impl RetryPolicy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::RetryPolicy;
+/// use wrangle::retry::RetryPolicy;
 ///
 /// let err = RetryPolicy::builder()
 ///     .exponential(Duration::from_millis(100), 0.5)
@@ -216,7 +217,35 @@ impl RetryPolicyBuilder {
     }
 
     /// A timeout for each attempt: an attempt still running after it is dropped and counts as
-    /// a transient failure. `Duration::MAX` means none.
+    /// a transient failure, retried like an error. `Duration::MAX` means none.
+    ///
+    /// This is the way to time attempts out. An attempt wrapped in a timeout of its own
+    /// (`|_| call().timeout(&rt, d)`) does not compile: a failed call would arrive as
+    /// `Ok(Err(e))` and never be retried (see [the module docs](super#timeouts-per-attempt)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::retry::{retry, RetryPolicy, StopReason};
+    ///
+    /// let policy = RetryPolicy::builder()
+    ///     .constant(Duration::ZERO)
+    ///     .attempt_timeout(Duration::from_secs(2))
+    ///     .max_retries(2)
+    ///     .build()?;
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let slow = |_| async {
+    ///         wrangle::sleep(&rt, Duration::from_secs(60)).await;
+    ///         Ok::<_, std::io::Error>("late")
+    ///     };
+    ///     let err = retry(&rt, &policy, slow).await.unwrap_err();
+    ///     assert!(err.timed_out());
+    ///     assert_eq!((err.attempts(), err.reason()), (3, StopReason::Exhausted));
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(6));
+    /// });
+    /// # Ok::<(), wrangle::retry::InvalidPolicy>(())
+    /// ```
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.policy.attempt_timeout = (timeout != Duration::MAX).then_some(timeout);
         self
@@ -264,7 +293,7 @@ impl RetryPolicyBuilder {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::{InvalidPolicy, RetryPolicy};
+/// use wrangle::retry::{InvalidPolicy, RetryPolicy};
 ///
 /// let err = RetryPolicy::builder().deadline(Duration::ZERO).build().unwrap_err();
 /// assert_eq!(err, InvalidPolicy::ZeroDeadline);

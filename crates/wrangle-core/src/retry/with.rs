@@ -1,3 +1,4 @@
+use std::borrow::Borrow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,8 +9,8 @@ use pin_project_lite::pin_project;
 
 use super::future::{MakeAttempt, NoHook};
 use super::{
-    AlwaysTransient, Attempt, Classification, Classify, Failure, Retry, RetryError, RetryPolicy,
-    When,
+    AlwaysTransient, Attempt, AttemptOutput, Classification, Classify, FailedAttempt, Retry,
+    RetryError, RetryPolicy, When,
 };
 use crate::Timer;
 
@@ -25,39 +26,41 @@ use crate::Timer;
 ///
 /// As [`retry()`](super::retry()); dropping the future drops the context with the attempt in flight.
 ///
+/// `timer` and `policy` are borrowed or owned, as for [`retry()`](super::retry()): owned,
+/// the future is `'static` whenever the context, the factory and its futures are.
+///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::retry::{retry_with, RetryPolicy};
+/// use wrangle::retry::{retry_with, RetryPolicy};
 ///
-/// # let rt = wrangle_core::doctest::ThreadPerTask;
 /// let policy = RetryPolicy::builder().constant(Duration::ZERO).build()?;
-/// let log: Vec<u32> = Vec::new(); // not Clone-free in general: moved, not cloned
-/// let (log, outcome) = futures_lite::future::block_on(retry_with(
-///     &rt,
-///     &policy,
-///     log,
-///     |mut log: Vec<u32>, attempt| async move {
+/// wrangle::sim::run(1, |rt| async move {
+///     let log: Vec<u32> = Vec::new(); // moved from attempt to attempt, never cloned
+///     let (log, outcome) = retry_with(&rt, &policy, log, |mut log: Vec<u32>, attempt| async move {
 ///         log.push(attempt.number());
 ///         let outcome = if attempt.number() < 3 { Err("busy") } else { Ok("sent") };
 ///         (log, outcome)
-///     },
-/// ));
-/// assert_eq!(outcome.unwrap(), "sent");
-/// assert_eq!(log.unwrap(), [1, 2, 3]);
-/// # Ok::<(), wrangle_core::retry::InvalidPolicy>(())
+///     })
+///     .await;
+///     assert_eq!(outcome.unwrap(), "sent");
+///     assert_eq!(log.unwrap(), [1, 2, 3]);
+/// });
+/// # Ok::<(), wrangle::retry::InvalidPolicy>(())
 /// ```
-pub fn retry_with<'a, T, Ctx, F, Fut, R, E>(
-    timer: &'a T,
-    policy: &'a RetryPolicy,
+pub fn retry_with<T, P, Ctx, F, Fut, R, E, Shape>(
+    timer: T,
+    policy: P,
     context: Ctx,
     factory: F,
-) -> RetryWith<'a, T, Ctx, F, Fut, AlwaysTransient>
+) -> RetryWith<T, P, Ctx, F, Fut, AlwaysTransient>
 where
     T: Timer,
+    P: Borrow<RetryPolicy>,
     F: FnMut(Ctx, Attempt) -> Fut,
     Fut: Future<Output = (Ctx, Result<R, E>)>,
+    Result<R, E>: AttemptOutput<Shape>,
 {
     let slot = Arc::new(Mutex::new(Some(context)));
     let threaded = Threaded {
@@ -72,22 +75,25 @@ where
 
 pin_project! {
     /// Future for the [`retry_with()`] function.
+    ///
+    /// Configured by value before it is first polled ([`when`](RetryWith::when),
+    /// [`classify`](RetryWith::classify)); `!Unpin`, so once polled it cannot be configured.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct RetryWith<'a, T: Timer, Ctx, F, Fut, C> {
+    pub struct RetryWith<T: Timer, P, Ctx, F, Fut, C> {
         #[pin]
-        inner: Retry<'a, T, Threaded<F, Ctx>, Attempted<Fut, Ctx>, Lift<C>, NoHook>,
+        inner: Retry<T, P, Threaded<F, Ctx>, Attempted<Fut, Ctx>, Lift<C>, NoHook>,
         slot: Arc<Mutex<Option<Ctx>>>,
     }
 }
 
-impl<'a, T: Timer, Ctx, F, Fut, C> RetryWith<'a, T, Ctx, F, Fut, C> {
+impl<T: Timer, P, Ctx, F, Fut, C> RetryWith<T, P, Ctx, F, Fut, C> {
     /// Retries only the errors for which `predicate` returns `true`, as [`Retry::when`].
-    pub fn when<P>(self, predicate: P) -> RetryWith<'a, T, Ctx, F, Fut, When<P>> {
+    pub fn when<Q>(self, predicate: Q) -> RetryWith<T, P, Ctx, F, Fut, When<Q>> {
         self.classify(When(predicate))
     }
 
     /// Lets `classifier` decide, error by error, as [`Retry::classify`].
-    pub fn classify<C2>(self, classifier: C2) -> RetryWith<'a, T, Ctx, F, Fut, C2> {
+    pub fn classify<C2>(self, classifier: C2) -> RetryWith<T, P, Ctx, F, Fut, C2> {
         RetryWith {
             inner: self.inner.classify(Lift(classifier)),
             slot: self.slot,
@@ -95,9 +101,10 @@ impl<'a, T: Timer, Ctx, F, Fut, C> RetryWith<'a, T, Ctx, F, Fut, C> {
     }
 }
 
-impl<T, Ctx, F, Fut, R, E, C> Future for RetryWith<'_, T, Ctx, F, Fut, C>
+impl<T, P, Ctx, F, Fut, R, E, C> Future for RetryWith<T, P, Ctx, F, Fut, C>
 where
     T: Timer,
+    P: Borrow<RetryPolicy>,
     F: FnMut(Ctx, Attempt) -> Fut,
     Fut: Future<Output = (Ctx, Result<R, E>)>,
     C: Classify<E>,
@@ -117,9 +124,9 @@ where
             .take();
         let outcome = outcome.map_err(|err| RetryError {
             failure: match err.failure {
-                Failure::Error(Some(e)) => Failure::Error(e),
+                FailedAttempt::Error(Some(e)) => FailedAttempt::Error(e),
                 // The context went with an attempt that timed out.
-                Failure::Error(None) | Failure::TimedOut => Failure::TimedOut,
+                FailedAttempt::Error(None) | FailedAttempt::TimedOut => FailedAttempt::TimedOut,
             },
             reason: err.reason,
             stats: err.stats,
@@ -128,7 +135,9 @@ where
     }
 }
 
-impl<T: Timer, Ctx, F, Fut, C> fmt::Debug for RetryWith<'_, T, Ctx, F, Fut, C> {
+impl<T: Timer, P: Borrow<RetryPolicy>, Ctx, F, Fut, C> fmt::Debug
+    for RetryWith<T, P, Ctx, F, Fut, C>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryWith")
             .field("inner", &self.inner)

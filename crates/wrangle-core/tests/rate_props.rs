@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use wrangle_core::Spawn;
-use wrangle_core::limit::{Quota, RateLimiter};
+use wrangle_core::rate::{Quota, RateLimiter};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]

@@ -12,12 +12,12 @@ use crate::Timer;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::limit::{Quota, RateLimiter, Throttled};
+/// use wrangle::rate::{Quota, RateLimiter, Throttled};
 ///
-/// wrangle_sim::run(0, |rt| async move {
-///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(10).unwrap());
+/// wrangle::sim::run(0, |rt| async move {
+///     let limiter = RateLimiter::new(&rt, Quota::per_second(10).unwrap());
 ///     let calls = Throttled::new((0..3).map(|i| async move { i }), &limiter);
-///     assert_eq!(wrangle_core::gather(calls).await, [0, 1, 2]);
+///     assert_eq!(wrangle::gather(calls).await, [0, 1, 2]);
 ///     assert_eq!(rt.elapsed(), Duration::from_millis(200));
 /// });
 /// ```

@@ -11,7 +11,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::limit::Quota;
+/// use wrangle::rate::Quota;
 ///
 /// let q = Quota::per_second(10)?.burst(5)?;
 /// assert_eq!(q.interval(), Duration::from_millis(100));
@@ -19,7 +19,7 @@ use std::time::Duration;
 /// // "at least 0.5 s between two requests":
 /// let polite = Quota::with_interval(Duration::from_millis(500))?;
 /// assert_eq!(polite.burst_size(), 1);
-/// # Ok::<(), wrangle_core::limit::InvalidQuota>(())
+/// # Ok::<(), wrangle::rate::InvalidQuota>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
@@ -95,11 +95,11 @@ impl Quota {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::limit::Quota;
+    /// use wrangle::rate::Quota;
     ///
     /// let q = Quota::with_interval(Duration::from_millis(500))?;
     /// assert_eq!(q.slowed(2).interval(), Duration::from_secs(1));
-    /// # Ok::<(), wrangle_core::limit::InvalidQuota>(())
+    /// # Ok::<(), wrangle::rate::InvalidQuota>(())
     /// ```
     pub fn slowed(self, factor: u32) -> Self {
         Self {
@@ -125,7 +125,7 @@ impl Quota {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::limit::{InvalidQuota, Quota};
+/// use wrangle::rate::{InvalidQuota, Quota};
 ///
 /// assert_eq!(Quota::per_second(0), Err(InvalidQuota::ZeroRate));
 /// assert!(InvalidQuota::ZeroBurst.to_string().contains("burst"));

@@ -25,6 +25,12 @@ use crate::time::{Sleep, sleep, sleep_until};
 /// - [`throttle`](RateLimiter::throttle) wraps a future so it starts only once admitted;
 ///   with [`gather`](crate::gather()) this gives concurrency and rate limits together.
 ///
+/// The futures of `acquire` and `throttle` borrow the limiter; their owning twins,
+/// [`acquire_owned`](RateLimiter::acquire_owned) and
+/// [`throttle_owned`](RateLimiter::throttle_owned), hold a clone of it instead (an `Arc`
+/// increment), so they are `'static` whenever the timer (and the throttled future) are: they
+/// can be spawned, returned or stored, as tokio's `Semaphore::acquire_owned`.
+///
 /// Cheap to clone: clones share the schedule. Under wrangle-sim every admission is exact.
 ///
 /// # Cancellation
@@ -36,18 +42,18 @@ use crate::time::{Sleep, sleep, sleep_until};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::limit::{Quota, RateLimiter};
+/// use wrangle::rate::{Quota, RateLimiter};
 ///
-/// wrangle_sim::run(1, |rt| async move {
-///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2)?);
+/// wrangle::sim::run(1, |rt| async move {
+///     let limiter = RateLimiter::new(&rt, Quota::per_second(2)?);
 ///     for _ in 0..5 {
 ///         limiter.acquire().await;
 ///     }
 ///     // 5 admissions at 2 per second: at 0, 0.5, 1, 1.5 and 2 s.
 ///     assert_eq!(rt.elapsed(), Duration::from_secs(2));
-///     Ok::<(), wrangle_core::limit::InvalidQuota>(())
+///     Ok::<(), wrangle::rate::InvalidQuota>(())
 /// })?;
-/// # Ok::<(), wrangle_core::limit::InvalidQuota>(())
+/// # Ok::<(), wrangle::rate::InvalidQuota>(())
 /// ```
 ///
 /// [`try_acquire`]: RateLimiter::try_acquire
@@ -104,9 +110,9 @@ impl<T: Timer> RateLimiter<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::limit::{Quota, RateLimiter};
+    /// use wrangle::rate::{Quota, RateLimiter};
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let limiter = RateLimiter::new(rt, Quota::per_second(1).unwrap());
     ///     assert!(limiter.try_acquire().is_ok());
     ///     let err = limiter.try_acquire().unwrap_err();
@@ -120,7 +126,8 @@ impl<T: Timer> RateLimiter<T> {
         })
     }
 
-    /// Waits for an admission, in arrival order.
+    /// Waits for an admission, in arrival order. The future borrows the limiter;
+    /// [`acquire_owned`](RateLimiter::acquire_owned) is its owning twin.
     ///
     /// # Cancel safety
     ///
@@ -129,32 +136,57 @@ impl<T: Timer> RateLimiter<T> {
     pub fn acquire(&self) -> Acquire<'_, T> {
         Acquire {
             limiter: self,
-            booking: None,
-            sleep: None,
+            waiting: Waiting::new(),
         }
     }
 
-    /// Runs `future` once admitted.
+    /// [`acquire`](RateLimiter::acquire) with a future that owns a clone of the limiter:
+    /// `'static` whenever the timer is, so it can be spawned or stored.
     ///
     /// # Examples
     ///
-    /// At most 3 in flight and at most 2 starts per second, over 6 calls of 1 s:
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Spawn;
+    /// use wrangle::rate::{Quota, RateLimiter};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(1).unwrap());
+    ///     limiter.acquire().await;
+    ///     let admitted = limiter.acquire_owned();
+    ///     rt.spawn(admitted).await;
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn acquire_owned(&self) -> OwnedAcquire<T> {
+        OwnedAcquire {
+            limiter: self.clone(),
+            waiting: Waiting::new(),
+        }
+    }
+
+    /// Runs `future` once admitted. The future borrows the limiter;
+    /// [`throttle_owned`](RateLimiter::throttle_owned) is its owning twin.
+    ///
+    /// # Examples
+    ///
+    /// Six calls of 1 s, at most 2 starts per second (add `.limit(n)` to the gather to cap
+    /// how many run at once as well):
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
     /// use std::time::Duration;
-    /// use wrangle_core::limit::{Quota, RateLimiter};
+    /// use wrangle::rate::{Quota, RateLimiter};
     ///
-    /// wrangle_sim::run(1, |rt| async move {
-    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let limiter = RateLimiter::new(&rt, Quota::per_second(2).unwrap());
+    ///     let rt = &rt;
     ///     let calls = (0..6).map(|i| {
-    ///         let timer = rt.clone();
     ///         limiter.throttle(async move {
-    ///             wrangle_core::sleep(&timer, Duration::from_secs(1)).await;
+    ///             wrangle::sleep(rt, Duration::from_secs(1)).await;
     ///             i
     ///         })
     ///     });
-    ///     let out = wrangle_core::gather(calls).limit(NonZeroUsize::new(3).unwrap()).await;
+    ///     let out = wrangle::gather(calls).await;
     ///     assert_eq!(out, [0, 1, 2, 3, 4, 5]);
     ///     // Starts at 0, 0.5, 1, 1.5, 2, 2.5 s: the last ends at 3.5 s.
     ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500));
@@ -163,6 +195,37 @@ impl<T: Timer> RateLimiter<T> {
     pub fn throttle<F: Future>(&self, future: F) -> Throttle<'_, T, F> {
         Throttle {
             acquire: self.acquire(),
+            future,
+            admitted: false,
+        }
+    }
+
+    /// [`throttle`](RateLimiter::throttle) with a future that owns a clone of the limiter:
+    /// `'static` whenever the timer and `future` are, so it can be spawned or stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Spawn;
+    /// use wrangle::rate::{Quota, RateLimiter};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(4).unwrap());
+    ///     let tasks: Vec<_> = (0..4)
+    ///         .map(|i| rt.spawn(limiter.throttle_owned(async move { i * 10 })))
+    ///         .collect();
+    ///     let mut out = Vec::new();
+    ///     for task in tasks {
+    ///         out.push(task.await);
+    ///     }
+    ///     assert_eq!(out, [0, 10, 20, 30]);
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(750));
+    /// });
+    /// ```
+    pub fn throttle_owned<F: Future>(&self, future: F) -> OwnedThrottle<T, F> {
+        OwnedThrottle {
+            acquire: self.acquire_owned(),
             future,
             admitted: false,
         }
@@ -213,22 +276,24 @@ pub(crate) fn sleep_until_nanos<T: Timer>(timer: &T, base: Instant, nanos: u128)
     }
 }
 
-/// Future for the [`RateLimiter::acquire`] method.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Acquire<'a, T: Timer> {
-    limiter: &'a RateLimiter<T>,
+/// One acquisition's place in the schedule: what [`Acquire`] and [`OwnedAcquire`] share.
+struct Waiting<T: Timer> {
     booking: Option<Booking>,
     sleep: Option<Pin<Box<Sleep<T>>>>,
 }
 
-impl<T: Timer> Future for Acquire<'_, T> {
-    type Output = ();
+impl<T: Timer> Waiting<T> {
+    fn new() -> Self {
+        Self {
+            booking: None,
+            sleep: None,
+        }
+    }
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        if this.booking.is_none() {
-            let now = this.limiter.now_nanos();
-            let booking = this.limiter.lock().book(now);
+    fn poll(&mut self, limiter: &RateLimiter<T>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.booking.is_none() {
+            let now = limiter.now_nanos();
+            let booking = limiter.lock().book(now);
             if booking.at <= now {
                 // Admitted at once: nothing to give back on drop.
                 return Poll::Ready(());
@@ -236,33 +301,84 @@ impl<T: Timer> Future for Acquire<'_, T> {
             // Kept before the sleep is made, so that a timer that panics there still
             // gives the place back when this future is dropped.
             let at = booking.at;
-            this.booking = Some(booking);
-            let inner = &this.limiter.inner;
-            this.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
+            self.booking = Some(booking);
+            let inner = &limiter.inner;
+            self.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
         }
-        match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
+        match self.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,
             _ => {
-                this.booking = None;
-                this.sleep = None;
+                self.booking = None;
+                self.sleep = None;
                 Poll::Ready(())
             }
         }
+    }
+
+    /// Gives the place back, if one is held (the future is dropped before its turn).
+    fn cancel(&mut self, limiter: &RateLimiter<T>) {
+        if let Some(booking) = self.booking.take() {
+            limiter.lock().cancel(&booking);
+        }
+    }
+}
+
+/// Future for the [`RateLimiter::acquire`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Acquire<'a, T: Timer> {
+    limiter: &'a RateLimiter<T>,
+    waiting: Waiting<T>,
+}
+
+impl<T: Timer> Future for Acquire<'_, T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.waiting.poll(this.limiter, cx)
     }
 }
 
 impl<T: Timer> Drop for Acquire<'_, T> {
     fn drop(&mut self) {
-        if let Some(booking) = self.booking.take() {
-            self.limiter.lock().cancel(&booking);
-        }
+        self.waiting.cancel(self.limiter);
     }
 }
 
 impl<T: Timer> fmt::Debug for Acquire<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
-            .field("waiting", &self.booking.is_some())
+            .field("waiting", &self.waiting.booking.is_some())
+            .finish()
+    }
+}
+
+/// Future for the [`RateLimiter::acquire_owned`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct OwnedAcquire<T: Timer> {
+    limiter: RateLimiter<T>,
+    waiting: Waiting<T>,
+}
+
+impl<T: Timer> Future for OwnedAcquire<T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.waiting.poll(&this.limiter, cx)
+    }
+}
+
+impl<T: Timer> Drop for OwnedAcquire<T> {
+    fn drop(&mut self) {
+        self.waiting.cancel(&self.limiter);
+    }
+}
+
+impl<T: Timer> fmt::Debug for OwnedAcquire<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedAcquire")
+            .field("waiting", &self.waiting.booking.is_some())
             .finish()
     }
 }
@@ -278,56 +394,77 @@ pin_project! {
     }
 }
 
-impl<T: Timer, F> Throttle<'_, T, F> {
-    /// The wrapped future.
-    pub fn get_ref(&self) -> &F {
-        &self.future
-    }
-
-    /// The wrapped future, unpinned.
-    pub fn into_inner(self) -> F
-    where
-        F: Unpin,
-    {
-        self.future
+pin_project! {
+    /// Future for the [`RateLimiter::throttle_owned`] method.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct OwnedThrottle<T: Timer, F> {
+        acquire: OwnedAcquire<T>,
+        #[pin]
+        future: F,
+        admitted: bool,
     }
 }
 
-impl<T: Timer, F: Future> Future for Throttle<'_, T, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        if !*this.admitted {
-            if Pin::new(this.acquire).poll(cx).is_pending() {
-                return Poll::Pending;
+macro_rules! throttle_impls {
+    ($name:ident [$($lt:lifetime)?]) => {
+        impl<$($lt,)? T: Timer, F> $name<$($lt,)? T, F> {
+            /// The wrapped future.
+            pub fn get_ref(&self) -> &F {
+                &self.future
             }
-            *this.admitted = true;
+
+            /// The wrapped future, unpinned.
+            pub fn into_inner(self) -> F
+            where
+                F: Unpin,
+            {
+                self.future
+            }
         }
-        this.future.poll(cx)
-    }
+
+        impl<$($lt,)? T: Timer, F: Future> Future for $name<$($lt,)? T, F> {
+            type Output = F::Output;
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+                let this = self.project();
+                if !*this.admitted {
+                    if Pin::new(this.acquire).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *this.admitted = true;
+                }
+                this.future.poll(cx)
+            }
+        }
+
+        impl<$($lt,)? T: Timer, F> fmt::Debug for $name<$($lt,)? T, F> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("admitted", &self.admitted)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
 }
 
-impl<T: Timer, F> fmt::Debug for Throttle<'_, T, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Throttle")
-            .field("admitted", &self.admitted)
-            .finish_non_exhaustive()
-    }
-}
+throttle_impls!(Throttle['a]);
+throttle_impls!(OwnedThrottle[]);
 
 /// [`RateLimiter::try_acquire`] found no admission free.
 ///
 /// # Examples
 ///
 /// ```
-/// # use wrangle_core::limit::{Quota, RateLimiter};
-/// # wrangle_sim::run(0, |rt| async move {
-/// let limiter = RateLimiter::new(rt, Quota::per_second(1).unwrap());
-/// limiter.try_acquire().unwrap();
-/// let err = limiter.try_acquire().unwrap_err();
-/// assert!(err.to_string().contains("rate limited"));
-/// # });
+/// use std::time::Duration;
+/// use wrangle::rate::{Quota, RateLimiter};
+///
+/// wrangle::sim::run(0, |rt| async move {
+///     let limiter = RateLimiter::new(rt, Quota::per_second(1).unwrap());
+///     limiter.try_acquire().unwrap();
+///     let err = limiter.try_acquire().unwrap_err();
+///     assert_eq!(err.retry_after(), Duration::from_secs(1));
+///     assert_eq!(err.to_string(), "rate limited: next admission in 1s");
+/// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimited {
@@ -362,7 +499,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::RateLimiter;
-    use crate::limit::{KeyedRateLimiter, Quota};
+    use crate::rate::{KeyedRateLimiter, Quota};
 
     /// A timer whose clock stands still and whose sleeps cannot be made.
     #[derive(Clone)]

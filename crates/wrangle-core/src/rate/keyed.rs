@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::gcra::{Booking, Gcra};
-use super::rate::{duration_from_nanos, nanos_since, sleep_until_nanos};
+use super::limiter::{duration_from_nanos, nanos_since, sleep_until_nanos};
 use super::{Quota, RateLimited};
 use crate::Timer;
 use crate::time::Sleep;
@@ -34,12 +34,17 @@ const MIN_SWEEP: usize = 1024;
 ///
 /// At least 0.5 s between two requests to the same host; other hosts are not held up:
 ///
+/// The futures of [`acquire`](KeyedRateLimiter::acquire) borrow the limiter;
+/// [`acquire_owned`](KeyedRateLimiter::acquire_owned) holds a clone of it instead, for a
+/// future that is `'static` whenever the key and the timer are.
+///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::limit::{KeyedRateLimiter, Quota};
+/// use wrangle::rate::{KeyedRateLimiter, Quota};
 ///
-/// wrangle_sim::run(1, |rt| async move {
-///     let per_host = KeyedRateLimiter::new(rt.clone(), Quota::with_interval(Duration::from_millis(500)).unwrap());
+/// wrangle::sim::run(1, |rt| async move {
+///     let polite = Quota::with_interval(Duration::from_millis(500)).unwrap();
+///     let per_host = KeyedRateLimiter::new(&rt, polite);
 ///     per_host.acquire("a.example").await;
 ///     per_host.acquire("b.example").await;
 ///     assert_eq!(rt.elapsed(), Duration::ZERO);
@@ -139,13 +144,37 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyedRateLimiter<K, T> {
             .map_err(|wait| RateLimited::after(duration_from_nanos(wait)))
     }
 
-    /// Waits for an admission for `key`, in arrival order among that key's callers.
+    /// Waits for an admission for `key`, in arrival order among that key's callers. The
+    /// future borrows the limiter; [`acquire_owned`](KeyedRateLimiter::acquire_owned) is its
+    /// owning twin.
     pub fn acquire(&self, key: K) -> KeyedAcquire<'_, K, T> {
         KeyedAcquire {
             limiter: self,
-            key: Some(key),
-            booking: None,
-            sleep: None,
+            waiting: KeyWaiting::new(key),
+        }
+    }
+
+    /// [`acquire`](KeyedRateLimiter::acquire) with a future that owns a clone of the limiter:
+    /// `'static` whenever the key and the timer are, so it can be spawned or stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::Spawn;
+    /// use wrangle::rate::{KeyedRateLimiter, Quota};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let per_host = KeyedRateLimiter::new(rt.clone(), Quota::per_second(1).unwrap());
+    ///     per_host.acquire("a.example").await;
+    ///     rt.spawn(per_host.acquire_owned("a.example")).await;
+    ///     assert_eq!(rt.elapsed(), Duration::from_secs(1));
+    /// });
+    /// ```
+    pub fn acquire_owned(&self, key: K) -> OwnedKeyedAcquire<K, T> {
+        OwnedKeyedAcquire {
+            limiter: self.clone(),
+            waiting: KeyWaiting::new(key),
         }
     }
 
@@ -203,66 +232,105 @@ impl<K, T: Timer> fmt::Debug for KeyedRateLimiter<K, T> {
     }
 }
 
-/// Future for the [`KeyedRateLimiter::acquire`] method.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct KeyedAcquire<'a, K: Hash + Eq + Clone, T: Timer> {
-    limiter: &'a KeyedRateLimiter<K, T>,
+/// One acquisition's key and place: what [`KeyedAcquire`] and [`OwnedKeyedAcquire`] share.
+struct KeyWaiting<K, T: Timer> {
     key: Option<K>,
     booking: Option<Booking>,
     sleep: Option<Pin<Box<Sleep<T>>>>,
 }
 
-// No field is ever pinned in place (the sleep is boxed), so the key need not be `Unpin`.
-impl<K: Hash + Eq + Clone, T: Timer> Unpin for KeyedAcquire<'_, K, T> {}
+impl<K: Hash + Eq + Clone, T: Timer> KeyWaiting<K, T> {
+    fn new(key: K) -> Self {
+        Self {
+            key: Some(key),
+            booking: None,
+            sleep: None,
+        }
+    }
 
-impl<K: Hash + Eq + Clone, T: Timer> Future for KeyedAcquire<'_, K, T> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        if this.booking.is_none() {
-            let Some(key) = this.key.as_ref() else {
+    fn poll(&mut self, limiter: &KeyedRateLimiter<K, T>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.booking.is_none() {
+            let Some(key) = self.key.as_ref() else {
                 return Poll::Ready(());
             };
-            let now = this.limiter.now_nanos();
-            let booking = this.limiter.with_key(key, now, |g| g.book(now));
+            let now = limiter.now_nanos();
+            let booking = limiter.with_key(key, now, |g| g.book(now));
             if booking.at <= now {
-                this.key = None;
+                self.key = None;
                 return Poll::Ready(());
             }
             // Kept before the sleep is made, so that a timer that panics there still
             // gives the place back when this future is dropped.
             let at = booking.at;
-            this.booking = Some(booking);
-            let inner = &this.limiter.inner;
-            this.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
+            self.booking = Some(booking);
+            let inner = &limiter.inner;
+            self.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
         }
-        match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
+        match self.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Pending) => Poll::Pending,
             _ => {
-                this.booking = None;
-                this.sleep = None;
-                this.key = None;
+                self.booking = None;
+                self.sleep = None;
+                self.key = None;
                 Poll::Ready(())
             }
         }
     }
-}
 
-impl<K: Hash + Eq + Clone, T: Timer> Drop for KeyedAcquire<'_, K, T> {
-    fn drop(&mut self) {
+    /// Gives the place back, if one is held (the future is dropped before its turn).
+    fn cancel(&mut self, limiter: &KeyedRateLimiter<K, T>) {
         if let (Some(booking), Some(key)) = (self.booking.take(), self.key.as_ref()) {
-            if let Some(g) = self.limiter.lock().map.get_mut(key) {
+            if let Some(g) = limiter.lock().map.get_mut(key) {
                 g.cancel(&booking);
             }
         }
     }
 }
 
-impl<K: Hash + Eq + Clone, T: Timer> fmt::Debug for KeyedAcquire<'_, K, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyedAcquire")
-            .field("waiting", &self.booking.is_some())
-            .finish()
-    }
+/// Future for the [`KeyedRateLimiter::acquire`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct KeyedAcquire<'a, K: Hash + Eq + Clone, T: Timer> {
+    limiter: &'a KeyedRateLimiter<K, T>,
+    waiting: KeyWaiting<K, T>,
 }
+
+/// Future for the [`KeyedRateLimiter::acquire_owned`] method.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct OwnedKeyedAcquire<K: Hash + Eq + Clone, T: Timer> {
+    limiter: KeyedRateLimiter<K, T>,
+    waiting: KeyWaiting<K, T>,
+}
+
+macro_rules! keyed_acquire_impls {
+    ($name:ident [$($lt:lifetime)?]) => {
+        // No field is ever pinned in place (the sleep is boxed), so the key need not be
+        // `Unpin`.
+        impl<$($lt,)? K: Hash + Eq + Clone, T: Timer> Unpin for $name<$($lt,)? K, T> {}
+
+        impl<$($lt,)? K: Hash + Eq + Clone, T: Timer> Future for $name<$($lt,)? K, T> {
+            type Output = ();
+
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                let this = self.get_mut();
+                this.waiting.poll(&this.limiter, cx)
+            }
+        }
+
+        impl<$($lt,)? K: Hash + Eq + Clone, T: Timer> Drop for $name<$($lt,)? K, T> {
+            fn drop(&mut self) {
+                self.waiting.cancel(&self.limiter);
+            }
+        }
+
+        impl<$($lt,)? K: Hash + Eq + Clone, T: Timer> fmt::Debug for $name<$($lt,)? K, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("waiting", &self.waiting.booking.is_some())
+                    .finish()
+            }
+        }
+    };
+}
+
+keyed_acquire_impls!(KeyedAcquire['a]);
+keyed_acquire_impls!(OwnedKeyedAcquire[]);

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use wrangle_core::Spawn;
-use wrangle_core::limit::{InvalidQuota, KeyedRateLimiter, Quota, RateLimiter};
+use wrangle_core::rate::{InvalidQuota, KeyedRateLimiter, Quota, RateLimiter};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -327,4 +327,75 @@ fn a_turn_beyond_the_clock_never_comes() {
     let throttled = limiter.throttle(async { 7 });
     assert!(Box::pin(throttled).as_mut().poll(&mut cx).is_pending());
     sim.shutdown();
+}
+
+fn is_static_send<F: std::future::Future + Send + 'static>(f: F) -> F {
+    f
+}
+
+/// The owning twins (D1): `'static` futures that can be spawned, sharing the schedule with the
+/// borrowing ones and keeping their FIFO places.
+#[test]
+fn owned_futures_are_static_and_share_the_schedule() {
+    wrangle_sim::run(31, |rt| async move {
+        let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+        limiter.acquire().await;
+        let owned = is_static_send(limiter.acquire_owned());
+        rt.spawn(owned).await;
+        assert_eq!(rt.elapsed(), MS * 500);
+        let throttled = is_static_send(limiter.throttle_owned(async { 7 }));
+        assert_eq!(rt.spawn(throttled).await, 7);
+        assert_eq!(rt.elapsed(), MS * 1000);
+
+        let keyed = KeyedRateLimiter::new(rt.clone(), Quota::per_second(1).unwrap());
+        keyed.acquire("a").await;
+        rt.spawn(is_static_send(keyed.acquire_owned("a"))).await;
+        assert_eq!(rt.elapsed(), MS * 2000);
+        // Another key is not held up.
+        keyed.acquire_owned("b").await;
+        assert_eq!(rt.elapsed(), MS * 2000);
+    });
+}
+
+/// A dropped owned acquisition gives its place back, as the borrowing one does.
+#[test]
+fn a_dropped_owned_acquire_gives_its_place_back() {
+    wrangle_sim::run(32, |rt| async move {
+        let limiter = RateLimiter::new(&rt, Quota::per_second(1).unwrap());
+        limiter.try_acquire().unwrap();
+        let mut waiting = Box::pin(limiter.acquire_owned());
+        assert!(
+            futures_lite::future::poll_once(waiting.as_mut())
+                .await
+                .is_none()
+        );
+        drop(waiting);
+        assert_eq!(limiter.try_acquire().unwrap_err().retry_after(), SECOND_RL);
+
+        let keyed = KeyedRateLimiter::new(&rt, Quota::per_second(1).unwrap());
+        keyed.try_acquire(&1).unwrap();
+        let mut waiting = Box::pin(keyed.acquire_owned(1));
+        assert!(
+            futures_lite::future::poll_once(waiting.as_mut())
+                .await
+                .is_none()
+        );
+        drop(waiting);
+        assert_eq!(keyed.try_acquire(&1).unwrap_err().retry_after(), SECOND_RL);
+    });
+}
+
+const SECOND_RL: Duration = Duration::from_secs(1);
+
+/// `RateLimited` has no source: its Display is all there is.
+#[test]
+fn rate_limited_display() {
+    use std::error::Error as _;
+    wrangle_sim::run(33, |rt| async move {
+        let limiter = RateLimiter::new(&rt, Quota::per_second(4).unwrap());
+        limiter.try_acquire().unwrap();
+        let err = limiter.try_acquire().unwrap_err();
+        assert_eq!(err.to_string(), "rate limited: next admission in 250ms");
+        assert!(err.source().is_none());
+    });
 }
