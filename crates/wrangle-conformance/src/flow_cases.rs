@@ -91,7 +91,8 @@ pub fn breaker_saturates_and_ignores_stale_trials<H: Harness>() {
 /// through a breaker, each holding a clone of its handle.
 pub fn owned_retry_rate_and_breaker_futures_spawn<H: Harness>() {
     use wrangle_core::Spawn;
-    use wrangle_core::retry::{RetryExt as _, RetryPolicy, retry};
+    use wrangle_core::TimerExt as _;
+    use wrangle_core::retry::{RetryPolicy, retry};
 
     let rt = H::make();
     let policy = RetryPolicy::builder().constant(MS).build().unwrap();

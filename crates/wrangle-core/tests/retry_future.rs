@@ -722,7 +722,7 @@ fn owned_and_borrowed_parts() {
             Ok(3)
         );
         // The method form owns a clone of the handle.
-        use wrangle_core::retry::RetryExt as _;
+        use wrangle_core::TimerExt as _;
         let method = is_static_send(rt.retry(s9(), |_| async { Ok::<_, ()>(4) }));
         assert_eq!(rt.spawn(method).await, Ok(4));
         let with = is_static_send(wrangle_core::retry::retry_with(

@@ -28,7 +28,7 @@ use crate::{Elapsed, Timer};
 /// `timer` and `policy` are taken by value, borrowed or owned: `retry(&rt, &policy, ..)`
 /// borrows both (no clone), and `retry(rt.clone(), policy, ..)` gives a future that owns them,
 /// `'static` whenever the factory and its futures are, so it can be spawned, returned or
-/// stored. [`RetryExt::retry`](super::RetryExt::retry) is the method form, `rt.retry(policy,
+/// stored. [`TimerExt::retry`](crate::TimerExt::retry) is the method form, `rt.retry(policy,
 /// factory)`, owning a clone of the handle.
 ///
 /// Before the call starts, the returned [`Retry`] can be told which errors to retry
@@ -254,7 +254,7 @@ pin_project! {
 
 pin_project! {
     /// Future for the [`retry()`] function and the
-    /// [`RetryExt::retry`](super::RetryExt::retry) method.
+    /// [`TimerExt::retry`](crate::TimerExt::retry) method.
     ///
     /// Configured by value before it is first polled ([`when`](Retry::when),
     /// [`classify`](Retry::classify), [`before_sleep`](Retry::before_sleep),

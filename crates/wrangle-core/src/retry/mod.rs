@@ -21,7 +21,7 @@
 //! [`retry_with`] threads an owned context through the attempts, and [`retry_blocking`] serves
 //! synchronous code. The timer and the policy are borrowed (`retry(&rt, &policy, ..)`, no
 //! clone) or owned (`retry(rt.clone(), policy, ..)`, a `'static` future that can be spawned);
-//! [`RetryExt`] adds the method form, `rt.retry(policy, factory)`, which owns a clone of the
+//! [`TimerExt::retry`](crate::TimerExt::retry) is the method form, `rt.retry(policy, factory)`, which owns a clone of the
 //! handle.
 //!
 //! # Examples
@@ -139,7 +139,6 @@ mod blocking;
 mod budget;
 mod classify;
 mod error;
-mod ext;
 mod future;
 mod policy;
 mod with;
@@ -150,7 +149,6 @@ pub use blocking::retry_blocking;
 pub use budget::RetryBudget;
 pub use classify::{AlwaysTransient, ByError, Classification, Classify, Retryable, When};
 pub use error::{FailedAttempt, RetryError, RetryStats, StopReason};
-pub use ext::RetryExt;
 pub use future::{
     AttemptOutput, BeforeSleep, MakeAttempt, NoHook, Report, Retry, ValueAndStats, ValueOnly, retry,
 };
