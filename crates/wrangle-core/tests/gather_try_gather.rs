@@ -91,7 +91,7 @@ fn no_input_pulled_after_the_error() {
             }
         });
         let out = wrangle_core::try_gather(inputs)
-            .limit(std::num::NonZeroUsize::new(3).unwrap())
+            .limit(3)
             .await;
         assert_eq!(out, Err(4));
         // Inputs 0..=2 start at 0 ms; 3 at 10 ms (due at 23), 4 at 11 ms (fails at 25),
