@@ -451,7 +451,7 @@ impl<E> GroupError<E> {
     /// group.cancel();
     /// let err = group.join().await.unwrap_err();
     /// assert!(err.is_cancelled());
-    /// assert_eq!(err.to_string(), "task group cancelled (1 child cancelled)");
+    /// assert_eq!(err.to_string(), "task group cancelled (1 of 1 child cancelled)");
     /// # });
     /// ```
     pub fn is_cancelled(&self) -> bool {
