@@ -18,7 +18,6 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-
 /// Sleeps `millis` on `rt`, then returns `value`.
 async fn after<R: Timer, T>(rt: &R, millis: u64, value: T) -> T {
     wrangle_core::sleep(rt, ms(millis)).await;
@@ -245,7 +244,7 @@ pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
         );
 
         let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
-        let mut s = pin!(wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]));
+        let mut s = Box::pin(wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]));
         assert_eq!(s.next().await, Some((0, Ok(1))));
         drop(s);
         assert_eq!(rx_b.try_recv(), Ok(2), "as_completed dropped a message");

@@ -25,7 +25,6 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-
 /// A child that counts itself alive, sleeps `millis` on `rt`, then returns `outcome`.
 fn child<R: Runtime + 'static>(
     rt: &R,
@@ -530,17 +529,19 @@ pub fn spawn_gather_order_and_limit<H: Harness>() {
         let alive = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let start = rt.now();
-        let out = wrangle_core::spawn_gather(&rt, (0..12u64).map(|i| {
-            let (alive, peak, timer) = (alive.clone(), peak.clone(), rt.clone());
-            async move {
-                let _alive = Alive::new(&alive);
-                peak.fetch_max(alive.load(Ordering::SeqCst), Ordering::SeqCst);
-                wrangle_core::sleep(&timer, ms(10)).await;
-                i
-            }
-        }))
+        let out = wrangle_core::spawn_gather(
+            &rt,
+            (0..12u64).map(|i| {
+                let (alive, peak, timer) = (alive.clone(), peak.clone(), rt.clone());
+                async move {
+                    let _alive = Alive::new(&alive);
+                    peak.fetch_max(alive.load(Ordering::SeqCst), Ordering::SeqCst);
+                    wrangle_core::sleep(&timer, ms(10)).await;
+                    i
+                }
+            }),
+        )
         .limit(3)
-        
         .await;
         let took = rt.now() - start;
         assert_eq!(out, (0..12).collect::<Vec<_>>());
@@ -593,7 +594,6 @@ pub fn try_spawn_gather_returns_after_rest_gone<H: Harness>() {
         let start = rt.now();
         let err = wrangle_core::try_spawn_gather(&rt, inputs)
             .limit(4)
-            
             .await
             .unwrap_err();
         took_within::<H>(rt.now() - start, ms(20));

@@ -409,7 +409,7 @@ async fn one_run<R: Runtime + 'static>(
         }
         Combinator::AsCompleted => {
             let mut seen = vec![0u8; n];
-            let mut stream = std::pin::pin!(as_completed(inputs()).limit(limit));
+            let mut stream = Box::pin(as_completed(inputs()).limit(limit));
             while let Some((i, got)) = stream.next().await {
                 seen[i] += 1;
                 assert_eq!(got, expected(i, plans[i]), "input {i} {at}");
@@ -512,7 +512,7 @@ async fn one_run<R: Runtime + 'static>(
                     drop(fut);
                 }
                 _ => {
-                    let mut stream = std::pin::pin!(as_completed(inputs()).limit(limit));
+                    let mut stream = Box::pin(as_completed(inputs()).limit(limit));
                     for _ in 0..polls {
                         if poll_once(stream.next()).await.is_some_and(|x| x.is_none()) {
                             break;

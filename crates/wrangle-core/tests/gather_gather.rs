@@ -74,9 +74,7 @@ fn s4_bounded_bulk_fetch() {
             }
         };
         let start = rt.elapsed();
-        let outcomes = wrangle_core::gather((0..1000).map(request))
-            .limit(50)
-            .await;
+        let outcomes = wrangle_core::gather((0..1000).map(request)).limit(50).await;
         let total = rt.elapsed() - start;
 
         assert_eq!(total, Duration::from_secs(20));

@@ -34,9 +34,7 @@ fn s15_streaming_holds_at_most_the_limit() {
                     }
                 })
             };
-            let mut outputs = std::pin::pin!(
-                wrangle_core::gather_stream(source).limit(32)
-            );
+            let mut outputs = std::pin::pin!(wrangle_core::gather_stream(source).limit(32));
             let mut expected = 0;
             while let Some(v) = outputs.next().await {
                 held.set(held.get() - 1);

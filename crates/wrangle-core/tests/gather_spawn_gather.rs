@@ -62,10 +62,10 @@ fn job(
 fn order_and_limit() {
     wrangle_sim::run(1, |rt| async move {
         let c = Arc::new(Counters::default());
-        let out = wrangle_core::spawn_gather(&rt, (0..12).map(|i| job(&rt, &c, i, 10 + (i % 3) * 5)))
-            .limit(3)
-            
-            .await;
+        let out =
+            wrangle_core::spawn_gather(&rt, (0..12).map(|i| job(&rt, &c, i, 10 + (i % 3) * 5)))
+                .limit(3)
+                .await;
         assert_eq!(out, (0..12).collect::<Vec<_>>());
         assert_eq!(c.peak.load(Ordering::SeqCst), 3);
         assert_eq!(c.alive.load(Ordering::SeqCst), 0);
@@ -87,10 +87,7 @@ fn inputs_pulled_lazily() {
             max_ahead.fetch_max(n - done, Ordering::SeqCst);
             job(&rt, &c, i, 1 + i % 7)
         });
-        let out = wrangle_core::spawn_gather(&rt, inputs)
-            .limit(8)
-            
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, inputs).limit(8).await;
         assert_eq!(out.len(), 100);
         assert!(max_ahead.load(Ordering::SeqCst) <= 8, "{max_ahead:?}");
     });
@@ -102,9 +99,7 @@ fn inputs_pulled_lazily() {
 fn unlimited() {
     wrangle_sim::run(2, |rt| async move {
         let c = Arc::new(Counters::default());
-        let out = wrangle_core::spawn_gather(&rt, (0..50).map(|i| job(&rt, &c, i, 50 - i)))
-            
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, (0..50).map(|i| job(&rt, &c, i, 50 - i))).await;
         assert_eq!(out, (0..50).collect::<Vec<_>>());
         assert_eq!(c.peak.load(Ordering::SeqCst), 50);
         assert_eq!(rt.elapsed(), ms(50));
@@ -114,14 +109,12 @@ fn unlimited() {
 #[test]
 fn empty() {
     wrangle_sim::run(1, |rt| async move {
-        let out = wrangle_core::spawn_gather(&rt, Vec::<std::future::Ready<u8>>::new())
-            
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, Vec::<std::future::Ready<u8>>::new()).await;
         assert!(out.is_empty());
-        let out = wrangle_core::try_spawn_gather(&rt, Vec::<std::future::Ready<Result<u8, ()>>>::new())
-            .limit(2)
-            
-            .await;
+        let out =
+            wrangle_core::try_spawn_gather(&rt, Vec::<std::future::Ready<Result<u8, ()>>>::new())
+                .limit(2)
+                .await;
         assert_eq!(out, Ok(vec![]));
     });
 }
@@ -132,9 +125,8 @@ fn empty() {
 fn drop_cancels_everything() {
     wrangle_sim::run(1, |rt| async move {
         let c = Arc::new(Counters::default());
-        let gather = wrangle_core::spawn_gather(&rt, (0..100).map(|i| job(&rt, &c, i, 1000)))
-            .limit(10)
-            ;
+        let gather =
+            wrangle_core::spawn_gather(&rt, (0..100).map(|i| job(&rt, &c, i, 1000))).limit(10);
         let out = wrangle_core::timeout(&rt, ms(100), gather).await;
         assert!(out.is_err());
         for _ in 0..10 {
@@ -167,7 +159,6 @@ fn s3_try_fail_fast() {
             }
         });
         let err = wrangle_core::try_spawn_gather(&rt, calls)
-            
             .await
             .unwrap_err();
         assert_eq!(err, "call 1 failed");
@@ -196,7 +187,6 @@ fn try_pulls_nothing_after_the_error() {
         });
         let err = wrangle_core::try_spawn_gather(&rt, inputs)
             .limit(4)
-            
             .await
             .unwrap_err();
         assert_eq!(err, 5);
@@ -253,7 +243,6 @@ fn progress_hook() {
             .progress(move |p| {
                 seen2.fetch_max(p.done(), Ordering::SeqCst);
             })
-            
             .await;
         assert_eq!(out.len(), 10);
         assert_eq!(seen.load(Ordering::SeqCst), 10);
@@ -264,9 +253,7 @@ fn progress_hook() {
 #[test]
 fn debug() {
     let rt = Sim::new(1);
-    let g = wrangle_core::spawn_gather(&rt, [std::future::ready(1)])
-        .limit(4)
-        ;
+    let g = wrangle_core::spawn_gather(&rt, [std::future::ready(1)]).limit(4);
     assert_eq!(
         format!("{g:?}"),
         "SpawnGather { limit: 4, started: false, .. }"
@@ -291,7 +278,7 @@ proptest! {
             let c = Arc::new(Counters::default());
             let out = wrangle_core::spawn_gather(&rt, durations.iter().enumerate().map(|(i, d)| job(&rt, &c, i as u64, *d)),)
             .limit(limit)
-            
+
             .await;
             (out, c.peak.load(Ordering::SeqCst), c.alive.load(Ordering::SeqCst))
         });

@@ -306,7 +306,10 @@ where
         self.with_deadline(WithDeadline::new(timer, Deadline::after(duration)))
     }
 
-    fn with_deadline<T: Timer>(self, deadline: WithDeadline<T>) -> AsCompleted<I, P, WithDeadline<T>> {
+    fn with_deadline<T: Timer>(
+        self,
+        deadline: WithDeadline<T>,
+    ) -> AsCompleted<I, P, WithDeadline<T>> {
         AsCompleted {
             inputs: self.inputs,
             core: self.core,
@@ -485,8 +488,11 @@ mod tests {
 
     #[test]
     fn limit_and_every_input_once() {
-        let mut out: Vec<_> =
-            block_on(as_completed((0..200).map(|i| yields(i % 6))).limit(5).collect());
+        let mut out: Vec<_> = block_on(
+            as_completed((0..200).map(|i| yields(i % 6)))
+                .limit(5)
+                .collect(),
+        );
         assert_eq!(out.len(), 200);
         out.sort_unstable();
         for (k, (i, v)) in out.into_iter().enumerate() {

@@ -384,7 +384,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "a concurrency limit must be at least 1")]
     fn zero_limit_panics_at_once() {
-        let _ = gather([std::future::ready(1)]).limit(0);
+        drop(gather([std::future::ready(1)]).limit(0));
     }
 
     #[test]

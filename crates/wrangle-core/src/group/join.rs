@@ -104,7 +104,10 @@ impl<S, T, E> Future for GroupJoinOutcomes<S, T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.finished, "`GroupJoinOutcomes` polled after completion");
+        assert!(
+            !this.finished,
+            "`GroupJoinOutcomes` polled after completion"
+        );
         std::task::ready!(this.group.poll_children(&mut this.next, cx));
         this.finished = true;
         Poll::Ready(into_outcomes(

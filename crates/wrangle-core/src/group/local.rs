@@ -416,7 +416,11 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// assert_eq!(report.unfinished()[0].name(), Some("stuck"));
     /// # });
     /// ```
-    pub fn shutdown<Tm: Timer>(self, timer: Tm, grace: Duration) -> LocalGroupShutdown<'a, T, E, Tm> {
+    pub fn shutdown<Tm: Timer>(
+        self,
+        timer: Tm,
+        grace: Duration,
+    ) -> LocalGroupShutdown<'a, T, E, Tm> {
         LocalGroupShutdown {
             group: self,
             timer,

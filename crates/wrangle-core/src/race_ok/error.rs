@@ -132,7 +132,10 @@ mod tests {
     fn display_source_and_io() {
         let err = AggregateError::new(vec![io::Error::other("a down"), io::Error::other("b down")]);
         assert_eq!(err.to_string(), "all 2 futures failed");
-        assert_eq!(AggregateError::new(vec![1]).to_string(), "the only future failed");
+        assert_eq!(
+            AggregateError::new(vec![1]).to_string(),
+            "the only future failed"
+        );
         assert_eq!(
             err.source().map(ToString::to_string).as_deref(),
             Some("a down")

@@ -137,7 +137,9 @@ impl<F: Future> Stream for Remaining<F> {
 
 impl<F: Future> fmt::Debug for Remaining<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Remaining").field("len", &self.len()).finish()
+        f.debug_struct("Remaining")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
