@@ -476,10 +476,9 @@ pub fn group_names_in_errors_and_current_name<H: Harness>() {
             ))
         });
         let err = group.join().await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "child #0 \"indexer\" failed: indexer gave up"
-        );
+        assert_eq!(err.to_string(), "1 of 1 child failed");
+        assert_eq!(err.first().to_string(), "child #0 \"indexer\" failed");
+        assert_eq!(err.first().error(), "indexer gave up");
         assert_eq!(wrangle_core::group::current_name(), None);
     });
     H::shutdown(&rt);
