@@ -237,7 +237,7 @@ where
     I::Item: Future,
 {
     /// Gives up at `deadline` on `timer`'s clock: the stream then yields
-    /// `Err(`[`Elapsed`](crate::timeout::Elapsed)`)` once, drops every child still running
+    /// `Err(`[`Elapsed`]`)` once, drops every child still running
     /// and every input not yet pulled, and ends. Items become `Result<(index, output),
     /// Elapsed>`.
     ///

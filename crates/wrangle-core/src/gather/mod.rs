@@ -54,7 +54,7 @@ use crate::{IntoLimit, Progress};
 ///
 /// The gather is configured by value before it runs ([`limit`](Gather::limit),
 /// [`rate`](Gather::rate), [`progress`](Gather::progress)); it is `!Unpin`, so nothing can be
-/// configured once it has been polled (see the [module docs](crate::gather#configure-then-run)).
+/// configured once it has been polled (see the [module docs](mod@crate::gather#configure-then-run)).
 ///
 /// # Collect-all (`return_exceptions=True`)
 ///
