@@ -10,7 +10,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::num::NonZeroUsize;
 
 use common::{Exec, criterion, paired};
 use criterion::BenchmarkId;
@@ -27,8 +26,9 @@ async fn yield_once(i: u64) -> u64 {
 async fn wrangle(n: u64, limit: Option<usize>) -> u64 {
     let mut s = wrangle_core::as_completed((0..n).map(yield_once));
     if let Some(limit) = limit {
-        s = s.limit(NonZeroUsize::new(limit).expect("non-zero"));
+        s = s.limit(limit);
     }
+    let mut s = std::pin::pin!(s);
     let mut sum = 0;
     while let Some((_, v)) = s.next().await {
         sum += v;

@@ -24,7 +24,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::num::NonZeroUsize;
 
 use common::{Exec, criterion, paired};
 use criterion::BenchmarkId;
@@ -39,7 +38,6 @@ async fn yield_once(i: u64) -> u64 {
 }
 
 async fn wrangle_gather(n: u64, limit: usize) -> usize {
-    let limit = NonZeroUsize::new(limit).expect("non-zero");
     let out = wrangle_core::gather((0..n).map(yield_once))
         .limit(limit)
         .await;
@@ -126,10 +124,9 @@ fn peak_rss_kib() -> u64 {
 /// 1024 and prints the peak RSS.
 fn rss_child(items: u64) {
     let source = futures_lite::stream::iter(0..items).map(yield_once);
-    let limit = NonZeroUsize::new(1024).expect("non-zero");
     let sum = futures_lite::future::block_on(
         wrangle_core::gather_stream(source)
-            .limit(limit)
+            .limit(1024)
             .fold(0u64, |acc, v| async move { acc.wrapping_add(v) }),
     );
     black_box(sum);
@@ -175,7 +172,7 @@ fn sleep_table() {
          the same gather over async_io::Timer (smol, async-std) |"
     );
     println!("|---|---:|---:|");
-    let limit = NonZeroUsize::new(1000).expect("non-zero");
+    let limit = 1000;
     for exec in Exec::runtimes() {
         let mut ratios = Vec::new();
         let mut native = Vec::new();

@@ -10,7 +10,7 @@
 //!
 //! - **200 000 trivial tasks** (`async move { i }`), on every runtime (two workers where there
 //!   are workers), driven from `block_on`, outputs collected in input order:
-//!   - `spawn_on`: `gather(inputs).limit(n).spawn_on(&rt)`, n = 64 and 1024;
+//!   - `spawn_on`: `spawn_gather(&rt, inputs).limit(n)`, n = 64 and 1024;
 //!   - up-front: every task spawned at once, each taking a permit of a `Semaphore` of n
 //!     (tokio's on tokio, async-lock's elsewhere) before it runs, joined in order;
 //!   - bare: every task spawned at once, no limit, joined in order (the floor: what spawning
@@ -127,12 +127,7 @@ async fn trivial(i: u64) -> u64 {
 }
 
 fn spawn_on<R: Runtime + 'static>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
-    let limit = NonZeroUsize::new(limit).expect("non-zero");
-    rt.block_on(
-        wrangle_core::gather((0..n).map(trivial))
-            .limit(limit)
-            .spawn_on(rt),
-    )
+    rt.block_on(wrangle_core::spawn_gather(rt, (0..n).map(trivial)).limit(limit))
 }
 
 fn bare<R: Runtime + 'static>(rt: &R, n: u64) -> Vec<u64> {
@@ -346,7 +341,10 @@ fn cpu_in_task<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
 }
 
 fn cpu_spawned<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
-    rt.block_on(wrangle_core::gather((0..JOBS).map(|i| async move { hash(iters, i) })).spawn_on(rt))
+    rt.block_on(wrangle_core::spawn_gather(
+        rt,
+        (0..JOBS).map(|i| async move { hash(iters, i) }),
+    ))
 }
 
 fn cpu(rt: &Rt, spawned: bool, iters: u64) -> Vec<u64> {

@@ -20,7 +20,6 @@
 mod common;
 
 use std::cell::Cell;
-use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
 use common::{Env, Report};
@@ -43,7 +42,7 @@ fn bump(c: &Cell<usize>) {
 
 fn s4_bounded_bulk_fetch(env: &Env, report: &mut Report) {
     let rt = &env.rt;
-    let limit = NonZeroUsize::new(50).expect("50 is not zero");
+    let limit = 50;
     rt.block_on(async {
         let stats = Stats::default();
         let request = |i: u32| {
@@ -154,7 +153,7 @@ fn s14_batching(env: &Env, report: &mut Report) {
 /// Streams `items` through a bounded gather; gives the peak number held at once.
 fn s15_stream(env: &Env, items: u64) -> (u64, usize) {
     let rt = &env.rt;
-    let limit = NonZeroUsize::new(32).expect("32 is not zero");
+    let limit = 32;
     rt.block_on(async {
         let held = Cell::new(0usize);
         let peak = Cell::new(0usize);

@@ -23,7 +23,6 @@
 
 use std::future::Future;
 use std::hint::black_box;
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -263,7 +262,7 @@ const SETTLE: Duration = Duration::from_millis(700);
 fn blocking_rows(rows: &mut Vec<Row>, r: &Rt) {
     let run = |f: &mut MakeFuture<'_>| (r.native)(f);
     let n = 20_000u64;
-    let limit = NonZeroUsize::new(256).expect("non-zero");
+    let limit = 256;
     let wrangle_side = || {
         run(&mut || {
             Box::pin(async move {
@@ -313,7 +312,7 @@ fn blocking_rows(rows: &mut Vec<Row>, r: &Rt) {
 }
 
 fn measure(rows: &mut Vec<Row>) {
-    let limit = NonZeroUsize::new(64).expect("non-zero");
+    let limit = 64;
     for r in runtimes() {
         let run =
             |f: &mut dyn FnMut() -> std::pin::Pin<Box<dyn Future<Output = ()>>>| (r.native)(f);
@@ -462,7 +461,7 @@ fn measure(rows: &mut Vec<Row>) {
 
 /// gather's cost per item against N, on `futures_lite::future::block_on`.
 fn cost_per_item() -> Vec<(u64, f64, f64)> {
-    let limit = NonZeroUsize::new(64).expect("non-zero");
+    let limit = 64;
     let mut points = Vec::new();
     for n in [10u64, 100, 1_000, 10_000, 100_000, 1_000_000] {
         // Enough repetitions that small N is measured over at least ~100 000 items.
@@ -496,10 +495,9 @@ fn cost_per_item() -> Vec<(u64, f64, f64)> {
 /// The child-process side of the memory chart: stream N items through `gather_stream` at
 /// limit 1024 and print the process's peak resident memory.
 fn child_stream(n: u64) {
-    let limit = NonZeroUsize::new(1024).expect("non-zero");
     let sum = futures_lite::future::block_on(async {
         let source = futures_lite::stream::iter((0..n).map(yield_once));
-        let mut out = wrangle::gather_stream(source).limit(limit);
+        let mut out = std::pin::pin!(wrangle::gather_stream(source).limit(1024));
         let mut sum = 0u64;
         while let Some(v) = futures_util::StreamExt::next(&mut out).await {
             sum = sum.wrapping_add(v);

@@ -72,8 +72,9 @@ fn s5_as_completed(env: &Env, report: &mut Report) {
     let rt = &env.rt;
     rt.block_on(async {
         let durations = [2.4, 0.7, 1.9, 0.5, 1.2];
-        let mut results =
-            wrangle::as_completed(durations.map(|d| service(env, "call", d).map_to(d)));
+        let mut results = std::pin::pin!(wrangle::as_completed(
+            durations.map(|d| service(env, "call", d).map_to(d))
+        ));
         let mut handled = Vec::new();
         while let Some((index, seconds)) = results.next().await {
             println!("  S5: call {index} ({seconds} s) handled as it finished");

@@ -160,15 +160,18 @@ pub use wrangle_core::{
 // The in-task combinators; each name brings its function and, where there is one, its module
 // of types (`wrangle::gather::Gather`, `wrangle::timeout::Elapsed`, …).
 pub use wrangle_core::{
-    AggregateError, Elapsed, FutureExt, Progress, Race, as_completed, gather, gather_stream, race,
-    race_ok, timeout, timeout_at, try_gather, wait,
+    AggregateError, AsCompleted, Elapsed, FutureExt, Gather, GatherStream, Progress, Race, RaceOk,
+    TryGather, Wait, as_completed, gather, gather_stream, race, race_ok, timeout, timeout_at,
+    try_gather, wait,
 };
 // Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
 // `wrangle::rate::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
 pub use wrangle_core::{breaker, rate, retry};
 // Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
-// `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`).
+// `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`),
+// `wrangle::spawn_gather(&rt, inputs)`.
 pub use wrangle_core::{CancellationToken, Shield, cancel, group, shield};
+pub use wrangle_core::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gather};
 
 /// The blocking-offload bridge: a bounded pool, a cap on calls in flight, sync-async
 /// crossings and a detector for futures that block their thread.

@@ -2,7 +2,6 @@
 //! timeout), one function per rule, on each runtime's own clock and executor.
 
 use std::future::Future;
-use std::num::NonZeroUsize;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,10 +16,6 @@ use crate::support::{Alive, DropFlag};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-fn nz(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
 }
 
 /// Sleeps `millis` on `rt`, then returns `value`.
@@ -58,7 +53,7 @@ pub fn gather_limit_bounds_concurrency<H: Harness>() {
                 after(rt, 10, i).await
             }
         }))
-        .limit(nz(3))
+        .limit(3)
         .await;
         let took = rt.now() - start;
         assert_eq!(out, (0..12).collect::<Vec<_>>());
@@ -94,13 +89,14 @@ pub fn gather_polls_every_woken_child<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let child_polls = Arc::new(AtomicUsize::new(0));
-        let mut gather =
+        let mut gather = pin!(
             wrangle_core::gather((0..500).map(|_| YieldOnce(child_polls.clone(), false)))
-                .limit(nz(1000));
+                .limit(1000)
+        );
         let mut parent_polls = 0;
         std::future::poll_fn(|cx| {
             parent_polls += 1;
-            Pin::new(&mut gather).poll(cx)
+            gather.as_mut().poll(cx)
         })
         .await;
         assert_eq!(parent_polls, 2);
@@ -248,7 +244,7 @@ pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
         );
 
         let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
-        let mut s = wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]);
+        let mut s = Box::pin(wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]));
         assert_eq!(s.next().await, Some((0, Ok(1))));
         drop(s);
         assert_eq!(rx_b.try_recv(), Ok(2), "as_completed dropped a message");
@@ -322,7 +318,7 @@ pub fn early_stop_never_starves_a_two_step_child<H: Harness>() {
             (1usize..)
                 .map(|i| Box::pin(std::future::ready(i)) as Pin<Box<dyn Future<Output = usize>>>),
         );
-        let mut s = wrangle_core::as_completed(inputs).limit(nz(4));
+        let mut s = pin!(wrangle_core::as_completed(inputs).limit(4));
         let mut order = Vec::new();
         while order.len() < 100 {
             let Some((index, _)) = s.next().await else {

@@ -8,7 +8,6 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -24,10 +23,6 @@ use crate::support::{Alive, wait_until};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-fn nz(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
 }
 
 /// A child that counts itself alive, sleeps `millis` on `rt`, then returns `outcome`.
@@ -481,10 +476,9 @@ pub fn group_names_in_errors_and_current_name<H: Harness>() {
             ))
         });
         let err = group.join().await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "child #0 \"indexer\" failed: indexer gave up"
-        );
+        assert_eq!(err.to_string(), "1 of 1 child failed");
+        assert_eq!(err.first().to_string(), "child #0 \"indexer\" failed");
+        assert_eq!(err.first().error(), "indexer gave up");
         assert_eq!(wrangle_core::group::current_name(), None);
     });
     H::shutdown(&rt);
@@ -534,17 +528,19 @@ pub fn spawn_gather_order_and_limit<H: Harness>() {
         let alive = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let start = rt.now();
-        let out = wrangle_core::gather((0..12u64).map(|i| {
-            let (alive, peak, timer) = (alive.clone(), peak.clone(), rt.clone());
-            async move {
-                let _alive = Alive::new(&alive);
-                peak.fetch_max(alive.load(Ordering::SeqCst), Ordering::SeqCst);
-                wrangle_core::sleep(&timer, ms(10)).await;
-                i
-            }
-        }))
-        .limit(nz(3))
-        .spawn_on(&rt)
+        let out = wrangle_core::spawn_gather(
+            &rt,
+            (0..12u64).map(|i| {
+                let (alive, peak, timer) = (alive.clone(), peak.clone(), rt.clone());
+                async move {
+                    let _alive = Alive::new(&alive);
+                    peak.fetch_max(alive.load(Ordering::SeqCst), Ordering::SeqCst);
+                    wrangle_core::sleep(&timer, ms(10)).await;
+                    i
+                }
+            }),
+        )
+        .limit(3)
         .await;
         let took = rt.now() - start;
         assert_eq!(out, (0..12).collect::<Vec<_>>());
@@ -569,7 +565,7 @@ pub fn spawn_gather_drop_cancels_in_flight<H: Harness>() {
             pulled.fetch_add(1, Ordering::SeqCst);
             child(&rt, &alive, 10_000, Ok(i))
         });
-        let gather = wrangle_core::gather(inputs).limit(nz(8)).spawn_on(&rt);
+        let gather = wrangle_core::spawn_gather(&rt, inputs).limit(8);
         assert!(wrangle_core::timeout(&rt, ms(30), gather).await.is_err());
         assert_eq!(pulled.load(Ordering::SeqCst), 8);
         let gone = wait_until(&rt, H::SLACK + ms(50), || alive.load(Ordering::SeqCst) == 0).await;
@@ -595,9 +591,8 @@ pub fn try_spawn_gather_returns_after_rest_gone<H: Harness>() {
             child(&rt, &alive, if i == 2 { 20 } else { 10_000 }, outcome)
         });
         let start = rt.now();
-        let err = wrangle_core::try_gather(inputs)
-            .limit(nz(4))
-            .spawn_on(&rt)
+        let err = wrangle_core::try_spawn_gather(&rt, inputs)
+            .limit(4)
             .await
             .unwrap_err();
         took_within::<H>(rt.now() - start, ms(20));
@@ -623,7 +618,7 @@ pub fn spawn_gather_panic_after_rest_gone<H: Harness>() {
                 i
             }
         });
-        let payload = AssertUnwindSafe(wrangle_core::gather(inputs).spawn_on(&rt))
+        let payload = AssertUnwindSafe(wrangle_core::spawn_gather(&rt, inputs))
             .catch_unwind()
             .await
             .unwrap_err();

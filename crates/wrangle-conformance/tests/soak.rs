@@ -16,7 +16,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::future::Future;
-use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Once, mpsc};
@@ -386,7 +385,6 @@ async fn one_run<R: Runtime + 'static>(
     let c = Arc::new(Counters::default());
     let combinator = COMBINATORS[rng.usize(0..COMBINATORS.len())];
     let limit = rng.usize(1..=32);
-    let nz = NonZeroUsize::new(limit).unwrap();
     let fail_pct = [0, 1, 5, 20, 60][rng.usize(0..5)];
     // Panics escape the child in `Escape` and in task groups (the group catches them).
     let raw = matches!(
@@ -404,7 +402,7 @@ async fn one_run<R: Runtime + 'static>(
 
     match combinator {
         Combinator::Gather => {
-            let out = gather(inputs()).limit(nz).await;
+            let out = gather(inputs()).limit(limit).await;
             assert_eq!(out.len(), n, "{at}");
             for (i, (got, plan)) in out.iter().zip(&plans).enumerate() {
                 assert_eq!(*got, expected(i, *plan), "input {i} {at}");
@@ -413,7 +411,7 @@ async fn one_run<R: Runtime + 'static>(
         }
         Combinator::AsCompleted => {
             let mut seen = vec![0u8; n];
-            let mut stream = as_completed(inputs()).limit(nz);
+            let mut stream = Box::pin(as_completed(inputs()).limit(limit));
             while let Some((i, got)) = stream.next().await {
                 seen[i] += 1;
                 assert_eq!(got, expected(i, plans[i]), "input {i} {at}");
@@ -426,7 +424,7 @@ async fn one_run<R: Runtime + 'static>(
             check_accounting(ctx, &c, Some(n), limit);
         }
         Combinator::TryGather => {
-            let out = try_gather(inputs()).limit(nz).await;
+            let out = try_gather(inputs()).limit(limit).await;
             match out {
                 Ok(values) => {
                     assert!(plans.iter().all(|p| p.fault == Fault::Succeed), "{at}");
@@ -470,7 +468,7 @@ async fn one_run<R: Runtime + 'static>(
                 })
                 .with_stats()
             });
-            let out = gather(calls).limit(nz).await;
+            let out = gather(calls).limit(limit).await;
             assert_eq!(out.len(), n, "{at}");
             for (i, (got, ps)) in out.into_iter().zip(&attempt_plans).enumerate() {
                 match ps.iter().position(|p| p.fault == Fault::Succeed) {
@@ -498,7 +496,7 @@ async fn one_run<R: Runtime + 'static>(
             let polls = rng.usize(1..=4);
             match rng.u8(0..3) {
                 0 => {
-                    let mut fut = Box::pin(gather(inputs()).limit(nz));
+                    let mut fut = Box::pin(gather(inputs()).limit(limit));
                     for _ in 0..polls {
                         if poll_once(fut.as_mut()).await.is_some() {
                             break;
@@ -507,7 +505,7 @@ async fn one_run<R: Runtime + 'static>(
                     drop(fut);
                 }
                 1 => {
-                    let mut fut = Box::pin(try_gather(inputs()).limit(nz));
+                    let mut fut = Box::pin(try_gather(inputs()).limit(limit));
                     for _ in 0..polls {
                         if poll_once(fut.as_mut()).await.is_some() {
                             break;
@@ -516,7 +514,7 @@ async fn one_run<R: Runtime + 'static>(
                     drop(fut);
                 }
                 _ => {
-                    let mut stream = as_completed(inputs()).limit(nz);
+                    let mut stream = Box::pin(as_completed(inputs()).limit(limit));
                     for _ in 0..polls {
                         if poll_once(stream.next()).await.is_some_and(|x| x.is_none()) {
                             break;
@@ -530,7 +528,7 @@ async fn one_run<R: Runtime + 'static>(
             totals.never_pulled += (n - c.created.load(SeqCst)) as u64;
         }
         Combinator::Escape => {
-            let out = AssertUnwindSafe(gather(inputs()).limit(nz))
+            let out = AssertUnwindSafe(gather(inputs()).limit(limit))
                 .catch_unwind()
                 .await;
             match out {

@@ -19,7 +19,7 @@
 //! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
 //! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
-//! | [`Gather::spawn_on`](gather::Gather::spawn_on), [`shield()`] | the spawning mode of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
+//! | [`spawn_gather()`], [`try_spawn_gather()`], [`shield()`] | the spawning forms of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
 //! | [`rate`] | rate limits: [`rate::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`rate::KeyedRateLimiter`] (per host, idle keys evicted) |
@@ -40,7 +40,7 @@
 //! children run only while the combinator is polled. That is concurrency without
 //! parallelism. Children that must progress on their own, or on several cores, belong in
 //! spawned tasks: [`Spawn::spawn`], a [`group::TaskGroup`], or the spawning mode of gather,
-//! `gather(..).limit(n).spawn_on(&rt)`.
+//! `spawn_gather(&rt, inputs).limit(n)`.
 //!
 //! # Time and chance are passed explicitly
 //!
@@ -150,20 +150,23 @@ pub mod timeout;
 mod timer_ext;
 pub mod wait;
 
-pub use as_completed::as_completed;
+pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, SpawnError};
 pub use future_ext::FutureExt;
-pub use gather::{gather, gather_stream, try_gather};
+pub use gather::{
+    Gather, GatherStream, SpawnGather, TryGather, TrySpawnGather, gather, gather_stream,
+    spawn_gather, try_gather, try_spawn_gather,
+};
 pub use into_limit::IntoLimit;
 pub use progress::Progress;
 pub use race::{Race, race};
-pub use race_ok::{AggregateError, race_ok};
+pub use race_ok::{AggregateError, RaceOk, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
 pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use timer_ext::TimerExt;
-pub use wait::wait;
+pub use wait::{Wait, wait};

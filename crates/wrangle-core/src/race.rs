@@ -29,19 +29,17 @@ use crate::set::{Driver, Unordered};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Runtime;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let server = |name: &'static str, ms: u64| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         name
 ///     };
-///     let winner = wrangle_core::race([server("a", 200), server("b", 10), server("c", 300)]).await;
+///     let winner = wrangle::race([server("a", 200), server("b", 10), server("c", 300)]).await;
 ///     assert_eq!(winner, Some((1, "b")));
+///     assert_eq!(rt.elapsed(), Duration::from_millis(10));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Panics

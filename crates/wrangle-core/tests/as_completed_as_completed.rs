@@ -24,7 +24,8 @@ async fn call(rt: &Sim, millis: u64) -> u64 {
 fn s5_results_as_they_finish() {
     wrangle_sim::run(5, |rt| async move {
         let durations = [2400, 700, 1900, 500, 1200];
-        let mut results = wrangle_core::as_completed(durations.map(|d| call(&rt, d)));
+        let mut results =
+            std::pin::pin!(wrangle_core::as_completed(durations.map(|d| call(&rt, d))));
         let mut handled = Vec::new();
         while let Some((index, millis)) = results.next().await {
             assert_eq!(rt.elapsed(), ms(millis), "handled as soon as it finished");
@@ -76,7 +77,7 @@ fn timeout_and_limit() {
     wrangle_sim::run(9, |rt| async move {
         wrangle_core::sleep(&rt, ms(100)).await; // not counted: the stream is not polled yet
         let items: Vec<_> = wrangle_core::as_completed([300, 100, 200, 50].map(|d| call(&rt, d)))
-            .limit(std::num::NonZeroUsize::new(2).unwrap())
+            .limit(2)
             .timeout(&rt, ms(350))
             .collect()
             .await;
@@ -102,7 +103,10 @@ fn dropped_after_one_item_loses_no_message() {
                 (tx, rx)
             })
             .collect();
-        let mut s = wrangle_core::as_completed(channels.iter().map(|(_, rx)| rx.recv()));
+        // Boxed, so that `drop(s)` drops the stream itself.
+        let mut s = Box::pin(wrangle_core::as_completed(
+            channels.iter().map(|(_, rx)| rx.recv()),
+        ));
         assert_eq!(s.next().await, Some((0, Ok(0))));
         drop(s);
         for (i, (_, rx)) in channels.iter().enumerate().skip(1) {

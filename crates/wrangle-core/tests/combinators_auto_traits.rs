@@ -1,15 +1,17 @@
-//! `Send`, `Sync` and `Unpin` of every public future and stream of the combinators.
+//! `Send`, `Sync` and `Unpin` of every public future and stream of the combinators. Those
+//! with configuration methods are `!Unpin`, so nothing can be configured after the first
+//! poll.
 #![allow(clippy::unwrap_used)]
 
 use std::future::Ready;
 use std::rc::Rc;
 
-use wrangle_core::as_completed::{AsCompleted, AsCompletedDeadline};
+use wrangle_core::as_completed::{AsCompleted, NoDeadline, WithDeadline};
 use wrangle_core::gather::{Gather, GatherStream, GatherStreamUnordered, TryGather};
 use wrangle_core::race_ok::{AggregateError, RaceOk};
 use wrangle_core::time::{Interval, Sleep, Tick, YieldNow};
 use wrangle_core::timeout::{Elapsed, Timeout};
-use wrangle_core::wait::{Pending, Wait, WaitTimeout, Waited};
+use wrangle_core::wait::{Remaining, Wait, Waited};
 use wrangle_core::{Progress, Race};
 use wrangle_sim::Sim;
 
@@ -17,6 +19,19 @@ fn send<T: Send>() {}
 fn sync<T: Sync>() {}
 fn unpin<T: Unpin>() {}
 fn owned<T: Send + 'static>() {}
+
+/// Ambiguous, so a compile error, exactly when `T: Unpin`: `not_unpin!(T)` compiles only for
+/// a `!Unpin` type.
+trait AmbiguousIfUnpin<A> {
+    fn check() {}
+}
+impl<T: ?Sized> AmbiguousIfUnpin<()> for T {}
+impl<T: ?Sized + Unpin> AmbiguousIfUnpin<u8> for T {}
+macro_rules! not_unpin {
+    ($t:ty) => {
+        <$t as AmbiguousIfUnpin<_>>::check()
+    };
+}
 
 type Fut = Ready<u8>;
 type TryFut = Ready<Result<u8, u8>>;
@@ -28,25 +43,31 @@ type Src = futures_lite::stream::Iter<Iter>;
 fn send_sync_unpin() {
     send::<Gather<Iter>>();
     sync::<Gather<Iter>>();
-    unpin::<Gather<Iter>>();
+    not_unpin!(Gather<Iter>);
     send::<TryGather<TryIter>>();
     sync::<TryGather<TryIter>>();
-    unpin::<TryGather<TryIter>>();
+    not_unpin!(TryGather<TryIter>);
     send::<GatherStream<Src>>();
-    unpin::<GatherStream<Src>>();
+    not_unpin!(GatherStream<Src>);
     send::<GatherStreamUnordered<Src>>();
     unpin::<GatherStreamUnordered<Src>>();
     send::<AsCompleted<Iter>>();
     sync::<AsCompleted<Iter>>();
-    unpin::<AsCompleted<Iter>>();
-    send::<AsCompletedDeadline<Iter, Sim>>();
+    not_unpin!(AsCompleted<Iter>);
+    send::<AsCompleted<Iter, fn(Progress), WithDeadline<Sim>>>();
+    send::<AsCompleted<Iter, fn(Progress), WithDeadline<&'static Sim>>>();
+    not_unpin!(AsCompleted<Iter, fn(Progress), WithDeadline<Sim>>);
+    send::<NoDeadline>();
+    sync::<NoDeadline>();
+    unpin::<NoDeadline>();
     send::<Wait<Fut>>();
     sync::<Wait<Fut>>();
-    unpin::<Wait<Fut>>();
-    send::<WaitTimeout<Fut, Sim>>();
+    not_unpin!(Wait<Fut>);
+    send::<Wait<Fut, WithDeadline<Sim>>>();
+    not_unpin!(Wait<Fut, WithDeadline<Sim>>);
     send::<Waited<Fut>>();
-    send::<Pending<Fut>>();
-    unpin::<Pending<Fut>>();
+    send::<Remaining<Fut>>();
+    unpin::<Remaining<Fut>>();
     send::<Race<Fut>>();
     unpin::<Race<Fut>>();
     send::<RaceOk<TryFut>>();

@@ -2,7 +2,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;
-use std::num::NonZeroUsize;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -35,9 +34,7 @@ fn s15_streaming_holds_at_most_the_limit() {
                     }
                 })
             };
-            let mut outputs = std::pin::pin!(
-                wrangle_core::gather_stream(source).limit(NonZeroUsize::new(32).unwrap())
-            );
+            let mut outputs = std::pin::pin!(wrangle_core::gather_stream(source).limit(32));
             let mut expected = 0;
             while let Some(v) = outputs.next().await {
                 held.set(held.get() - 1);

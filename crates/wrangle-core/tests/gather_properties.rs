@@ -7,7 +7,6 @@
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::num::NonZeroUsize;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -83,7 +82,7 @@ proptest! {
                 let probe = Rc::new(Probe::default());
                 let inputs = jobs.iter().enumerate().map(|(i, &(ms, f))| child(&rt, &probe, i, ms, f));
                 let outcomes = wrangle_core::gather(inputs)
-                    .limit(NonZeroUsize::new(limit).unwrap())
+                    .limit(limit)
                     .await;
                 (outcomes, probe, rt.elapsed())
             }
@@ -108,7 +107,7 @@ proptest! {
                 let probe = Rc::new(Probe::default());
                 let inputs = jobs.iter().enumerate().map(|(i, &(ms, f))| child(&rt, &probe, i, ms, f));
                 let outcome = wrangle_core::try_gather(inputs)
-                    .limit(NonZeroUsize::new(limit).unwrap())
+                    .limit(limit)
                     .await;
                 // Every child is gone by the time the caller sees the outcome.
                 assert_eq!(probe.alive.get(), 0);
@@ -142,7 +141,7 @@ proptest! {
             async move {
                 let probe = Rc::new(Probe::default());
                 let inputs = jobs.iter().enumerate().map(|(i, &(ms, f))| child(&rt, &probe, i, ms, f));
-                let mut stream = wrangle_core::as_completed(inputs).limit(NonZeroUsize::new(limit).unwrap());
+                let mut stream = std::pin::pin!(wrangle_core::as_completed(inputs).limit(limit));
                 let mut items = Vec::new();
                 while let Some((i, outcome)) = stream.next().await {
                     assert_eq!(outcome, if jobs[i].1 { Err(i) } else { Ok(i) });
@@ -165,7 +164,7 @@ proptest! {
             async move {
                 let probe = Rc::new(Probe::default());
                 let inputs = jobs.iter().enumerate().map(|(i, &(ms, f))| child(&rt, &probe, i, ms, f));
-                let gather = wrangle_core::gather(inputs).limit(NonZeroUsize::new(limit).unwrap());
+                let gather = wrangle_core::gather(inputs).limit(limit);
                 let _ = wrangle_core::timeout(&rt, Duration::from_millis(cut), gather).await;
                 probe.alive.get()
             }

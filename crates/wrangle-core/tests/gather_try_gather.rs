@@ -90,9 +90,7 @@ fn no_input_pulled_after_the_error() {
                 if i == 4 { Err(i) } else { Ok(i) }
             }
         });
-        let out = wrangle_core::try_gather(inputs)
-            .limit(std::num::NonZeroUsize::new(3).unwrap())
-            .await;
+        let out = wrangle_core::try_gather(inputs).limit(3).await;
         assert_eq!(out, Err(4));
         // Inputs 0..=2 start at 0 ms; 3 at 10 ms (due at 23), 4 at 11 ms (fails at 25),
         // 5 at 12 ms (due at 27); 6 at 23 ms. Input 4 fails at 25 ms: 7 pulled, no more.

@@ -1,103 +1,74 @@
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+//! The deadline type parameter of [`AsCompleted`](super::AsCompleted) and
+//! [`Wait`](crate::wait::Wait): none by default, a timer and a deadline on its clock once
+//! `.timeout(..)` or `.deadline(..)` has set one.
 
-use futures_core::Stream;
+use std::fmt;
+use std::pin::Pin;
+use std::task::Context;
+
 use pin_project_lite::pin_project;
 
-use super::AsCompleted;
-use crate::timeout::{Deadline, Elapsed};
-use crate::{Progress, Timer};
+use crate::Timer;
+use crate::timeout::Deadline;
+
+/// No deadline: the default deadline parameter of [`AsCompleted`](super::AsCompleted) and
+/// [`Wait`](crate::wait::Wait), until `.timeout(..)` or `.deadline(..)` sets one.
+///
+/// # Examples
+///
+/// ```
+/// use wrangle::as_completed::{AsCompleted, NoDeadline};
+///
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let stream: AsCompleted<_, fn(wrangle::Progress), NoDeadline> =
+///     wrangle::as_completed([std::future::ready(1)]);
+/// # drop(stream);
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoDeadline;
 
 pin_project! {
-    /// Stream for the [`AsCompleted::deadline`] and [`AsCompleted::timeout`] methods.
-    #[must_use = "streams do nothing unless polled"]
-    pub struct AsCompletedDeadline<I, T, P = fn(Progress)>
-    where
-        I: Iterator,
-        I::Item: Future,
-        T: Timer,
-    {
-        // `None` once the stream has ended: the leftovers are dropped with it.
-        inner: Option<AsCompleted<I, P>>,
+    /// A deadline on a timer's clock: the deadline parameter of
+    /// [`AsCompleted`](super::AsCompleted) and [`Wait`](crate::wait::Wait) once
+    /// `.timeout(timer, duration)` or `.deadline(timer, instant)` has set one. It holds the
+    /// timer as it was passed: `&rt` borrows the runtime, `rt.clone()` owns a handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::as_completed::{AsCompleted, WithDeadline};
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let inputs = [std::future::ready(1)];
+    ///     let stream: AsCompleted<_, _, WithDeadline<&wrangle::sim::Sim>> =
+    ///         wrangle::as_completed(inputs).timeout(&rt, Duration::from_secs(1));
+    ///     # drop(stream);
+    /// });
+    /// ```
+    pub struct WithDeadline<T: Timer> {
         timer: T,
         #[pin]
         deadline: Deadline<T>,
-        elapsed: bool,
     }
 }
 
-impl<I, T, P> AsCompletedDeadline<I, T, P>
-where
-    I: Iterator,
-    I::Item: Future,
-    T: Timer,
-{
-    pub(super) fn new(inner: AsCompleted<I, P>, timer: T, deadline: Deadline<T>) -> Self {
-        Self {
-            inner: Some(inner),
-            timer,
-            deadline,
-            elapsed: false,
-        }
+impl<T: Timer> WithDeadline<T> {
+    pub(crate) fn new(timer: T, deadline: Deadline<T>) -> Self {
+        Self { timer, deadline }
     }
-}
 
-impl<I, T, P> Stream for AsCompletedDeadline<I, T, P>
-where
-    I: Iterator,
-    I::Item: Future,
-    T: Timer,
-    P: FnMut(Progress),
-{
-    type Item = Result<(usize, <I::Item as Future>::Output), Elapsed>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    /// Whether the deadline has passed; registers `cx` to be woken when it does.
+    pub(crate) fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
         let this = self.project();
-        let Some(inner) = this.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        match Pin::new(&mut *inner).poll_next(cx) {
-            Poll::Ready(Some(item)) => return Poll::Ready(Some(Ok(item))),
-            Poll::Ready(None) => {
-                *this.inner = None;
-                return Poll::Ready(None);
-            }
-            Poll::Pending => {}
-        }
-        if this.deadline.poll_elapsed(this.timer, cx) {
-            // Drop the leftovers before the caller sees the error.
-            *this.inner = None;
-            *this.elapsed = true;
-            return Poll::Ready(Some(Err(Elapsed::new())));
-        }
-        Poll::Pending
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.inner {
-            Some(inner) => {
-                let (lower, upper) = inner.size_hint();
-                (lower, upper.and_then(|u| u.checked_add(1)))
-            }
-            None => (0, Some(0)),
-        }
+        this.deadline.poll_elapsed(this.timer, cx)
     }
 }
 
-impl<I, T, P> fmt::Debug for AsCompletedDeadline<I, T, P>
-where
-    I: Iterator,
-    I::Item: Future,
-    T: Timer,
-{
+impl<T: Timer> fmt::Debug for WithDeadline<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsCompletedDeadline")
-            .field("inner", &self.inner)
-            .field("deadline", &self.deadline)
-            .field("elapsed", &self.elapsed)
-            .finish()
+        self.deadline.fmt(f)
     }
 }
 
@@ -115,7 +86,7 @@ mod tests {
         let rt = ThreadPerTask;
         let s = crate::as_completed([std::future::ready(1), std::future::ready(2)])
             .timeout(&rt, Duration::ZERO);
-        assert!(format!("{s:?}").starts_with("AsCompletedDeadline"));
+        assert!(format!("{s:?}").starts_with("AsCompleted { deadline: after 0ns"));
         let items: Vec<_> = block_on(s.collect());
         assert_eq!(items, [Ok((0, 1)), Ok((1, 2))]);
     }
@@ -123,7 +94,7 @@ mod tests {
     #[test]
     fn zero_timeout_on_pending_inputs_elapses_once() {
         let rt = ThreadPerTask;
-        let s = crate::as_completed([std::future::pending::<()>()]).timeout(&rt, Duration::ZERO);
+        let s = crate::as_completed([std::future::pending::<()>()]).timeout(rt, Duration::ZERO);
         let items: Vec<_> = block_on(s.collect());
         assert_eq!(items.len(), 1);
         assert!(items[0].is_err());

@@ -5,19 +5,20 @@ mod deadline;
 
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroUsize;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
+use pin_project_lite::pin_project;
 
-pub use deadline::AsCompletedDeadline;
+pub use deadline::{NoDeadline, WithDeadline};
 
 use crate::gather::debug_driver;
 use crate::set::{Driver, Unordered};
-use crate::timeout::Deadline;
-use crate::{Progress, Timer};
+use crate::timeout::{Deadline, Elapsed};
+use crate::{IntoLimit, Progress, Timer};
 
 /// Runs the futures of `inputs` concurrently in the current task and yields
 /// `(index, output)` as each finishes, in completion order, like asyncio's `as_completed`.
@@ -32,6 +33,9 @@ use crate::{Progress, Timer};
 /// inputs. An overall deadline taken from a [`Timer`] is set with
 /// [`deadline`](AsCompleted::deadline) or [`timeout`](AsCompleted::timeout); a hook that
 /// sees each completion with [`progress`](AsCompleted::progress).
+///
+/// The stream is configured by value before it runs and is `!Unpin`: pin it with
+/// [`std::pin::pin!`] before calling `.next()`, after which nothing can be configured.
 ///
 /// # Starvation
 ///
@@ -53,9 +57,9 @@ use crate::{Progress, Timer};
 /// lack of polling. Keep the work between items short, gather it with the stream (handle each
 /// output inside the child's own future instead), or spawn the children (with
 /// [`Spawn::spawn`](crate::Spawn::spawn), passing the [`Task`](crate::Task) handles here, or
-/// with [`gather(..).spawn_on(&rt)`](crate::gather::Gather::spawn_on)) so they progress on
-/// their own. This is the failure of
-/// `buffered` streams described in futures-rs#2387, which no in-task combinator can avoid.
+/// with [`spawn_gather()`](crate::gather::spawn_gather())) so they progress on their own.
+/// This is the failure of `buffered` streams described in futures-rs#2387, which no in-task
+/// combinator can avoid.
 ///
 /// # Cancellation
 ///
@@ -65,25 +69,25 @@ use crate::{Progress, Timer};
 ///
 /// # Examples
 ///
+/// `next` is a `StreamExt` method: add `futures-lite` (or use `futures::StreamExt`).
+///
 /// ```
 /// use std::time::Duration;
 /// use futures_lite::StreamExt;
-/// use wrangle_core::Runtime;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let call = |ms: u64| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         ms
 ///     };
-///     let order: Vec<_> = wrangle_core::as_completed([call(30), call(10), call(20)])
-///         .map(|(index, ms)| (index, ms))
-///         .collect()
-///         .await;
+///     let mut done = std::pin::pin!(wrangle::as_completed([call(30), call(10), call(20)]));
+///     let mut order = Vec::new();
+///     while let Some((index, ms)) = done.next().await {
+///         order.push((index, ms));
+///     }
 ///     assert_eq!(order, [(1, 10), (2, 20), (0, 30)]);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Panics
@@ -95,27 +99,41 @@ where
     I::Item: Future,
 {
     AsCompleted {
-        inputs: inputs.into_iter(),
+        inputs: Some(inputs.into_iter()),
         core: None,
         limit: usize::MAX,
         progress: None,
+        deadline: NoDeadline,
+        _pinned: PhantomPinned,
     }
 }
 
-/// Stream for the [`as_completed()`] function.
-#[must_use = "streams do nothing unless polled"]
-pub struct AsCompleted<I, P = fn(Progress)>
-where
-    I: Iterator,
-    I::Item: Future,
-{
-    inputs: I,
-    core: Option<Unordered<I::Item>>,
-    limit: usize,
-    progress: Option<P>,
+pin_project! {
+    /// Stream for the [`as_completed()`] function.
+    ///
+    /// `D` is [`NoDeadline`] until [`timeout`](AsCompleted::timeout) or
+    /// [`deadline`](AsCompleted::deadline) makes it [`WithDeadline`]: the items are then
+    /// `Result<(index, output), Elapsed>`.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct AsCompleted<I, P = fn(Progress), D = NoDeadline>
+    where
+        I: Iterator,
+        I::Item: Future,
+    {
+        // `None` once a deadline has ended the stream: the leftovers are dropped then.
+        inputs: Option<I>,
+        core: Option<Unordered<I::Item>>,
+        limit: usize,
+        progress: Option<P>,
+        #[pin]
+        deadline: D,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
-impl<I, P> AsCompleted<I, P>
+impl<I, P, D> AsCompleted<I, P, D>
 where
     I: Iterator,
     I::Item: Future,
@@ -123,37 +141,45 @@ where
     /// At most `limit` inputs running or waiting to be yielded at once; by default there is
     /// no limit.
     ///
+    /// `limit` is a plain number or a [`NonZeroUsize`](std::num::NonZeroUsize); see
+    /// [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
     /// use futures_lite::StreamExt;
     ///
-    /// let n: usize = futures_lite::future::block_on(
-    ///     wrangle_core::as_completed((0..10).map(|i| async move { i }))
-    ///         .limit(NonZeroUsize::new(3).unwrap())
-    ///         .count(),
-    /// );
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let n = wrangle::as_completed((0..10).map(|i| async move { i }))
+    ///     .limit(3)
+    ///     .count()
+    ///     .await;
     /// assert_eq!(n, 10);
+    /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit().get();
         self
     }
 
     /// Starts each input only once `limiter` admits it, as well as within the limit:
-    /// concurrency and rate together. Call it before the first poll.
+    /// concurrency and rate together.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
-    /// use wrangle_core::rate::{Quota, RateLimiter};
+    /// use wrangle::rate::{Quota, RateLimiter};
     ///
-    /// wrangle_sim::run(0, |rt| async move {
+    /// wrangle::sim::run(0, |rt| async move {
     ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(4).unwrap());
-    ///     let n = wrangle_core::as_completed((0..5).map(|i| async move { i }))
+    ///     let n = wrangle::as_completed((0..5).map(|i| async move { i }))
     ///         .rate(&limiter)
     ///         .count()
     ///         .await;
@@ -164,12 +190,16 @@ where
     pub fn rate<T: crate::Timer>(
         self,
         limiter: &crate::rate::RateLimiter<T>,
-    ) -> AsCompleted<crate::rate::Throttled<'_, I, T>, P> {
+    ) -> AsCompleted<crate::rate::Throttled<'_, I, T>, P, D> {
         AsCompleted {
-            inputs: crate::rate::Throttled::new(self.inputs, limiter),
+            inputs: self
+                .inputs
+                .map(|inputs| crate::rate::Throttled::new(inputs, limiter)),
             core: None,
             limit: self.limit,
             progress: self.progress,
+            deadline: self.deadline,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -180,60 +210,73 @@ where
     /// ```
     /// use futures_lite::StreamExt;
     ///
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let mut last = None;
-    /// futures_lite::future::block_on(
-    ///     wrangle_core::as_completed((0..3).map(|i| async move { i }))
-    ///         .progress(|p| last = Some(p.to_string()))
-    ///         .for_each(drop),
-    /// );
+    /// wrangle::as_completed((0..3).map(|i| async move { i }))
+    ///     .progress(|p| last = Some(p.to_string()))
+    ///     .for_each(drop)
+    ///     .await;
     /// assert_eq!(last.as_deref(), Some("3/3"));
+    /// # });
     /// ```
-    pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> AsCompleted<I, Q> {
+    pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> AsCompleted<I, Q, D> {
         AsCompleted {
             inputs: self.inputs,
             core: self.core,
             limit: self.limit,
             progress: Some(hook),
+            deadline: self.deadline,
+            _pinned: PhantomPinned,
         }
     }
+}
 
+impl<I, P> AsCompleted<I, P, NoDeadline>
+where
+    I: Iterator,
+    I::Item: Future,
+{
     /// Gives up at `deadline` on `timer`'s clock: the stream then yields
-    /// `Err(`[`Elapsed`](crate::timeout::Elapsed)`)` once, drops every child still running
+    /// `Err(`[`Elapsed`]`)` once, drops every child still running
     /// and every input not yet pulled, and ends. Items become `Result<(index, output),
     /// Elapsed>`.
     ///
-    /// The children are polled before the deadline is checked, so an output that is ready
-    /// when the stream is polled is yielded even if the deadline has just passed. The
-    /// deadline is also checked against the clock, not only by the timer's wake-up (see
-    /// [`timeout()`](crate::timeout())).
+    /// `timer` is taken by value: `&rt` borrows the runtime, `rt.clone()` gives a stream that
+    /// owns its handle. The children are polled before the deadline is checked, so an output
+    /// that is ready when the stream is polled is yielded even if the deadline has just
+    /// passed. The deadline is also checked against the clock, not only by the timer's
+    /// wake-up (see [`timeout()`](crate::timeout())).
     ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
-    /// use wrangle_core::{Runtime, Timer};
+    /// use wrangle::Timer;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let rt = &rt;
     ///     let call = |ms: u64| async move {
-    ///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+    ///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
     ///         ms
     ///     };
     ///     let deadline = rt.now() + Duration::from_millis(50);
-    ///     let items: Vec<_> = wrangle_core::as_completed([call(5), call(5_000)])
+    ///     let items: Vec<_> = wrangle::as_completed([call(5), call(5_000)])
     ///         .deadline(rt, deadline)
     ///         .collect()
     ///         .await;
     ///     assert_eq!(items.len(), 2);
     ///     assert_eq!(items[0], Ok((0, 5)));
     ///     assert!(items[1].is_err());
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(50));
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    pub fn deadline<T: Timer>(self, timer: &T, deadline: Instant) -> AsCompletedDeadline<I, T, P> {
-        AsCompletedDeadline::new(self, timer.clone(), Deadline::at(deadline))
+    pub fn deadline<T: Timer>(
+        self,
+        timer: T,
+        deadline: Instant,
+    ) -> AsCompleted<I, P, WithDeadline<T>> {
+        self.with_deadline(WithDeadline::new(timer, Deadline::at(deadline)))
     }
 
     /// Gives up `duration` after the stream is first polled; otherwise as
@@ -245,32 +288,82 @@ where
     /// ```
     /// use std::time::Duration;
     /// use futures_lite::StreamExt;
-    /// use wrangle_core::Runtime;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let never = std::future::pending::<()>();
-    ///     let mut s =
-    ///         std::pin::pin!(wrangle_core::as_completed([never]).timeout(rt, Duration::from_millis(5)));
+    ///     let mut s = std::pin::pin!(
+    ///         wrangle::as_completed([never]).timeout(&rt, Duration::from_millis(5))
+    ///     );
     ///     assert!(s.next().await.unwrap().is_err());
     ///     assert!(s.next().await.is_none());
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    pub fn timeout<T: Timer>(self, timer: &T, duration: Duration) -> AsCompletedDeadline<I, T, P> {
-        AsCompletedDeadline::new(self, timer.clone(), Deadline::after(duration))
+    pub fn timeout<T: Timer>(
+        self,
+        timer: T,
+        duration: Duration,
+    ) -> AsCompleted<I, P, WithDeadline<T>> {
+        self.with_deadline(WithDeadline::new(timer, Deadline::after(duration)))
+    }
+
+    fn with_deadline<T: Timer>(
+        self,
+        deadline: WithDeadline<T>,
+    ) -> AsCompleted<I, P, WithDeadline<T>> {
+        AsCompleted {
+            inputs: self.inputs,
+            core: self.core,
+            limit: self.limit,
+            progress: self.progress,
+            deadline,
+            _pinned: PhantomPinned,
+        }
     }
 }
 
-impl<I, P> Unpin for AsCompleted<I, P>
+/// One poll of the stream without its deadline: the next `(index, output)`, if any.
+fn poll_items<I, P>(
+    inputs: &mut Option<I>,
+    core: &mut Option<Unordered<I::Item>>,
+    limit: usize,
+    progress: &mut Option<P>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<(usize, <I::Item as Future>::Output)>>
 where
     I: Iterator,
     I::Item: Future,
+    P: FnMut(Progress),
 {
+    let Some(inputs) = inputs else {
+        return Poll::Ready(None);
+    };
+    let core = match core {
+        Some(core) => core,
+        None => core.insert(Unordered::new(
+            Driver::new(limit, inputs.size_hint()),
+            limit,
+        )),
+    };
+    core.poll_next(cx, &mut |_| Poll::Ready(inputs.next()), progress)
 }
 
-impl<I, P> Stream for AsCompleted<I, P>
+/// What is left: `(lower, upper)` for the items still to come, before a deadline.
+fn items_left<I, F>(inputs: &Option<I>, core: &Option<Unordered<F>>) -> (usize, Option<usize>)
+where
+    I: Iterator,
+    F: Future,
+{
+    let Some(inputs) = inputs else {
+        return (0, Some(0));
+    };
+    let remaining = inputs.size_hint().1;
+    match core {
+        Some(core) => core.size_hint(remaining),
+        None => (0, remaining),
+    }
+}
+
+impl<I, P> Stream for AsCompleted<I, P, NoDeadline>
 where
     I: Iterator,
     I::Item: Future,
@@ -279,28 +372,57 @@ where
     type Item = (usize, <I::Item as Future>::Output);
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        let core = match &mut this.core {
-            Some(core) => core,
-            None => this.core.insert(Unordered::new(
-                Driver::new(this.limit, this.inputs.size_hint()),
-                this.limit,
-            )),
-        };
-        let inputs = &mut this.inputs;
-        core.poll_next(cx, &mut |_| Poll::Ready(inputs.next()), &mut this.progress)
+        let this = self.project();
+        poll_items(this.inputs, this.core, *this.limit, this.progress, cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let remaining = self.inputs.size_hint().1;
-        match &self.core {
-            Some(core) => core.size_hint(remaining),
-            None => (0, remaining),
+        items_left(&self.inputs, &self.core)
+    }
+}
+
+impl<I, P, T> Stream for AsCompleted<I, P, WithDeadline<T>>
+where
+    I: Iterator,
+    I::Item: Future,
+    P: FnMut(Progress),
+    T: Timer,
+{
+    type Item = Result<(usize, <I::Item as Future>::Output), Elapsed>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.project();
+        if this.inputs.is_none() {
+            return Poll::Ready(None);
+        }
+        match poll_items(this.inputs, this.core, *this.limit, this.progress, cx) {
+            Poll::Ready(Some(item)) => return Poll::Ready(Some(Ok(item))),
+            Poll::Ready(None) => {
+                *this.inputs = None;
+                *this.core = None;
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+        if this.deadline.poll_elapsed(cx) {
+            // Drop the leftovers before the caller sees the error.
+            *this.core = None;
+            *this.inputs = None;
+            return Poll::Ready(Some(Err(Elapsed::new())));
+        }
+        Poll::Pending
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match items_left(&self.inputs, &self.core) {
+            (_, Some(0)) if self.inputs.is_none() => (0, Some(0)),
+            // One more: the `Elapsed`.
+            (lower, upper) => (lower, upper.and_then(|u| u.checked_add(1))),
         }
     }
 }
 
-impl<I, P> fmt::Debug for AsCompleted<I, P>
+impl<I, P> fmt::Debug for AsCompleted<I, P, NoDeadline>
 where
     I: Iterator,
     I::Item: Future,
@@ -311,6 +433,22 @@ where
             self.core.as_ref().map(|c| &c.driver),
             self.limit,
         )
+    }
+}
+
+impl<I, P, T> fmt::Debug for AsCompleted<I, P, WithDeadline<T>>
+where
+    I: Iterator,
+    I::Item: Future,
+    T: Timer,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("AsCompleted");
+        s.field("deadline", &self.deadline);
+        if self.inputs.is_none() {
+            s.field("ended", &true);
+        }
+        debug_driver(s, self.core.as_ref().map(|c| &c.driver), self.limit)
     }
 }
 
@@ -350,10 +488,9 @@ mod tests {
 
     #[test]
     fn limit_and_every_input_once() {
-        let nz = NonZeroUsize::new(5).unwrap_or(NonZeroUsize::MIN);
         let mut out: Vec<_> = block_on(
             as_completed((0..200).map(|i| yields(i % 6)))
-                .limit(nz)
+                .limit(5)
                 .collect(),
         );
         assert_eq!(out.len(), 200);

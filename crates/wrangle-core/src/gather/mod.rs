@@ -1,6 +1,15 @@
 //! Running many futures at once in the current task, outputs in input order: [`gather()`],
 //! [`try_gather()`], and the streaming form [`gather_stream()`]; or each as a spawned task,
-//! for parallelism, with [`Gather::spawn_on`] and [`TryGather::spawn_on`].
+//! for parallelism, with [`spawn_gather()`] and [`try_spawn_gather()`].
+//!
+//! # Configure, then run
+//!
+//! Each of these returns its future (or stream) at once, and its methods (`.limit(n)`,
+//! `.progress(hook)`, `.rate(&limiter)`) configure it by value before it runs. The futures
+//! are `!Unpin`, so once one has been polled (which needs it pinned) it can no longer be
+//! moved into a configuration method: nothing can be configured after the first poll. They
+//! are still plain futures, so `.await`, `rt.spawn(..)`, `select!` and `FuturesUnordered`
+//! take them as they are; a stream is pinned with [`std::pin::pin!`] before `.next()`.
 
 mod spawn;
 mod stream;
@@ -8,39 +17,44 @@ mod try_gather;
 
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroUsize;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-pub use spawn::{SpawnGather, TrySpawnGather};
+use pin_project_lite::pin_project;
+
+pub use spawn::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gather};
 pub use stream::{GatherStream, GatherStreamUnordered, gather_stream};
 pub use try_gather::{TryGather, try_gather};
 
-use crate::Progress;
 use crate::set::{Driver, Sink};
+use crate::{IntoLimit, Progress};
 
 /// Runs every future of `inputs` concurrently in the current task and returns their outputs
 /// in input order, like asyncio's `gather`.
 ///
 /// Nothing is spawned: the gather is a plain future that polls its children itself, so it
-/// runs on any executor (even `futures_lite::future::block_on`) and the children may borrow
-/// from the caller and need not be `Send`. Inputs are pulled lazily; with
-/// [`limit(n)`](Gather::limit) at most `n` of them are alive at any instant — the next input
-/// is pulled only when a running one completes — and memory for the running futures is
-/// O(n), however many inputs there are. Each child has a waker of its own: a wake polls only
-/// that child, and every poll of the gather polls every child woken since the last one, so
-/// no child is starved by its siblings and a poll costs O(children woken), not O(children):
-/// the cost per item does not grow with the number of inputs (a gather does have a fixed
-/// cost of a few allocations, felt per item only by very small gathers). A child that
-/// completes is dropped at once. An empty input completes at the
-/// first poll with an empty `Vec`.
+/// runs on any executor and the children may borrow from the caller and need not be `Send`.
+/// Inputs are pulled lazily; with [`limit(n)`](Gather::limit) at most `n` of them are alive
+/// at any instant — the next input is pulled only when a running one completes — and memory
+/// for the running futures is O(n), however many inputs there are. Each child has a waker of
+/// its own: a wake polls only that child, and every poll of the gather polls every child
+/// woken since the last one, so no child is starved by its siblings and a poll costs
+/// O(children woken), not O(children): the cost per item does not grow with the number of
+/// inputs (a gather does have a fixed cost of a few allocations, felt per item only by very
+/// small gathers). A child that completes is dropped at once. An empty input completes at
+/// the first poll with an empty `Vec`.
 ///
 /// Concurrency here is not parallelism: the children run on the thread polling the gather,
 /// and only while it is being polled. A caller that awaits something else in between (say,
 /// `select`s over the gather and another future that stays busy) leaves every child waiting
 /// for that time. Children that must make progress on their own, or use several cores,
-/// belong in spawned tasks: [`spawn_on`](Gather::spawn_on) is the spawning mode of this
-/// gather, with the same outputs, order and limit.
+/// belong in spawned tasks: [`spawn_gather()`] is the spawning form of this gather, with the
+/// same outputs, order and limit.
+///
+/// The gather is configured by value before it runs ([`limit`](Gather::limit),
+/// [`rate`](Gather::rate), [`progress`](Gather::progress)); it is `!Unpin`, so nothing can be
+/// configured once it has been polled (see the [module docs](mod@crate::gather#configure-then-run)).
 ///
 /// # Collect-all (`return_exceptions=True`)
 ///
@@ -50,11 +64,13 @@ use crate::set::{Driver, Sink};
 /// and cancel the rest, use [`try_gather()`].
 ///
 /// ```
+/// # wrangle::sim::run(1, |_rt| async move {
 /// let check_stock = |item: u32| async move {
 ///     if item == 1 { Err("no stock") } else { Ok(item * 10) }
 /// };
-/// let outcomes = futures_lite::future::block_on(wrangle_core::gather((0..3).map(check_stock)));
+/// let outcomes = wrangle::gather((0..3).map(check_stock)).await;
 /// assert_eq!(outcomes, [Ok(0), Err("no stock"), Ok(20)]);
+/// # });
 /// ```
 ///
 /// # Cancellation
@@ -68,34 +84,30 @@ use crate::set::{Driver, Sink};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Spawn};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let call = |name: &'static str, ms: u64| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         name
 ///     };
-///     let names = wrangle_core::gather([call("user", 20), call("orders", 30), call("recs", 10)]).await;
+///     let names = wrangle::gather([call("user", 20), call("orders", 30), call("recs", 10)]).await;
 ///     assert_eq!(names, ["user", "orders", "recs"]);
+///     assert_eq!(rt.elapsed(), Duration::from_millis(30));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// A thousand requests, at most 50 in flight, with a progress hook:
 ///
 /// ```
-/// use std::num::NonZeroUsize;
-///
-/// let limit = NonZeroUsize::new(50).unwrap();
-/// let pages = futures_lite::future::block_on(
-///     wrangle_core::gather((0..1000).map(|i| async move { i * 2 }))
-///         .limit(limit)
-///         .progress(|p| if p.done() % 250 == 0 { println!("{p}") }),
-/// );
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let pages = wrangle::gather((0..1000).map(|i| async move { i * 2 }))
+///     .limit(50)
+///     .progress(|p| if p.done() % 250 == 0 { println!("{p}") })
+///     .await;
 /// assert_eq!(pages.len(), 1000);
 /// assert_eq!(pages[999], 1998);
+/// # });
 /// ```
 ///
 /// # Panics
@@ -120,23 +132,30 @@ where
         limit: usize::MAX,
         progress: None,
         finished: false,
+        _pinned: PhantomPinned,
     }
 }
 
-/// Future for the [`gather()`] function.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Gather<I, P = fn(Progress)>
-where
-    I: Iterator,
-    I::Item: Future,
-{
-    inputs: I,
-    /// Made at the first poll, once the limit is known.
-    driver: Option<Driver<I::Item>>,
-    outputs: Vec<Option<<I::Item as Future>::Output>>,
-    limit: usize,
-    progress: Option<P>,
-    finished: bool,
+pin_project! {
+    /// Future for the [`gather()`] function.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Gather<I, P = fn(Progress)>
+    where
+        I: Iterator,
+        I::Item: Future,
+    {
+        inputs: I,
+        // Made at the first poll, once the limit is known.
+        driver: Option<Driver<I::Item>>,
+        outputs: Vec<Option<<I::Item as Future>::Output>>,
+        limit: usize,
+        progress: Option<P>,
+        finished: bool,
+        // `!Unpin`: configured by value before the first poll, never after. No other field
+        // is pinned: the children live in the set's own pinned slab.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<I, P> Gather<I, P>
@@ -146,49 +165,47 @@ where
 {
     /// Runs at most `limit` inputs at once; by default there is no limit.
     ///
+    /// `limit` is a plain number (`.limit(8)`) or a [`NonZeroUsize`](std::num::NonZeroUsize)
+    /// from configuration; see [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
-    ///
-    /// let two = NonZeroUsize::new(2).unwrap();
-    /// let out = futures_lite::future::block_on(
-    ///     wrangle_core::gather((0..5).map(|i| async move { i })).limit(two),
-    /// );
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let out = wrangle::gather((0..5).map(|i| async move { i })).limit(2).await;
     /// assert_eq!(out, [0, 1, 2, 3, 4]);
+    /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit().get();
         self
     }
 
     /// Starts each input only once `limiter` admits it, as well as within the limit:
     /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`). An
-    /// input waiting for its admission holds its place within the limit. Call it before the
-    /// first poll.
+    /// input waiting for its admission holds its place within the limit.
     ///
     /// # Examples
     ///
     /// At most 3 in flight and at most 2 starts a second, over six calls of 1 s:
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
     /// use std::time::Duration;
-    /// use wrangle_core::rate::{Quota, RateLimiter};
+    /// use wrangle::rate::{Quota, RateLimiter};
     ///
-    /// wrangle_sim::run(0, |rt| async move {
+    /// wrangle::sim::run(0, |rt| async move {
+    ///     let rt = &rt;
     ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
-    ///     let calls = (0..6).map(|i| {
-    ///         let timer = rt.clone();
-    ///         async move {
-    ///             wrangle_core::sleep(&timer, Duration::from_secs(1)).await;
-    ///             i
-    ///         }
+    ///     let calls = (0..6).map(|i| async move {
+    ///         wrangle::sleep(rt, Duration::from_secs(1)).await;
+    ///         i
     ///     });
-    ///     let out = wrangle_core::gather(calls)
-    ///         .limit(NonZeroUsize::new(3).unwrap())
-    ///         .rate(&limiter)
-    ///         .await;
+    ///     let out = wrangle::gather(calls).limit(3).rate(&limiter).await;
     ///     assert_eq!(out, [0, 1, 2, 3, 4, 5]);
     ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500)); // starts 0.5 s apart
     /// });
@@ -204,6 +221,7 @@ where
             limit: self.limit,
             progress: self.progress,
             finished: self.finished,
+            _pinned: PhantomPinned,
         }
     }
 
@@ -213,11 +231,13 @@ where
     /// # Examples
     ///
     /// ```
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let mut last = None;
-    /// futures_lite::future::block_on(
-    ///     wrangle_core::gather((0..4).map(|i| async move { i })).progress(|p| last = Some(p)),
-    /// );
+    /// wrangle::gather((0..4).map(|i| async move { i }))
+    ///     .progress(|p| last = Some(p))
+    ///     .await;
     /// assert_eq!(last.map(|p| (p.done(), p.total())), Some((4, Some(4))));
+    /// # });
     /// ```
     pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> Gather<I, Q> {
         Gather {
@@ -227,16 +247,9 @@ where
             limit: self.limit,
             progress: Some(hook),
             finished: self.finished,
+            _pinned: PhantomPinned,
         }
     }
-}
-
-// No field is ever pinned: the children live in the set's own pinned slab.
-impl<I, P> Unpin for Gather<I, P>
-where
-    I: Iterator,
-    I::Item: Future,
-{
 }
 
 /// Outputs written by input index.
@@ -273,26 +286,30 @@ where
     type Output = Vec<<I::Item as Future>::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        assert!(!this.finished, "`Gather` polled after completion");
-        let driver = this.driver.get_or_insert_with(|| {
-            let hint = this.inputs.size_hint();
-            this.outputs.reserve(hint.0);
-            Driver::new(this.limit, hint)
-        });
-        let inputs = &mut this.inputs;
+        let this = self.project();
+        assert!(!*this.finished, "`Gather` polled after completion");
+        let limit = *this.limit;
+        let driver = match this.driver {
+            Some(driver) => driver,
+            None => {
+                let hint = this.inputs.size_hint();
+                this.outputs.reserve(hint.0);
+                this.driver.insert(Driver::new(limit, hint))
+            }
+        };
+        let inputs = this.inputs;
         driver.pass(
             cx,
             &mut |_| Poll::Ready(inputs.next()),
             &mut VecSink {
-                outputs: &mut this.outputs,
-                limit: this.limit,
-                progress: &mut this.progress,
+                outputs: this.outputs,
+                limit,
+                progress: this.progress,
             },
         );
         if driver.is_done() {
-            this.finished = true;
-            Poll::Ready(collect_outputs(std::mem::take(&mut this.outputs)))
+            *this.finished = true;
+            Poll::Ready(collect_outputs(std::mem::take(this.outputs)))
         } else {
             Poll::Pending
         }
@@ -345,10 +362,6 @@ mod tests {
     use super::*;
     use crate::yield_now;
 
-    fn nz(n: usize) -> NonZeroUsize {
-        NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
-    }
-
     #[test]
     fn smoke() {
         let out = block_on(gather((0..100u32).map(|i| async move {
@@ -364,13 +377,19 @@ mod tests {
     fn empty() {
         let out = block_on(gather(Vec::<std::future::Ready<u8>>::new()));
         assert!(out.is_empty());
-        let out = block_on(gather(Vec::<std::future::Ready<u8>>::new()).limit(nz(3)));
+        let out = block_on(gather(Vec::<std::future::Ready<u8>>::new()).limit(3));
         assert!(out.is_empty());
     }
 
     #[test]
+    #[should_panic(expected = "a concurrency limit must be at least 1")]
+    fn zero_limit_panics_at_once() {
+        drop(gather([std::future::ready(1)]).limit(0));
+    }
+
+    #[test]
     fn debug() {
-        let g = gather([std::future::ready(1)]).limit(nz(4));
+        let g = gather([std::future::ready(1)]).limit(4);
         assert_eq!(format!("{g:?}"), "Gather { limit: 4, started: false, .. }");
     }
 
@@ -392,9 +411,9 @@ mod tests {
                 i
             }
         });
-        let mut g = gather(inputs).limit(nz(7));
+        let mut g = Box::pin(gather(inputs).limit(7));
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        assert!(Pin::new(&mut g).poll(&mut cx).is_pending());
+        assert!(g.as_mut().poll(&mut cx).is_pending());
         assert!(
             pulled.get() <= 7 + 7,
             "pulled {} at the first poll",
@@ -409,10 +428,10 @@ mod tests {
     fn one_parent_poll_per_round() {
         // Every child yields once: the whole batch takes exactly two polls of the gather.
         let polls = Cell::new(0);
-        let mut g = gather((0..1000).map(|_| yield_now()));
+        let mut g = std::pin::pin!(gather((0..1000).map(|_| yield_now())));
         block_on(std::future::poll_fn(|cx| {
             polls.set(polls.get() + 1);
-            Pin::new(&mut g).poll(cx)
+            g.as_mut().poll(cx)
         }));
         assert_eq!(polls.get(), 2);
     }
@@ -420,10 +439,10 @@ mod tests {
     #[test]
     #[should_panic(expected = "polled after completion")]
     fn poll_after_completion_panics() {
-        let mut g = gather([std::future::ready(1)]);
+        let mut g = std::pin::pin!(gather([std::future::ready(1)]));
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        assert!(Pin::new(&mut g).poll(&mut cx).is_ready());
-        let _ = Pin::new(&mut g).poll(&mut cx);
+        assert!(g.as_mut().poll(&mut cx).is_ready());
+        let _ = g.as_mut().poll(&mut cx);
     }
 
     #[test]

@@ -1,19 +1,19 @@
-//! The spawning mode of gather: [`Gather::spawn_on`] and [`TryGather::spawn_on`].
+//! The spawning form of gather: [`spawn_gather()`] and [`try_spawn_gather()`].
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroUsize;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::TryFuture;
+use pin_project_lite::pin_project;
 
-use super::{Gather, TryGather};
 use crate::set::FutureSet;
 use crate::task::{Join, Panic};
-use crate::{JoinError, Progress, Spawn};
+use crate::{IntoLimit, JoinError, Progress, Spawn};
 
 /// Why a spawned gather stopped early.
 enum Stop<E> {
@@ -305,98 +305,107 @@ impl<O, T, E> PutBack<'_, O, T, E> {
     }
 }
 
-impl<I, P> Gather<I, P>
+/// The spawning form of [`gather()`](crate::gather()): each input is spawned on `spawner`
+/// as a task of its own, so the inputs run in parallel on a multi-thread runtime and make
+/// progress whether or not the gather is being polled. Same outputs, same order, same limit
+/// as the in-task gather.
+///
+/// `spawner` is taken by value: pass `&rt` to borrow the runtime (no clone; the future then
+/// borrows `rt`), or `rt.clone()` (any owned handle) for a future that is `'static`, to be
+/// spawned, returned or stored.
+///
+/// Inputs are pulled and spawned lazily: with [`limit(n)`](SpawnGather::limit) at most `n`
+/// spawned tasks are unfinished at any instant, the next input being pulled only when one of
+/// them completes, so memory for the tasks is O(n) whatever the number of inputs. Each task
+/// is joined through a waker of its own, so the cost per input stays flat. Outputs are put
+/// back in input order as they arrive: an early output waits for the ones before it in a
+/// window, and the result is built in one `Vec`. Without a limit every input is spawned at
+/// the first poll.
+///
+/// For CPU-bound inputs on a multi-thread runtime this is where the parallelism comes from;
+/// for inputs that only wait (I/O, timers) the in-task gather does the same with no spawning
+/// cost. The inputs must be `Send + 'static`, as any spawned task. The future is configured
+/// by value before it runs ([`limit`](SpawnGather::limit),
+/// [`progress`](SpawnGather::progress)) and is `!Unpin`, so nothing can be configured once
+/// it has been polled.
+///
+/// # Cancellation
+///
+/// Dropping the gather drops every task handle, which requests cancellation of every task
+/// in flight: each is dropped at its next scheduling point (see [`Task`]); the inputs not
+/// pulled yet are dropped with the iterator.
+///
+/// [`Task`]: crate::Task
+///
+/// # Examples
+///
+/// CPU-heavy work on every core, at most 8 tasks at a time, outputs in input order:
+///
+/// ```
+/// wrangle::sim::run(1, |rt| async move {
+///     fn checksum(seed: u64) -> u64 {
+///         (0..10_000u64).fold(seed, |h, i| h.rotate_left(5) ^ i)
+///     }
+///     let sums = wrangle::spawn_gather(&rt, (0..100).map(|seed| async move { checksum(seed) }))
+///         .limit(8)
+///         .await;
+///     assert_eq!(sums.len(), 100);
+///     assert_eq!(sums[7], checksum(7));
+/// });
+/// ```
+///
+/// With an owned handle the gather is `'static`, so it can itself be spawned:
+///
+/// ```
+/// use wrangle::Spawn;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let all = wrangle::spawn_gather(rt.clone(), (0..4u32).map(|i| async move { i * i }));
+///     let squares = rt.spawn(all.limit(2)).await;
+///     assert_eq!(squares, [0, 1, 4, 9]);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// When a task panics, every other task in flight is cancelled and, once they are all gone,
+/// the panic is re-raised where the gather is awaited. A task cancelled under the gather
+/// (its runtime shut down) is reported the same way, with a wrangle message, as awaiting a
+/// cancelled [`Task`] does.
+#[doc(alias = "JoinSet")]
+pub fn spawn_gather<S, I>(spawner: S, inputs: I) -> SpawnGather<I::IntoIter, S>
 where
-    I: Iterator,
-    I::Item: Future,
+    S: Spawn,
+    I: IntoIterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
 {
-    /// The spawning mode: each input is spawned on `spawner` as a task of its own, so the
-    /// inputs run in parallel on a multi-thread runtime and make progress whether or not the
-    /// gather is being polled. Same outputs, same order, same limit as the in-task gather.
-    ///
-    /// Inputs are pulled and spawned lazily: with [`limit(n)`](Gather::limit) (set before or
-    /// after this call) at most `n` spawned tasks are unfinished at any instant, the next input
-    /// being pulled only when one of them completes, so memory for the tasks is O(n) whatever
-    /// the number of inputs. Each task is joined through a waker of its own, so the cost per
-    /// input stays flat. Outputs are put back in input order as they arrive: an early output
-    /// waits for the ones before it in a window, and the result is built in one `Vec`.
-    /// Without a limit every input is spawned at the first poll.
-    ///
-    /// For CPU-bound inputs on a multi-thread runtime this is where the parallelism comes
-    /// from; for inputs that only wait (I/O, timers) the in-task gather does the same with no
-    /// spawning cost. The inputs must be `Send + 'static`, as any spawned task.
-    ///
-    /// # Cancellation
-    ///
-    /// Dropping the gather drops every task handle, which requests cancellation of every
-    /// task in flight: each is dropped at its next scheduling point (see [`Task`]); the
-    /// inputs not pulled yet are dropped with the iterator.
-    ///
-    /// [`Task`]: crate::Task
-    ///
-    /// # Examples
-    ///
-    /// CPU-heavy work on every core, at most 8 tasks at a time, outputs in input order:
-    ///
-    /// ```
-    /// use std::num::NonZeroUsize;
-    /// use wrangle_core::Runtime;
-    ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
-    ///     let checksum = |seed: u64| async move {
-    ///         (0..10_000u64).fold(seed, |h, i| h.rotate_left(5) ^ i)
-    ///     };
-    ///     let sums = wrangle_core::gather((0..100).map(checksum))
-    ///         .limit(NonZeroUsize::new(8).unwrap())
-    ///         .spawn_on(rt)
-    ///         .await;
-    ///     assert_eq!(sums.len(), 100);
-    ///     assert_eq!(sums[7], futures_lite::future::block_on(checksum(7)));
-    /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
-    /// ```
-    ///
-    /// # Panics
-    ///
-    /// When a task panics, every other task in flight is cancelled and, once they are all
-    /// gone, the panic is re-raised where the gather is awaited. A task cancelled under the
-    /// gather (its runtime shut down) is reported the same way, with a wrangle message, as
-    /// awaiting a cancelled [`Task`] does. `spawn_on` itself panics on a gather that has
-    /// already been polled.
-    #[doc(alias = "spawn_gather")]
-    #[doc(alias = "JoinSet")]
-    pub fn spawn_on<S>(self, spawner: &S) -> SpawnGather<I, S, P>
-    where
-        S: Spawn,
-        I::Item: Send + 'static,
-        <I::Item as Future>::Output: Send + 'static,
-    {
-        assert!(
-            self.driver.is_none(),
-            "`spawn_on` called on a gather that has already been polled"
-        );
-        SpawnGather {
-            inputs: self.inputs,
-            spawner: spawner.clone(),
-            core: Core::new(self.limit),
-            progress: self.progress,
-        }
+    SpawnGather {
+        inputs: inputs.into_iter(),
+        spawner,
+        core: Core::new(usize::MAX),
+        progress: None,
+        _pinned: PhantomPinned,
     }
 }
 
-/// Future for the [`Gather::spawn_on`] method.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SpawnGather<I, S, P = fn(Progress)>
-where
-    I: Iterator,
-    I::Item: Future,
-{
-    inputs: I,
-    spawner: S,
-    core: Core<<I::Item as Future>::Output, <I::Item as Future>::Output, Infallible>,
-    progress: Option<P>,
+pin_project! {
+    /// Future for the [`spawn_gather()`] function.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct SpawnGather<I, S, P = fn(Progress)>
+    where
+        I: Iterator,
+        I::Item: Future,
+    {
+        inputs: I,
+        spawner: S,
+        core: Core<<I::Item as Future>::Output, <I::Item as Future>::Output, Infallible>,
+        progress: Option<P>,
+        // `!Unpin`: configured before the first poll, never after. No other field is pinned:
+        // the children are tasks, joined through their handles.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<I, S, P> SpawnGather<I, S, P>
@@ -406,30 +415,50 @@ where
 {
     /// Runs at most `limit` spawned tasks at once; by default there is no limit.
     ///
+    /// `limit` is a plain number or a [`NonZeroUsize`](std::num::NonZeroUsize); see
+    /// [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let out = wrangle_core::gather((0..5).map(|i| async move { i }))
-    ///     .spawn_on(&rt)
-    ///     .limit(NonZeroUsize::new(2).unwrap())
-    ///     .await;
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let out = wrangle::spawn_gather(&rt, (0..5).map(|i| async move { i })).limit(2).await;
     /// assert_eq!(out, [0, 1, 2, 3, 4]);
     /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.core.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.core.limit = limit.into_limit().get();
         self
     }
-}
 
-// No field is ever pinned: the children are tasks, joined through their handles.
-impl<I, S, P> Unpin for SpawnGather<I, S, P>
-where
-    I: Iterator,
-    I::Item: Future,
-{
+    /// Calls `hook` with the [`Progress`] (done, total) each time a task completes, from
+    /// inside the gather's `poll`: keep it short.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut done = 0;
+    /// wrangle::spawn_gather(&rt, (0..3).map(|i| async move { i }))
+    ///     .progress(|p| done = p.done())
+    ///     .await;
+    /// assert_eq!(done, 3);
+    /// # });
+    /// ```
+    pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> SpawnGather<I, S, Q> {
+        SpawnGather {
+            inputs: self.inputs,
+            spawner: self.spawner,
+            core: self.core,
+            progress: Some(hook),
+            _pinned: PhantomPinned,
+        }
+    }
 }
 
 impl<I, S, P> Future for SpawnGather<I, S, P>
@@ -443,14 +472,10 @@ where
     type Output = Vec<<I::Item as Future>::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let polled = this.core.poll(
-            cx,
-            &mut this.inputs,
-            &this.spawner,
-            &mut this.progress,
-            plain,
-        );
+        let this = self.project();
+        let polled = this
+            .core
+            .poll(cx, this.inputs, &*this.spawner, this.progress, plain);
         match std::task::ready!(polled) {
             Ok(outputs) => Poll::Ready(outputs),
             Err(Stop::Panic(panic)) => panic.resume(),
@@ -470,86 +495,83 @@ where
     }
 }
 
-impl<I, P, T, E> TryGather<I, P>
+/// The spawning form of the fail-fast [`try_gather()`](crate::try_gather()): as
+/// [`spawn_gather()`], but on the first error in time every task still in flight is
+/// cancelled, no further input is pulled, and the error is returned **once those tasks are
+/// gone** — so when the await returns, nothing the gather started is still running.
+///
+/// `spawner` is taken by value, as for [`spawn_gather()`]: `&rt` borrows, `rt.clone()` owns.
+///
+/// # Cancellation
+///
+/// As [`spawn_gather()`]: dropping the future requests cancellation of every task in
+/// flight.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let fetch = |i: u64| {
+///         let nap = wrangle::sleep(&rt, Duration::from_millis(10 * i));
+///         async move {
+///             nap.await;
+///             if i == 3 { Err(format!("item {i} failed")) } else { Ok(i) }
+///         }
+///     };
+///     let err = wrangle::try_spawn_gather(&rt, (1..=100).map(fetch))
+///         .limit(4)
+///         .await
+///         .unwrap_err();
+///     assert_eq!(err, "item 3 failed");
+///     assert_eq!(rt.elapsed(), Duration::from_millis(30));
+/// });
+/// ```
+///
+/// # Errors
+///
+/// The first error a task returns.
+///
+/// # Panics
+///
+/// As [`spawn_gather()`]; a panic outranks an error that came before it.
+pub fn try_spawn_gather<S, I, T, E>(spawner: S, inputs: I) -> TrySpawnGather<I::IntoIter, S>
 where
-    I: Iterator,
-    I::Item: Future<Output = Result<T, E>>,
+    S: Spawn,
+    I: IntoIterator,
+    I::Item: Future<Output = Result<T, E>> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
 {
-    /// The spawning mode of the fail-fast gather: as [`Gather::spawn_on`], but on the first
-    /// error in time every task still in flight is cancelled, no further input is pulled,
-    /// and the error is returned **once those tasks are gone** — so when the await returns,
-    /// nothing the gather started is still running.
-    ///
-    /// # Cancellation
-    ///
-    /// As [`Gather::spawn_on`](Gather::spawn_on): dropping the future requests
-    /// cancellation of every task in flight.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::num::NonZeroUsize;
-    /// use std::time::Duration;
-    ///
-    /// wrangle_sim::run(1, |rt| async move {
-    ///     let fetch = |i: u64| {
-    ///         let rt = rt.clone();
-    ///         async move {
-    ///             wrangle_core::sleep(&rt, Duration::from_millis(10 * i)).await;
-    ///             if i == 3 { Err(format!("item {i} failed")) } else { Ok(i) }
-    ///         }
-    ///     };
-    ///     let err = wrangle_core::try_gather((1..=100).map(fetch))
-    ///         .limit(NonZeroUsize::new(4).unwrap())
-    ///         .spawn_on(&rt)
-    ///         .await
-    ///         .unwrap_err();
-    ///     assert_eq!(err, "item 3 failed");
-    ///     assert_eq!(rt.elapsed(), Duration::from_millis(30));
-    /// });
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The first error a task returns.
-    ///
-    /// # Panics
-    ///
-    /// As [`Gather::spawn_on`](Gather::spawn_on); a panic outranks an error that came
-    /// before it.
-    pub fn spawn_on<S>(self, spawner: &S) -> TrySpawnGather<I, S, P>
-    where
-        S: Spawn,
-        I::Item: Send + 'static,
-        T: Send + 'static,
-        E: Send + 'static,
-    {
-        let Some((inputs, limit, progress)) = self.into_parts() else {
-            panic!("`spawn_on` called on a gather that has already been polled");
-        };
-        TrySpawnGather {
-            inputs,
-            spawner: spawner.clone(),
-            core: Core::new(limit),
-            progress,
-        }
+    TrySpawnGather {
+        inputs: inputs.into_iter(),
+        spawner,
+        core: Core::new(usize::MAX),
+        progress: None,
+        _pinned: PhantomPinned,
     }
 }
 
 /// The core of the `try_` form, by input type.
 type TryCore<F> = Core<<F as Future>::Output, <F as TryFuture>::Ok, <F as TryFuture>::Error>;
 
-/// Future for the [`TryGather::spawn_on`] method.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct TrySpawnGather<I, S, P = fn(Progress)>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    inputs: I,
-    spawner: S,
-    core: TryCore<I::Item>,
-    progress: Option<P>,
+pin_project! {
+    /// Future for the [`try_spawn_gather()`] function.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct TrySpawnGather<I, S, P = fn(Progress)>
+    where
+        I: Iterator,
+        I::Item: TryFuture,
+    {
+        inputs: I,
+        spawner: S,
+        core: TryCore<I::Item>,
+        progress: Option<P>,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<I, S, P> TrySpawnGather<I, S, P>
@@ -559,29 +581,50 @@ where
 {
     /// Runs at most `limit` spawned tasks at once; by default there is no limit.
     ///
+    /// `limit` is a plain number or a [`NonZeroUsize`](std::num::NonZeroUsize); see
+    /// [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let out = wrangle_core::try_gather((0..5).map(|i| async move { Ok::<_, ()>(i) }))
-    ///     .spawn_on(&rt)
-    ///     .limit(NonZeroUsize::MIN)
-    ///     .await;
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let inputs = (0..5).map(|i| async move { Ok::<_, ()>(i) });
+    /// let out = wrangle::try_spawn_gather(&rt, inputs).limit(1).await;
     /// assert_eq!(out, Ok(vec![0, 1, 2, 3, 4]));
     /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.core.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.core.limit = limit.into_limit().get();
         self
     }
-}
 
-impl<I, S, P> Unpin for TrySpawnGather<I, S, P>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
+    /// Calls `hook` with the [`Progress`] each time a task succeeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut done = 0;
+    /// let _ = wrangle::try_spawn_gather(&rt, (0..3).map(|i| async move { Ok::<_, ()>(i) }))
+    ///     .progress(|p| done = p.done())
+    ///     .await;
+    /// assert_eq!(done, 3);
+    /// # });
+    /// ```
+    pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> TrySpawnGather<I, S, Q> {
+        TrySpawnGather {
+            inputs: self.inputs,
+            spawner: self.spawner,
+            core: self.core,
+            progress: Some(hook),
+            _pinned: PhantomPinned,
+        }
+    }
 }
 
 impl<I, S, P, T, E> Future for TrySpawnGather<I, S, P>
@@ -596,14 +639,10 @@ where
     type Output = Result<Vec<T>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let polled = this.core.poll(
-            cx,
-            &mut this.inputs,
-            &this.spawner,
-            &mut this.progress,
-            fallible,
-        );
+        let this = self.project();
+        let polled = this
+            .core
+            .poll(cx, this.inputs, &*this.spawner, this.progress, fallible);
         match std::task::ready!(polled) {
             Ok(outputs) => Poll::Ready(Ok(outputs)),
             Err(Stop::Error(err)) => Poll::Ready(Err(err)),

@@ -1,7 +1,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroUsize;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -9,8 +9,8 @@ use futures_core::Stream;
 use pin_project_lite::pin_project;
 
 use super::debug_driver;
-use crate::Progress;
 use crate::set::{Driver, Sink, Unordered};
+use crate::{IntoLimit, Progress};
 
 /// The streaming form of [`gather()`](crate::gather()): runs the futures that `inputs` yields,
 /// concurrently in the current task, and yields their outputs in input order as they
@@ -33,27 +33,31 @@ use crate::set::{Driver, Sink, Unordered};
 /// Dropping the stream drops every child in flight, every output not yet yielded, and the
 /// source, before `drop` returns.
 ///
+/// The stream is configured by value before it runs ([`limit`](GatherStream::limit),
+/// [`unordered`](GatherStream::unordered)) and is `!Unpin`: pin it with [`std::pin::pin!`]
+/// before calling `.next()`, after which nothing can be configured.
+///
 /// # Examples
 ///
-/// Ten thousand items from an async source, at most 100 in flight:
+/// Ten thousand items from an async source, at most 100 in flight (`next` and `map` are
+/// `StreamExt` methods: add `futures-lite`, or use `futures::StreamExt`):
 ///
 /// ```
-/// use std::num::NonZeroUsize;
 /// use futures_lite::StreamExt;
 ///
-/// futures_lite::future::block_on(async {
-///     let source = futures_lite::stream::iter(0..10_000u64).map(|i| async move {
-///         wrangle_core::yield_now().await;
-///         i * i
-///     });
-///     let mut outputs = wrangle_core::gather_stream(source).limit(NonZeroUsize::new(100).unwrap());
-///     let mut expected = 0;
-///     while let Some(square) = outputs.next().await {
-///         assert_eq!(square, expected * expected);
-///         expected += 1;
-///     }
-///     assert_eq!(expected, 10_000);
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let source = futures_lite::stream::iter(0..10_000u64).map(|i| async move {
+///     wrangle::yield_now().await;
+///     i * i
 /// });
+/// let mut outputs = std::pin::pin!(wrangle::gather_stream(source).limit(100));
+/// let mut expected = 0;
+/// while let Some(square) = outputs.next().await {
+///     assert_eq!(square, expected * expected);
+///     expected += 1;
+/// }
+/// assert_eq!(expected, 10_000);
+/// # });
 /// ```
 ///
 /// # Panics
@@ -70,6 +74,7 @@ where
         window: VecDeque::new(),
         head: 0,
         limit: usize::MAX,
+        _pinned: PhantomPinned,
     }
 }
 
@@ -88,6 +93,9 @@ pin_project! {
         window: VecDeque<Option<<S::Item as Future>::Output>>,
         head: usize,
         limit: usize,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
     }
 }
 
@@ -99,20 +107,27 @@ where
     /// At most `limit` inputs between being pulled and being yielded; by default there is
     /// no limit.
     ///
+    /// `limit` is a plain number or a [`NonZeroUsize`](std::num::NonZeroUsize); see
+    /// [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
     /// use futures_lite::StreamExt;
     ///
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let source = futures_lite::stream::iter((0..4).map(|i| async move { i }));
-    /// let out: Vec<_> = futures_lite::future::block_on(
-    ///     wrangle_core::gather_stream(source).limit(NonZeroUsize::MIN).collect(),
-    /// );
+    /// let out: Vec<_> = wrangle::gather_stream(source).limit(1).collect().await;
     /// assert_eq!(out, [0, 1, 2, 3]);
+    /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit().get();
         self
     }
 
@@ -123,16 +138,16 @@ where
     /// ```
     /// use futures_lite::StreamExt;
     ///
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let source = futures_lite::stream::iter((0..3u32).map(|i| async move {
     ///     for _ in 0..(3 - i) {
-    ///         wrangle_core::yield_now().await;
+    ///         wrangle::yield_now().await;
     ///     }
     ///     i
     /// }));
-    /// let out: Vec<_> = futures_lite::future::block_on(
-    ///     wrangle_core::gather_stream(source).unordered().collect(),
-    /// );
+    /// let out: Vec<_> = wrangle::gather_stream(source).unordered().collect().await;
     /// assert_eq!(out, [(2, 2), (1, 1), (0, 0)]);
+    /// # });
     /// ```
     pub fn unordered(self) -> GatherStreamUnordered<S> {
         GatherStreamUnordered {
@@ -304,10 +319,6 @@ mod tests {
     use super::*;
     use crate::yield_now;
 
-    fn nz(n: usize) -> NonZeroUsize {
-        NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
-    }
-
     #[test]
     fn smoke() {
         let source = futures_lite::stream::iter(0..500u32).map(|i| async move {
@@ -316,7 +327,7 @@ mod tests {
             }
             i
         });
-        let out: Vec<_> = block_on(gather_stream(source).limit(nz(16)).collect());
+        let out: Vec<_> = block_on(gather_stream(source).limit(16).collect());
         assert_eq!(out, (0..500).collect::<Vec<_>>());
     }
 
@@ -334,7 +345,7 @@ mod tests {
     #[test]
     fn debug() {
         let source = futures_lite::stream::empty::<std::future::Ready<u8>>();
-        let s = gather_stream(source).limit(nz(2));
+        let s = gather_stream(source).limit(2);
         assert_eq!(
             format!("{s:?}"),
             "GatherStream { limit: 2, started: false, .. }"
@@ -375,7 +386,7 @@ mod tests {
                 }
             })
         };
-        let mut s = gather_stream(source).limit(nz(8));
+        let mut s = std::pin::pin!(gather_stream(source).limit(8));
         block_on(async {
             let mut next = 0;
             while let Some(v) = s.next().await {
@@ -392,7 +403,7 @@ mod tests {
     #[test]
     fn unordered_limit_counts_queued_outputs() {
         let source = futures_lite::stream::iter(0..100u32).map(|i| async move { i });
-        let mut s = gather_stream(source).limit(nz(4)).unordered();
+        let mut s = gather_stream(source).limit(4).unordered();
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let first = Pin::new(&mut s).poll_next(&mut cx);
         assert_eq!(first, Poll::Ready(Some((0, 0))));

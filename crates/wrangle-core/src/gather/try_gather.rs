@@ -1,14 +1,15 @@
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroUsize;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::TryFuture;
+use pin_project_lite::pin_project;
 
 use super::debug_driver;
-use crate::Progress;
 use crate::set::{Driver, Sink};
+use crate::{IntoLimit, Progress};
 
 /// Like [`gather()`](crate::gather()) over futures that return `Result`, but fail-fast: the
 /// first error *in time* is returned, and every other future has been dropped by then.
@@ -30,26 +31,22 @@ use crate::set::{Driver, Sink};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::{Runtime, Spawn};
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let call = |ms: u64, fails: bool| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         if fails { Err(format!("failed after {ms} ms")) } else { Ok(ms) }
 ///     };
-///     let start = rt.now();
-///     let err = wrangle_core::try_gather([call(100, false), call(5, true), call(100, false)])
+///     let err = wrangle::try_gather([call(100, false), call(5, true), call(100, false)])
 ///         .await
 ///         .unwrap_err();
 ///     assert_eq!(err, "failed after 5 ms");
-///     assert!(rt.now() - start < Duration::from_millis(100)); // the others were cancelled
+///     assert_eq!(rt.elapsed(), Duration::from_millis(5)); // the others were cancelled
 ///
-///     let ok = wrangle_core::try_gather([call(2, false), call(1, false)]).await;
+///     let ok = wrangle::try_gather([call(2, false), call(1, false)]).await;
 ///     assert_eq!(ok, Ok(vec![2, 1]));
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Errors
@@ -72,22 +69,28 @@ where
         limit: usize::MAX,
         progress: None,
         finished: false,
+        _pinned: PhantomPinned,
     }
 }
 
-/// Future for the [`try_gather()`] function.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct TryGather<I, P = fn(Progress)>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    inputs: I,
-    driver: Option<Driver<I::Item>>,
-    outputs: Vec<Option<<I::Item as TryFuture>::Ok>>,
-    limit: usize,
-    progress: Option<P>,
-    finished: bool,
+pin_project! {
+    /// Future for the [`try_gather()`] function.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct TryGather<I, P = fn(Progress)>
+    where
+        I: Iterator,
+        I::Item: TryFuture,
+    {
+        inputs: I,
+        driver: Option<Driver<I::Item>>,
+        outputs: Vec<Option<<I::Item as TryFuture>::Ok>>,
+        limit: usize,
+        progress: Option<P>,
+        finished: bool,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<I, P> TryGather<I, P>
@@ -97,19 +100,26 @@ where
 {
     /// Runs at most `limit` inputs at once; by default there is no limit.
     ///
+    /// `limit` is a plain number or a [`NonZeroUsize`](std::num::NonZeroUsize); see
+    /// [`IntoLimit`].
+    ///
     /// # Examples
     ///
     /// ```
-    /// use std::num::NonZeroUsize;
-    ///
-    /// let out = futures_lite::future::block_on(
-    ///     wrangle_core::try_gather((0..5).map(|i| async move { Ok::<_, ()>(i) }))
-    ///         .limit(NonZeroUsize::MIN),
-    /// );
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let out = wrangle::try_gather((0..5).map(|i| async move { Ok::<_, ()>(i) }))
+    ///     .limit(1)
+    ///     .await;
     /// assert_eq!(out, Ok(vec![0, 1, 2, 3, 4]));
+    /// # });
     /// ```
-    pub fn limit(mut self, limit: NonZeroUsize) -> Self {
-        self.limit = limit.get();
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit().get();
         self
     }
 
@@ -118,12 +128,13 @@ where
     /// # Examples
     ///
     /// ```
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let mut done = 0;
-    /// let _ = futures_lite::future::block_on(
-    ///     wrangle_core::try_gather((0..3).map(|i| async move { Ok::<_, ()>(i) }))
-    ///         .progress(|p| done = p.done()),
-    /// );
+    /// let _ = wrangle::try_gather((0..3).map(|i| async move { Ok::<_, ()>(i) }))
+    ///     .progress(|p| done = p.done())
+    ///     .await;
     /// assert_eq!(done, 3);
+    /// # });
     /// ```
     pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> TryGather<I, Q> {
         TryGather {
@@ -133,29 +144,9 @@ where
             limit: self.limit,
             progress: Some(hook),
             finished: self.finished,
+            _pinned: PhantomPinned,
         }
     }
-}
-
-impl<I, P> TryGather<I, P>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
-    /// The inputs, limit and hook, for the spawning mode; `None` once polled.
-    pub(super) fn into_parts(self) -> Option<(I, usize, Option<P>)> {
-        match self.driver {
-            None => Some((self.inputs, self.limit, self.progress)),
-            Some(_) => None,
-        }
-    }
-}
-
-impl<I, P> Unpin for TryGather<I, P>
-where
-    I: Iterator,
-    I::Item: TryFuture,
-{
 }
 
 struct TrySink<'a, T, E, P> {
@@ -200,32 +191,34 @@ where
     type Output = Result<Vec<T>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        assert!(!this.finished, "`TryGather` polled after completion");
-        let driver = this.driver.get_or_insert_with(|| {
-            let hint = this.inputs.size_hint();
-            this.outputs.reserve(hint.0);
-            Driver::new(this.limit, hint)
-        });
-        let inputs = &mut this.inputs;
+        let this = self.project();
+        assert!(!*this.finished, "`TryGather` polled after completion");
+        let limit = *this.limit;
+        let driver = match this.driver {
+            Some(driver) => driver,
+            None => {
+                let hint = this.inputs.size_hint();
+                this.outputs.reserve(hint.0);
+                this.driver.insert(Driver::new(limit, hint))
+            }
+        };
+        let inputs = this.inputs;
         let mut sink = TrySink {
-            outputs: &mut this.outputs,
+            outputs: &mut *this.outputs,
             error: None,
-            limit: this.limit,
-            progress: &mut this.progress,
+            limit,
+            progress: this.progress,
         };
         driver.pass(cx, &mut |_| Poll::Ready(inputs.next()), &mut sink);
         if let Some(err) = sink.error {
             driver.stop();
-            this.finished = true;
-            this.outputs = Vec::new();
+            *this.finished = true;
+            *this.outputs = Vec::new();
             return Poll::Ready(Err(err));
         }
         if driver.is_done() {
-            this.finished = true;
-            Poll::Ready(Ok(super::collect_outputs(std::mem::take(
-                &mut this.outputs,
-            ))))
+            *this.finished = true;
+            Poll::Ready(Ok(super::collect_outputs(std::mem::take(this.outputs))))
         } else {
             Poll::Pending
         }
@@ -298,8 +291,7 @@ mod tests {
                 if i == 3 { Err(i) } else { Ok(i) }
             }
         });
-        let out =
-            block_on(try_gather(inputs).limit(NonZeroUsize::new(5).unwrap_or(NonZeroUsize::MIN)));
+        let out = block_on(try_gather(inputs).limit(5));
         assert_eq!(out, Err(3));
         assert_eq!(pulled.get(), 5);
         assert_eq!(dropped.get(), 5);

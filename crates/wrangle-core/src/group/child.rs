@@ -33,7 +33,7 @@ thread_local! {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::group::poll_recording_name;
+/// use wrangle::group::poll_recording_name;
 ///
 /// let (out, name) = poll_recording_name(|| 7);
 /// assert_eq!((out, name), (7, None));
@@ -65,9 +65,9 @@ pub fn poll_recording_name<R>(poll: impl FnOnce() -> R) -> (R, Option<Arc<str>>)
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::group::{TaskGroup, current_name};
+/// use wrangle::group::{TaskGroup, current_name};
 ///
-/// # wrangle_sim::run(1, |rt| async move {
+/// # wrangle::sim::run(1, |rt| async move {
 /// let mut group = TaskGroup::new(&rt);
 /// group.spawn_named("indexer", async { Ok::<_, ()>(current_name()) });
 /// let names = group.join().await.unwrap();

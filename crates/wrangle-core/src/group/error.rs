@@ -11,9 +11,9 @@ use crate::task::Panic;
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::group::TaskGroup;
+/// use wrangle::group::TaskGroup;
 ///
-/// # wrangle_sim::run(1, |rt| async move {
+/// # wrangle::sim::run(1, |rt| async move {
 /// let mut group = TaskGroup::new(&rt);
 /// group.spawn_named("fetch-user", async { Err::<(), _>("timed out") });
 /// let err = group.join().await.unwrap_err();
@@ -38,8 +38,8 @@ impl ChildInfo {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Ok::<_, ()>(()) });
     /// # group.spawn(async { Err::<(), _>(()) });
@@ -56,8 +56,8 @@ impl ChildInfo {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>(()) });
     /// let err = group.join().await.unwrap_err();
@@ -87,9 +87,9 @@ impl fmt::Display for ChildInfo {
 /// # Examples
 ///
 /// ```
-/// use wrangle_core::group::{ChildError, TaskGroup};
+/// use wrangle::group::{ChildError, TaskGroup};
 ///
-/// # wrangle_sim::run(1, |rt| async move {
+/// # wrangle::sim::run(1, |rt| async move {
 /// let mut group = TaskGroup::collect_all(&rt);
 /// group.spawn(async { Ok(1) });
 /// group.spawn(async { Err("no stock") });
@@ -101,6 +101,7 @@ impl fmt::Display for ChildInfo {
 /// # });
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ChildError<E> {
     /// The child returned `Err`.
     Failed(E),
@@ -119,7 +120,7 @@ impl<E> ChildError<E> {
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_core::group::ChildError::Failed(()).is_failed());
+    /// assert!(wrangle::group::ChildError::Failed(()).is_failed());
     /// ```
     pub fn is_failed(&self) -> bool {
         matches!(self, Self::Failed(_))
@@ -130,7 +131,7 @@ impl<E> ChildError<E> {
     /// # Examples
     ///
     /// ```
-    /// assert!(!wrangle_core::group::ChildError::<()>::Cancelled.is_panic());
+    /// assert!(!wrangle::group::ChildError::<()>::Cancelled.is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, Self::Panicked(_))
@@ -141,7 +142,7 @@ impl<E> ChildError<E> {
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_core::group::ChildError::<()>::Cancelled.is_cancelled());
+    /// assert!(wrangle::group::ChildError::<()>::Cancelled.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self, Self::Cancelled)
@@ -152,7 +153,7 @@ impl<E> ChildError<E> {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::group::ChildError;
+    /// use wrangle::group::ChildError;
     ///
     /// assert_eq!(ChildError::Failed("down").into_failed(), Some("down"));
     /// assert_eq!(ChildError::<&str>::Cancelled.into_failed(), None);
@@ -166,6 +167,8 @@ impl<E> ChildError<E> {
 }
 
 impl<E: fmt::Display> fmt::Display for ChildError<E> {
+    /// `Failed` is transparent: it prints the child's own error, and its `source` is that
+    /// error's source, so a report prints the error once.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Failed(err) => err.fmt(f),
@@ -178,7 +181,7 @@ impl<E: fmt::Display> fmt::Display for ChildError<E> {
 impl<E: Error + 'static> Error for ChildError<E> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
-            Self::Failed(err) => Some(err),
+            Self::Failed(err) => err.source(),
             _ => None,
         }
     }
@@ -186,33 +189,37 @@ impl<E: Error + 'static> Error for ChildError<E> {
 
 /// One failed child: which one, and its error.
 ///
+/// Its `Display` says which child failed (`child #0 "pay" failed`); the child's error is
+/// its [`source`](Error::source) (and [`error`](Self::error)), so a report prints it once.
+///
 /// # Examples
 ///
 /// ```
-/// # use wrangle_core::group::TaskGroup;
-/// # wrangle_sim::run(1, |rt| async move {
+/// use wrangle::group::TaskGroup;
+///
+/// # wrangle::sim::run(1, |rt| async move {
 /// let mut group = TaskGroup::new(&rt);
 /// group.spawn_named("pay", async { Err::<(), _>("card declined") });
 /// let failure = group.join().await.unwrap_err().into_failures().remove(0);
 /// assert_eq!(failure.child().name(), Some("pay"));
-/// assert_eq!(failure.to_string(), "child #0 \"pay\" failed: card declined");
+/// assert_eq!(failure.to_string(), "child #0 \"pay\" failed");
 /// assert_eq!(failure.into_error(), "card declined");
 /// # });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure<E> {
+pub struct ChildFailure<E> {
     child: ChildInfo,
     error: E,
 }
 
-impl<E> Failure<E> {
+impl<E> ChildFailure<E> {
     /// Which child failed.
     ///
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>(7) });
     /// let err = group.join().await.unwrap_err();
@@ -228,8 +235,8 @@ impl<E> Failure<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>(7) });
     /// let err = group.join().await.unwrap_err();
@@ -245,8 +252,8 @@ impl<E> Failure<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>(7) });
     /// let err = group.join().await.unwrap_err();
@@ -258,13 +265,14 @@ impl<E> Failure<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for Failure<E> {
+impl<E> fmt::Display for ChildFailure<E> {
+    /// Which child failed; its error is the `source`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}", self.child, self.error)
+        write!(f, "{} failed", self.child)
     }
 }
 
-impl<E: Error + 'static> Error for Failure<E> {
+impl<E: Error + 'static> Error for ChildFailure<E> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.error)
     }
@@ -286,18 +294,19 @@ impl<E: Error + 'static> Error for Failure<E> {
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S8: task 2 fails at 2 s, task 3 is cancelled, task 1 had succeeded.
+/// `docs/scenarios.md`, S8: task 2 fails at 2 s, task 3 is cancelled, task 1 had succeeded.
 ///
 /// ```
+/// use std::error::Error;
 /// use std::time::Duration;
-/// use wrangle_core::group::TaskGroup;
+/// use wrangle::group::TaskGroup;
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let step = |secs: u64, fails: bool| {
-///         let rt = rt.clone();
+///         let nap = wrangle::sleep(&rt, Duration::from_secs(secs));
 ///         async move {
-///             wrangle_core::sleep(&rt, Duration::from_secs(secs)).await;
-///             if fails { Err(format!("task failed at {secs} s")) } else { Ok(secs) }
+///             nap.await;
+///             if fails { Err(std::io::Error::other(format!("task failed at {secs} s"))) } else { Ok(secs) }
 ///         }
 ///     };
 ///     let mut group = TaskGroup::new(&rt);
@@ -306,20 +315,23 @@ impl<E: Error + 'static> Error for Failure<E> {
 ///     group.spawn_named("task 3", step(5, false));
 ///     let err = group.join().await.unwrap_err();
 ///     assert_eq!(rt.elapsed(), Duration::from_secs(2));
-///     assert_eq!(err.first().error(), "task failed at 2 s");
+///     assert_eq!(err.first().error().to_string(), "task failed at 2 s");
 ///     assert_eq!(err.cancelled()[0].name(), Some("task 3"));
-///     assert_eq!(
-///         err.to_string(),
-///         "child #1 \"task 2\" failed: task failed at 2 s (1 child cancelled)"
-///     );
+///     // A summary; the first failure is the source, and its source the child's own error.
+///     assert_eq!(err.to_string(), "1 of 3 children failed, 1 cancelled");
+///     let first = err.source().unwrap();
+///     assert_eq!(first.to_string(), "child #1 \"task 2\" failed");
+///     assert_eq!(first.source().unwrap().to_string(), "task failed at 2 s");
 /// });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupError<E> {
     /// In the order the failures happened; empty when the group was cancelled from outside.
-    failures: Vec<Failure<E>>,
+    failures: Vec<ChildFailure<E>>,
     /// In spawn order.
     cancelled: Vec<ChildInfo>,
+    /// How many children the group had.
+    children: usize,
 }
 
 impl<E> GroupError<E> {
@@ -329,8 +341,8 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// let mut group = TaskGroup::collect_all(&rt);
     /// group.spawn(async { Err::<(), _>("a") });
     /// group.spawn(async { Err::<(), _>("b") });
@@ -338,7 +350,7 @@ impl<E> GroupError<E> {
     /// assert_eq!(err.failures().len(), 2);
     /// # });
     /// ```
-    pub fn failures(&self) -> &[Failure<E>] {
+    pub fn failures(&self) -> &[ChildFailure<E>] {
         &self.failures
     }
 
@@ -347,8 +359,8 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>("a") });
     /// let errors: Vec<_> = group.join().await.unwrap_err().into_failures()
@@ -356,7 +368,7 @@ impl<E> GroupError<E> {
     /// assert_eq!(errors, ["a"]);
     /// # });
     /// ```
-    pub fn into_failures(self) -> Vec<Failure<E>> {
+    pub fn into_failures(self) -> Vec<ChildFailure<E>> {
         self.failures
     }
 
@@ -365,8 +377,8 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>("a") });
     /// let err = group.join().await.unwrap_err();
@@ -378,7 +390,7 @@ impl<E> GroupError<E> {
     ///
     /// When there was no failure: the group was cancelled from outside (check
     /// [`is_cancelled`](Self::is_cancelled), or use [`failures`](Self::failures)).
-    pub fn first(&self) -> &Failure<E> {
+    pub fn first(&self) -> &ChildFailure<E> {
         match self.failures.first() {
             Some(first) => first,
             None => panic!("GroupError::first on a group that was cancelled, not failed"),
@@ -390,8 +402,8 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// # let mut group = TaskGroup::new(&rt);
     /// # group.spawn(async { Err::<(), _>("a") });
     /// assert_eq!(group.join().await.unwrap_err().into_first(), "a");
@@ -413,8 +425,8 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// let mut group = TaskGroup::new(&rt);
     /// group.spawn_named("idle", std::future::pending::<Result<(), ()>>());
     /// group.spawn(async { Err::<(), _>(()) });
@@ -432,14 +444,14 @@ impl<E> GroupError<E> {
     /// # Examples
     ///
     /// ```
-    /// # use wrangle_core::group::TaskGroup;
-    /// # wrangle_sim::run(1, |rt| async move {
+    /// # use wrangle::group::TaskGroup;
+    /// # wrangle::sim::run(1, |rt| async move {
     /// let mut group = TaskGroup::new(&rt);
     /// group.spawn(std::future::pending::<Result<(), &str>>());
     /// group.cancel();
     /// let err = group.join().await.unwrap_err();
     /// assert!(err.is_cancelled());
-    /// assert_eq!(err.to_string(), "task group cancelled (1 child cancelled)");
+    /// assert_eq!(err.to_string(), "task group cancelled (1 of 1 child cancelled)");
     /// # });
     /// ```
     pub fn is_cancelled(&self) -> bool {
@@ -447,38 +459,33 @@ impl<E> GroupError<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for GroupError<E> {
+impl<E> fmt::Display for GroupError<E> {
+    /// A summary ("2 of 3 children failed, 1 cancelled"): the failures are reached through
+    /// the type, and the first of them is the `source`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.failures.first() {
-            None => f.write_str("task group cancelled")?,
-            Some(first) => first.fmt(f)?,
-        }
-        let more = self.failures.len().saturating_sub(1);
-        let cancelled = self.cancelled.len();
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        match (more, cancelled) {
-            (0, 0) => Ok(()),
-            (m, 0) => write!(f, " ({m} more failure{})", plural(m)),
-            (0, c) => write!(f, " ({c} child{} cancelled)", plural_child(c)),
-            (m, c) => write!(
+        let (failed, cancelled, children) =
+            (self.failures.len(), self.cancelled.len(), self.children);
+        let noun = if children == 1 { "child" } else { "children" };
+        if failed == 0 {
+            return write!(
                 f,
-                " ({m} more failure{}, {c} child{} cancelled)",
-                plural(m),
-                plural_child(c)
-            ),
+                "task group cancelled ({cancelled} of {children} {noun} cancelled)"
+            );
         }
+        write!(f, "{failed} of {children} {noun} failed")?;
+        if cancelled > 0 {
+            write!(f, ", {cancelled} cancelled")?;
+        }
+        Ok(())
     }
 }
 
-fn plural_child(n: usize) -> &'static str {
-    if n == 1 { "" } else { "ren" }
-}
-
 impl<E: Error + 'static> Error for GroupError<E> {
+    /// The first failure in time (whose own source is the child's error).
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         self.failures
             .first()
-            .map(|first| &first.error as &(dyn Error + 'static))
+            .map(|first| first as &(dyn Error + 'static))
     }
 }
 
@@ -518,14 +525,18 @@ pub(crate) fn into_result<T, E>(
     records: impl IntoIterator<Item = (ChildInfo, Record<T, E>)>,
 ) -> Result<Vec<T>, GroupError<E>> {
     let records = records.into_iter();
+    let mut children = 0;
     let mut values = Vec::with_capacity(records.size_hint().0);
     let mut failures = Vec::new();
     let mut cancelled = Vec::new();
     let mut panic: Option<(u64, Panic)> = None;
     for (child, record) in records {
+        children += 1;
         match record.result {
             Ok(value) => values.push(value),
-            Err(ChildError::Failed(error)) => failures.push((record.seq, Failure { child, error })),
+            Err(ChildError::Failed(error)) => {
+                failures.push((record.seq, ChildFailure { child, error }));
+            }
             Err(ChildError::Cancelled) => cancelled.push(child),
             Err(ChildError::Panicked(p)) => {
                 if panic.as_ref().is_none_or(|(seq, _)| record.seq < *seq) {
@@ -546,6 +557,7 @@ pub(crate) fn into_result<T, E>(
     Err(GroupError {
         failures: failures.into_iter().map(|(_, f)| f).collect(),
         cancelled,
+        children,
     })
 }
 
@@ -561,28 +573,28 @@ mod tests {
     fn display() {
         let err = GroupError {
             failures: vec![
-                Failure {
+                ChildFailure {
                     child: info(2, Some("b")),
                     error: "late",
                 },
-                Failure {
+                ChildFailure {
                     child: info(0, None),
                     error: "later",
                 },
             ],
             cancelled: vec![info(1, None), info(3, None)],
+            children: 5,
         };
-        assert_eq!(
-            err.to_string(),
-            "child #2 \"b\" failed: late (1 more failure, 2 children cancelled)"
-        );
+        assert_eq!(err.to_string(), "2 of 5 children failed, 2 cancelled");
+        assert_eq!(err.failures()[0].to_string(), "child #2 \"b\" failed");
         let cancelled = GroupError::<&str> {
             failures: vec![],
             cancelled: vec![info(0, None)],
+            children: 1,
         };
         assert_eq!(
             cancelled.to_string(),
-            "task group cancelled (1 child cancelled)"
+            "task group cancelled (1 of 1 child cancelled)"
         );
         assert_eq!(ChildError::<&str>::Cancelled.to_string(), "cancelled");
         assert_eq!(
@@ -659,14 +671,18 @@ mod tests {
     #[test]
     fn io_conversion_and_source() {
         let err = GroupError {
-            failures: vec![Failure {
+            failures: vec![ChildFailure {
                 child: info(0, None),
                 error: io::Error::other("down"),
             }],
             cancelled: vec![],
+            children: 1,
         };
+        assert_eq!(err.to_string(), "1 of 1 child failed");
+        let first = err.source().unwrap_or_else(|| unreachable!());
+        assert_eq!(first.to_string(), "child #0 failed");
         assert_eq!(
-            err.source().map(ToString::to_string).as_deref(),
+            first.source().map(ToString::to_string).as_deref(),
             Some("down")
         );
         let io: io::Error = err.into();

@@ -8,14 +8,14 @@ use super::error::{ChildError, GroupError, into_outcomes, into_result};
 
 /// Future for the [`TaskGroup::join`] method (and `.await` on a group).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Join<S, T, E> {
+pub struct GroupJoin<S, T, E> {
     group: TaskGroup<S, T, E>,
     /// Children before this one have their outcome.
     next: usize,
     finished: bool,
 }
 
-impl<S, T, E> Join<S, T, E> {
+impl<S, T, E> GroupJoin<S, T, E> {
     pub(super) fn new(group: TaskGroup<S, T, E>) -> Self {
         Self {
             group,
@@ -29,8 +29,8 @@ impl<S, T, E> Join<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(async { Ok::<_, ()>(()) });
     /// let join = group.join();
     /// assert_eq!(join.get_ref().len(), 1);
@@ -42,23 +42,23 @@ impl<S, T, E> Join<S, T, E> {
 }
 
 // No field is pinned: the children are tasks, polled through their handles.
-impl<S, T, E> Unpin for Join<S, T, E> {}
+impl<S, T, E> Unpin for GroupJoin<S, T, E> {}
 
-impl<S, T, E> Future for Join<S, T, E> {
+impl<S, T, E> Future for GroupJoin<S, T, E> {
     type Output = Result<Vec<T>, GroupError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.finished, "`Join` polled after completion");
+        assert!(!this.finished, "`GroupJoin` polled after completion");
         std::task::ready!(this.group.poll_children(&mut this.next, cx));
         this.finished = true;
         Poll::Ready(into_result(this.group.take_records()))
     }
 }
 
-impl<S, T, E> fmt::Debug for Join<S, T, E> {
+impl<S, T, E> fmt::Debug for GroupJoin<S, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
+        f.debug_struct("GroupJoin")
             .field("group", &self.group)
             .field("joined", &self.next)
             .finish()
@@ -67,13 +67,13 @@ impl<S, T, E> fmt::Debug for Join<S, T, E> {
 
 /// Future for the [`TaskGroup::join_outcomes`] method.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct JoinOutcomes<S, T, E> {
+pub struct GroupJoinOutcomes<S, T, E> {
     group: TaskGroup<S, T, E>,
     next: usize,
     finished: bool,
 }
 
-impl<S, T, E> JoinOutcomes<S, T, E> {
+impl<S, T, E> GroupJoinOutcomes<S, T, E> {
     pub(super) fn new(group: TaskGroup<S, T, E>) -> Self {
         Self {
             group,
@@ -87,8 +87,8 @@ impl<S, T, E> JoinOutcomes<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let group = wrangle_core::group::TaskGroup::<_, (), ()>::collect_all(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let group = wrangle::group::TaskGroup::<_, (), ()>::collect_all(&rt);
     /// assert!(group.join_outcomes().get_ref().is_empty());
     /// # });
     /// ```
@@ -97,14 +97,17 @@ impl<S, T, E> JoinOutcomes<S, T, E> {
     }
 }
 
-impl<S, T, E> Unpin for JoinOutcomes<S, T, E> {}
+impl<S, T, E> Unpin for GroupJoinOutcomes<S, T, E> {}
 
-impl<S, T, E> Future for JoinOutcomes<S, T, E> {
+impl<S, T, E> Future for GroupJoinOutcomes<S, T, E> {
     type Output = Vec<Result<T, ChildError<E>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.finished, "`JoinOutcomes` polled after completion");
+        assert!(
+            !this.finished,
+            "`GroupJoinOutcomes` polled after completion"
+        );
         std::task::ready!(this.group.poll_children(&mut this.next, cx));
         this.finished = true;
         Poll::Ready(into_outcomes(
@@ -113,9 +116,9 @@ impl<S, T, E> Future for JoinOutcomes<S, T, E> {
     }
 }
 
-impl<S, T, E> fmt::Debug for JoinOutcomes<S, T, E> {
+impl<S, T, E> fmt::Debug for GroupJoinOutcomes<S, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinOutcomes")
+        f.debug_struct("GroupJoinOutcomes")
             .field("group", &self.group)
             .field("joined", &self.next)
             .finish()

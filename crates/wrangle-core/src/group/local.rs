@@ -66,7 +66,7 @@ where
 /// async-std with `spawn_local`), each in its own way. `LocalTaskGroup` needs none of them: it
 /// is an in-task combinator like [`gather()`](crate::gather()), polling its children itself
 /// (each with its own waker, only when woken), so it works on every runtime and executor,
-/// even `futures_lite::future::block_on`, and its children may hold `Rc`s and borrow from the
+/// even a minimal `block_on`, and its children may hold `Rc`s and borrow from the
 /// caller. The price is the in-task one: the children run on the thread awaiting the group,
 /// one at a time, and **only while the group is being awaited** (through
 /// [`join`](Self::join), [`join_outcomes`](Self::join_outcomes) or
@@ -94,21 +94,22 @@ where
 /// use std::cell::Cell;
 /// use std::rc::Rc;
 /// use std::time::Duration;
-/// use wrangle_core::group::LocalTaskGroup;
+/// use wrangle::group::LocalTaskGroup;
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let hits = Rc::new(Cell::new(0));
 ///     let mut group = LocalTaskGroup::new();
 ///     for ms in [100, 200, 300] {
-///         let (hits, rt) = (hits.clone(), rt.clone());
+///         let (hits, rt) = (hits.clone(), &rt); // children may borrow
 ///         group.spawn_named(format!("{ms} ms"), async move {
-///             wrangle_core::sleep(&rt, Duration::from_millis(ms)).await;
+///             wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///             hits.set(hits.get() + 1);
 ///             if ms == 200 { Err("slow path") } else { Ok(ms) }
 ///         });
 ///     }
 ///     let err = group.join().await.unwrap_err();
-///     assert_eq!(err.to_string(), "child #1 \"200 ms\" failed: slow path (1 child cancelled)");
+///     assert_eq!(err.to_string(), "1 of 3 children failed, 1 cancelled");
+///     assert_eq!(err.first().to_string(), "child #1 \"200 ms\" failed");
 ///     assert_eq!(rt.elapsed(), Duration::from_millis(200));
 ///     assert_eq!(hits.get(), 2);
 /// });
@@ -137,11 +138,13 @@ impl<'a, T: 'a, E: 'a> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn(async { Err::<(), _>("boom") });
     /// group.spawn(std::future::pending());
-    /// let err = futures_lite::future::block_on(group.join()).unwrap_err();
+    /// let err = group.join().await.unwrap_err();
     /// assert_eq!(err.into_first(), "boom");
+    /// # });
     /// ```
     pub fn new() -> Self {
         Self::with_policy(true)
@@ -152,12 +155,14 @@ impl<'a, T: 'a, E: 'a> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::collect_all();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::collect_all();
     /// group.spawn(async { Err("down") });
     /// group.spawn(async { Ok(2) });
-    /// let outcomes = futures_lite::future::block_on(group.join_outcomes());
+    /// let outcomes = group.join_outcomes().await;
     /// assert!(outcomes[0].is_err());
     /// assert!(matches!(outcomes[1], Ok(2)));
+    /// # });
     /// ```
     pub fn collect_all() -> Self {
         Self::with_policy(false)
@@ -181,12 +186,14 @@ impl<'a, T: 'a, E: 'a> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let data = vec![1, 2, 3];
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// for x in &data {
     ///     group.spawn(async move { Ok::<_, ()>(x * 10) }); // borrows `data`
     /// }
-    /// assert_eq!(futures_lite::future::block_on(group.join()), Ok(vec![10, 20, 30]));
+    /// assert_eq!(group.join().await, Ok(vec![10, 20, 30]));
+    /// # });
     /// ```
     pub fn spawn<F>(&mut self, future: F) -> usize
     where
@@ -201,10 +208,12 @@ impl<'a, T: 'a, E: 'a> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn_named("parser", async { Err::<(), _>("bad input") });
-    /// let err = futures_lite::future::block_on(group.join()).unwrap_err();
+    /// let err = group.join().await.unwrap_err();
     /// assert_eq!(err.first().child().name(), Some("parser"));
+    /// # });
     /// ```
     pub fn spawn_named<F>(&mut self, name: impl Into<Arc<str>>, future: F) -> usize
     where
@@ -247,14 +256,16 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::CancellationToken;
+    /// use wrangle::CancellationToken;
     ///
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let token = CancellationToken::new();
     /// token.cancel();
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new().cancel_on(&token);
+    /// let mut group = wrangle::group::LocalTaskGroup::new().cancel_on(&token);
     /// group.spawn(async { Ok::<_, ()>(()) }); // never started
-    /// let err = futures_lite::future::block_on(group.join()).unwrap_err();
+    /// let err = group.join().await.unwrap_err();
     /// assert!(err.is_cancelled());
+    /// # });
     /// ```
     pub fn cancel_on(self, token: &CancellationToken) -> Self {
         token.link_child(&self.shared.kill);
@@ -267,10 +278,12 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn(std::future::pending::<Result<(), ()>>());
     /// group.cancel();
-    /// assert!(futures_lite::future::block_on(group.join()).unwrap_err().is_cancelled());
+    /// assert!(group.join().await.unwrap_err().is_cancelled());
+    /// # });
     /// ```
     pub fn cancel(&self) {
         self.shared.cancel();
@@ -281,7 +294,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let group = wrangle_core::group::LocalTaskGroup::<(), ()>::new();
+    /// let group = wrangle::group::LocalTaskGroup::<(), ()>::new();
     /// assert!(!group.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
@@ -293,7 +306,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let group = wrangle_core::group::LocalTaskGroup::<(), ()>::new();
+    /// let group = wrangle::group::LocalTaskGroup::<(), ()>::new();
     /// group.cancel();
     /// assert!(group.token().is_cancelled());
     /// ```
@@ -306,7 +319,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn(async { Ok::<_, ()>(()) });
     /// assert_eq!(group.len(), 1);
     /// ```
@@ -319,7 +332,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// assert!(wrangle_core::group::LocalTaskGroup::<(), ()>::new().is_empty());
+    /// assert!(wrangle::group::LocalTaskGroup::<(), ()>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.children.is_empty()
@@ -336,9 +349,11 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn(async { Ok::<_, ()>(1) });
-    /// assert_eq!(futures_lite::future::block_on(group.join()), Ok(vec![1]));
+    /// assert_eq!(group.join().await, Ok(vec![1]));
+    /// # });
     /// ```
     ///
     /// # Errors
@@ -348,8 +363,8 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Panics
     ///
     /// Re-raises a child's panic (the first in time) once every other child is gone.
-    pub fn join(self) -> LocalJoin<'a, T, E> {
-        LocalJoin {
+    pub fn join(self) -> LocalGroupJoin<'a, T, E> {
+        LocalGroupJoin {
             group: self,
             finished: false,
         }
@@ -365,15 +380,17 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     /// # Examples
     ///
     /// ```
-    /// let mut group = wrangle_core::group::LocalTaskGroup::collect_all();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::collect_all();
     /// group.spawn(async { panic!("bug") });
     /// group.spawn(async { Ok::<u8, ()>(1) });
-    /// let outcomes = futures_lite::future::block_on(group.join_outcomes());
+    /// let outcomes = group.join_outcomes().await;
     /// assert!(outcomes[0].as_ref().unwrap_err().is_panic());
     /// assert!(matches!(outcomes[1], Ok(1)));
+    /// # });
     /// ```
-    pub fn join_outcomes(self) -> LocalJoinOutcomes<'a, T, E> {
-        LocalJoinOutcomes {
+    pub fn join_outcomes(self) -> LocalGroupJoinOutcomes<'a, T, E> {
+        LocalGroupJoinOutcomes {
             group: self,
             finished: false,
         }
@@ -381,6 +398,7 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
 
     /// As [`TaskGroup::shutdown`](super::TaskGroup::shutdown): cancels the token, runs the
     /// children for up to `grace` on `timer`'s clock, then drops the ones still running.
+    /// `timer` is taken by value: `&rt` borrows the runtime, `rt.clone()` owns a handle.
     ///
     /// # Cancellation
     ///
@@ -390,18 +408,22 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::LocalTaskGroup::new();
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::LocalTaskGroup::new();
     /// group.spawn_named("stuck", std::future::pending::<Result<(), ()>>());
     /// let report = group.shutdown(&rt, Duration::from_millis(50)).await;
     /// assert_eq!(rt.elapsed(), Duration::from_millis(50));
     /// assert_eq!(report.unfinished()[0].name(), Some("stuck"));
     /// # });
     /// ```
-    pub fn shutdown<Tm: Timer>(self, timer: &Tm, grace: Duration) -> LocalShutdown<'a, T, E, Tm> {
-        LocalShutdown {
+    pub fn shutdown<Tm: Timer>(
+        self,
+        timer: Tm,
+        grace: Duration,
+    ) -> LocalGroupShutdown<'a, T, E, Tm> {
+        LocalGroupShutdown {
             group: self,
-            timer: timer.clone(),
+            timer,
             grace,
             sleep: None,
             phase: Phase::Start,
@@ -457,9 +479,9 @@ impl<T, E> Drop for LocalTaskGroup<'_, T, E> {
 
 impl<'a, T, E> IntoFuture for LocalTaskGroup<'a, T, E> {
     type Output = Result<Vec<T>, GroupError<E>>;
-    type IntoFuture = LocalJoin<'a, T, E>;
+    type IntoFuture = LocalGroupJoin<'a, T, E>;
 
-    fn into_future(self) -> LocalJoin<'a, T, E> {
+    fn into_future(self) -> LocalGroupJoin<'a, T, E> {
         self.join()
     }
 }
@@ -477,29 +499,29 @@ impl<T, E> fmt::Debug for LocalTaskGroup<'_, T, E> {
 
 /// Future for the [`LocalTaskGroup::join`] method (and `.await` on a local group).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct LocalJoin<'a, T, E> {
+pub struct LocalGroupJoin<'a, T, E> {
     group: LocalTaskGroup<'a, T, E>,
     finished: bool,
 }
 
 // No field is pinned: the children are pinned in the group's own slab.
-impl<T, E> Unpin for LocalJoin<'_, T, E> {}
+impl<T, E> Unpin for LocalGroupJoin<'_, T, E> {}
 
-impl<T, E> Future for LocalJoin<'_, T, E> {
+impl<T, E> Future for LocalGroupJoin<'_, T, E> {
     type Output = Result<Vec<T>, GroupError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        assert!(!this.finished, "`LocalJoin` polled after completion");
+        assert!(!this.finished, "`LocalGroupJoin` polled after completion");
         std::task::ready!(this.group.poll_children(cx));
         this.finished = true;
         Poll::Ready(into_result(this.group.take_records()))
     }
 }
 
-impl<T, E> fmt::Debug for LocalJoin<'_, T, E> {
+impl<T, E> fmt::Debug for LocalGroupJoin<'_, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalJoin")
+        f.debug_struct("LocalGroupJoin")
             .field("group", &self.group)
             .finish()
     }
@@ -507,21 +529,21 @@ impl<T, E> fmt::Debug for LocalJoin<'_, T, E> {
 
 /// Future for the [`LocalTaskGroup::join_outcomes`] method.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct LocalJoinOutcomes<'a, T, E> {
+pub struct LocalGroupJoinOutcomes<'a, T, E> {
     group: LocalTaskGroup<'a, T, E>,
     finished: bool,
 }
 
-impl<T, E> Unpin for LocalJoinOutcomes<'_, T, E> {}
+impl<T, E> Unpin for LocalGroupJoinOutcomes<'_, T, E> {}
 
-impl<T, E> Future for LocalJoinOutcomes<'_, T, E> {
+impl<T, E> Future for LocalGroupJoinOutcomes<'_, T, E> {
     type Output = Vec<Result<T, ChildError<E>>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         assert!(
             !this.finished,
-            "`LocalJoinOutcomes` polled after completion"
+            "`LocalGroupJoinOutcomes` polled after completion"
         );
         std::task::ready!(this.group.poll_children(cx));
         this.finished = true;
@@ -531,9 +553,9 @@ impl<T, E> Future for LocalJoinOutcomes<'_, T, E> {
     }
 }
 
-impl<T, E> fmt::Debug for LocalJoinOutcomes<'_, T, E> {
+impl<T, E> fmt::Debug for LocalGroupJoinOutcomes<'_, T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalJoinOutcomes")
+        f.debug_struct("LocalGroupJoinOutcomes")
             .field("group", &self.group)
             .finish()
     }
@@ -542,7 +564,7 @@ impl<T, E> fmt::Debug for LocalJoinOutcomes<'_, T, E> {
 pin_project! {
     /// Future for the [`LocalTaskGroup::shutdown`] method.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct LocalShutdown<'a, T, E, Tm: Timer> {
+    pub struct LocalGroupShutdown<'a, T, E, Tm: Timer> {
         group: LocalTaskGroup<'a, T, E>,
         timer: Tm,
         grace: Duration,
@@ -553,7 +575,7 @@ pin_project! {
     }
 }
 
-impl<T, E, Tm: Timer> Future for LocalShutdown<'_, T, E, Tm> {
+impl<T, E, Tm: Timer> Future for LocalGroupShutdown<'_, T, E, Tm> {
     type Output = ShutdownReport<T, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -566,7 +588,7 @@ impl<T, E, Tm: Timer> Future for LocalShutdown<'_, T, E, Tm> {
                 *this.phase = Phase::Grace;
             }
             Phase::Grace | Phase::Killing => {}
-            Phase::Done => panic!("`LocalShutdown` polled after completion"),
+            Phase::Done => panic!("`LocalGroupShutdown` polled after completion"),
         }
         if this.group.poll_children(cx).is_pending() {
             let grace_over = this
@@ -597,9 +619,9 @@ impl<T, E, Tm: Timer> Future for LocalShutdown<'_, T, E, Tm> {
     }
 }
 
-impl<T, E, Tm: Timer> fmt::Debug for LocalShutdown<'_, T, E, Tm> {
+impl<T, E, Tm: Timer> fmt::Debug for LocalGroupShutdown<'_, T, E, Tm> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalShutdown")
+        f.debug_struct("LocalGroupShutdown")
             .field("group", &self.group)
             .field("grace", &self.grace)
             .field("phase", &self.phase)

@@ -21,10 +21,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 pub use child::{current_name, poll_recording_name};
-pub use error::{ChildError, ChildInfo, Failure, GroupError};
-pub use join::{Join, JoinOutcomes};
-pub use local::{LocalJoin, LocalJoinOutcomes, LocalShutdown, LocalTaskGroup};
-pub use shutdown::{Shutdown, ShutdownReport};
+pub use error::{ChildError, ChildFailure, ChildInfo, GroupError};
+pub use join::{GroupJoin, GroupJoinOutcomes};
+pub use local::{LocalGroupJoin, LocalGroupJoinOutcomes, LocalGroupShutdown, LocalTaskGroup};
+pub use shutdown::{GroupShutdown, ShutdownReport};
 
 use child::{Child, Shared};
 use error::Record;
@@ -56,8 +56,8 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 ///   (asyncio's `gather(..., return_exceptions=True)`, with tasks).
 ///
 /// The group keeps every child's outcome until it is joined, so its memory grows with the
-/// number of children spawned into it; for a long stream of short jobs, the spawning mode
-/// of gather ([`Gather::spawn_on`](crate::gather::Gather::spawn_on)) keeps memory to its limit.
+/// number of children spawned into it; for a long stream of short jobs, the spawning form
+/// of gather ([`spawn_gather()`](crate::gather::spawn_gather())) keeps memory to its limit.
 /// Children are spawned through `&mut TaskGroup`, so a child cannot spawn siblings into its
 /// own group (trio passes the nursery around for that); it can run a group of its own.
 ///
@@ -70,7 +70,7 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 ///
 /// # Cancellation
 ///
-/// Dropping the group, or its [`Join`] future before it completes, *requests* cancellation of
+/// Dropping the group, or its [`GroupJoin`] future before it completes, *requests* cancellation of
 /// every child: each is dropped at its next scheduling point, which on a multi-thread runtime
 /// may be just after `drop` returns (as for a [`Task`](crate::Task)). The awaited paths —
 /// `join`, `join_outcomes`, `shutdown` — return only once every child's future is gone.
@@ -82,23 +82,20 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 ///
 /// # Examples
 ///
-/// SCENARIOS.md S3, fail-fast: three calls of 1 s, the second fails after 0.5 s; the caller
+/// `docs/scenarios.md`, S3, fail-fast: three calls of 1 s, the second fails after 0.5 s; the caller
 /// gets the error at 0.5 s and the other two have been cancelled.
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::group::TaskGroup;
+/// use wrangle::group::TaskGroup;
 ///
-/// wrangle_sim::run(1, |rt| async move {
+/// wrangle::sim::run(1, |rt| async move {
 ///     let call = |i: u32| {
-///         let rt = rt.clone();
+///         let ms = if i == 1 { 500 } else { 1000 };
+///         let nap = wrangle::sleep(&rt, Duration::from_millis(ms)); // holds no handle
 ///         async move {
-///             if i == 1 {
-///                 wrangle_core::sleep(&rt, Duration::from_millis(500)).await;
-///                 return Err(format!("call {i} failed"));
-///             }
-///             wrangle_core::sleep(&rt, Duration::from_secs(1)).await;
-///             Ok(i)
+///             nap.await;
+///             if i == 1 { Err(format!("call {i} failed")) } else { Ok(i) }
 ///         }
 ///     };
 ///     let mut group = TaskGroup::new(&rt);
@@ -115,26 +112,37 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 /// A group can be awaited directly; on success the values come back in spawn order:
 ///
 /// ```
-/// use wrangle_core::group::TaskGroup;
-/// use wrangle_core::Runtime;
+/// use wrangle::group::TaskGroup;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
-///     let mut group = TaskGroup::new(rt);
+/// wrangle::sim::run(1, |rt| async move {
+///     let mut group = TaskGroup::new(&rt);
 ///     for i in 0..4u64 {
 ///         group.spawn(async move { Ok::<_, std::io::Error>(i * i) });
 ///     }
 ///     assert_eq!(group.await.unwrap(), [0, 1, 4, 9]);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
+/// ```
+///
+/// With an owned handle (`rt.clone()`) the group is `'static`, so it can be handed to a
+/// spawned task:
+///
+/// ```
+/// use wrangle::Spawn;
+/// use wrangle::group::TaskGroup;
+///
+/// wrangle::sim::run(1, |rt| async move {
+///     let mut group = TaskGroup::new(rt.clone());
+///     group.spawn(async { Ok::<_, std::io::Error>(1) });
+///     let joined = rt.spawn(group.join()).await;
+///     assert_eq!(joined.unwrap(), [1]);
+/// });
 /// ```
 ///
 /// A group is consumed by its await, so it cannot be awaited twice:
 ///
 /// ```compile_fail
-/// # wrangle_sim::run(1, |rt| async move {
-/// let group = wrangle_core::group::TaskGroup::<_, (), ()>::new(&rt);
+/// # wrangle::sim::run(1, |rt| async move {
+/// let group = wrangle::group::TaskGroup::<_, (), ()>::new(&rt);
 /// let join = group.join();
 /// let again = group.join(); // error: use of moved value
 /// # });
@@ -192,17 +200,21 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
     /// An empty fail-fast group spawning on `spawner`: the first child to fail cancels the
     /// others.
     ///
+    /// `spawner` is taken by value: `&rt` borrows the runtime (no clone; the group then
+    /// borrows `rt`), `rt.clone()` gives a group that owns its handle and can be moved into a
+    /// spawned task.
+    ///
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(async { Err::<(), _>("boom") });
     /// group.spawn(std::future::pending()); // cancelled by the failure
     /// assert_eq!(group.join().await.unwrap_err().into_first(), "boom");
     /// # });
     /// ```
-    pub fn new(spawner: &S) -> Self {
+    pub fn new(spawner: S) -> Self {
         Self::with_policy(spawner, true)
     }
 
@@ -211,19 +223,19 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
     ///
     /// # Examples
     ///
-    /// SCENARIOS.md S3, collect-all: three outcomes, in input order, one of them the error.
+    /// `docs/scenarios.md`, S3, collect-all: three outcomes, in input order, one of them the error.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::group::{ChildError, TaskGroup};
+    /// use wrangle::group::{ChildError, TaskGroup};
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let mut group = TaskGroup::collect_all(&rt);
     ///     for i in 0..3u32 {
-    ///         let rt = rt.clone();
+    ///         let ms = if i == 1 { 500 } else { 1000 };
+    ///         let nap = wrangle::sleep(&rt, Duration::from_millis(ms));
     ///         group.spawn(async move {
-    ///             let ms = if i == 1 { 500 } else { 1000 };
-    ///             wrangle_core::sleep(&rt, Duration::from_millis(ms)).await;
+    ///             nap.await;
     ///             if i == 1 { Err("call 1 failed") } else { Ok(i) }
     ///         });
     ///     }
@@ -232,14 +244,14 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
     ///     assert!(matches!(outcomes[..], [Ok(0), Err(ChildError::Failed("call 1 failed")), Ok(2)]));
     /// });
     /// ```
-    pub fn collect_all(spawner: &S) -> Self {
+    pub fn collect_all(spawner: S) -> Self {
         Self::with_policy(spawner, false)
     }
 
-    fn with_policy(spawner: &S, fail_fast: bool) -> Self {
+    fn with_policy(spawner: S, fail_fast: bool) -> Self {
         let shared = Arc::new(Shared::new(fail_fast));
         Self {
-            spawner: spawner.clone(),
+            spawner,
             token: shared.kill.child_token(),
             shared,
             children: Vec::new(),
@@ -257,8 +269,8 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// assert_eq!(group.spawn(async { Ok::<_, ()>("a") }), 0);
     /// assert_eq!(group.spawn(async { Ok("b") }), 1);
     /// assert_eq!(group.join().await, Ok(vec!["a", "b"]));
@@ -279,11 +291,12 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn_named(format!("shard-{}", 3), async { Err::<(), _>("disk full") });
     /// let err = group.join().await.unwrap_err();
-    /// assert_eq!(err.to_string(), "child #0 \"shard-3\" failed: disk full");
+    /// assert_eq!(err.first().to_string(), "child #0 \"shard-3\" failed");
+    /// assert_eq!(err.to_string(), "1 of 1 child failed");
     /// # });
     /// ```
     pub fn spawn_named<F>(&mut self, name: impl Into<Arc<str>>, future: F) -> usize
@@ -324,40 +337,41 @@ impl<S, T, E> TaskGroup<S, T, E> {
     ///
     /// # Examples
     ///
-    /// SCENARIOS.md S16: workers loop forever; on the shutdown signal every worker is
+    /// `docs/scenarios.md`, S16: workers loop forever; on the shutdown signal every worker is
     /// cancelled, its cleanup runs, and the program waits for all of them.
     ///
     /// ```
     /// use std::sync::Arc;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use std::time::Duration;
-    /// use wrangle_core::{CancellationToken, Spawn};
-    /// use wrangle_core::group::TaskGroup;
+    /// use wrangle::{CancellationToken, Spawn};
+    /// use wrangle::group::TaskGroup;
     ///
     /// struct Cleanup(Arc<AtomicUsize>);
     /// impl Drop for Cleanup {
     ///     fn drop(&mut self) { self.0.fetch_add(1, Ordering::SeqCst); }
     /// }
     ///
-    /// wrangle_sim::run(1, |rt| async move {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let shutdown = CancellationToken::new();
     ///     let cleaned = Arc::new(AtomicUsize::new(0));
     ///     let mut workers = TaskGroup::new(&rt).cancel_on(&shutdown);
     ///     for i in 0..3 {
+    ///         // Each worker owns a handle to the clock it loops on.
     ///         let (rt, cleanup) = (rt.clone(), Cleanup(cleaned.clone()));
     ///         workers.spawn_named(format!("worker-{i}"), async move {
     ///             let _cleanup = cleanup;
     ///             loop {
-    ///                 wrangle_core::sleep(&rt, Duration::from_millis(100)).await;
+    ///                 wrangle::sleep(&rt, Duration::from_millis(100)).await;
     ///             }
     ///             #[allow(unreachable_code)]
     ///             Ok::<(), std::io::Error>(())
     ///         });
     ///     }
     ///     // The signal, one second in.
-    ///     let (signal, timer) = (shutdown.clone(), rt.clone());
+    ///     let (signal, nap) = (shutdown.clone(), wrangle::sleep(&rt, Duration::from_secs(1)));
     ///     rt.spawn(async move {
-    ///         wrangle_core::sleep(&timer, Duration::from_secs(1)).await;
+    ///         nap.await;
     ///         signal.cancel();
     ///     })
     ///     .detach();
@@ -381,8 +395,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(std::future::pending::<Result<(), ()>>());
     /// group.cancel();
     /// assert!(group.is_cancelled());
@@ -399,8 +413,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let group = wrangle_core::group::TaskGroup::<_, (), ()>::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let group = wrangle::group::TaskGroup::<_, (), ()>::new(&rt);
     /// assert!(!group.is_cancelled());
     /// # });
     /// ```
@@ -420,8 +434,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// let token = group.token().clone();
     /// group.spawn(async move {
     ///     token.cancelled().await;
@@ -441,8 +455,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(async { Ok::<_, ()>(()) });
     /// assert_eq!(group.len(), 1);
     /// # });
@@ -456,8 +470,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let group = wrangle_core::group::TaskGroup::<_, (), ()>::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let group = wrangle::group::TaskGroup::<_, (), ()>::new(&rt);
     /// assert!(group.is_empty());
     /// assert_eq!(group.join().await, Ok(vec![]));
     /// # });
@@ -478,8 +492,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(async { Ok::<_, ()>(1) });
     /// group.spawn(async { Ok(2) });
     /// assert_eq!(group.join().await, Ok(vec![1, 2]));
@@ -495,8 +509,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     ///
     /// Re-raises a child's panic (the first in time) once every child is gone. Polling the
     /// future after it completed panics.
-    pub fn join(self) -> Join<S, T, E> {
-        Join::new(self)
+    pub fn join(self) -> GroupJoin<S, T, E> {
+        GroupJoin::new(self)
     }
 
     /// Waits for every child to finish or be cancelled, and returns every outcome in spawn
@@ -510,9 +524,9 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Examples
     ///
     /// ```
-    /// use wrangle_core::group::ChildError;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// use wrangle::group::ChildError;
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
     /// group.spawn(async { Err::<(), _>("down") });
     /// group.spawn(std::future::pending());
     /// let outcomes = group.join_outcomes().await;
@@ -523,13 +537,14 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// # Panics
     ///
     /// Polling the future after it completed panics.
-    pub fn join_outcomes(self) -> JoinOutcomes<S, T, E> {
-        JoinOutcomes::new(self)
+    pub fn join_outcomes(self) -> GroupJoinOutcomes<S, T, E> {
+        GroupJoinOutcomes::new(self)
     }
 
     /// Shuts the group down gracefully: cancels its [`token`](Self::token), waits up to
     /// `grace` on `timer`'s clock for the children to finish on their own, then cancels
-    /// (drops) the ones still running and waits until they are gone. The
+    /// (drops) the ones still running and waits until they are gone (`timer` by value: `&rt`
+    /// borrows, `rt.clone()` owns). The
     /// [`ShutdownReport`] has every outcome in spawn order and names the children that did
     /// not finish within the grace.
     ///
@@ -548,12 +563,12 @@ impl<S, T, E> TaskGroup<S, T, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// let mut group = wrangle_core::group::TaskGroup::new(&rt);
-    /// let (token, timer) = (group.token().clone(), rt.clone());
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut group = wrangle::group::TaskGroup::new(&rt);
+    /// let (token, clock) = (group.token().clone(), rt.clone()); // the child owns a handle
     /// group.spawn_named("polite", async move {
     ///     token.cancelled().await;
-    ///     wrangle_core::sleep(&timer, Duration::from_millis(200)).await; // flush
+    ///     wrangle::sleep(&clock, Duration::from_millis(200)).await; // flush
     ///     Ok::<_, ()>(())
     /// });
     /// group.spawn_named("stubborn", std::future::pending());
@@ -569,8 +584,8 @@ impl<S, T, E> TaskGroup<S, T, E> {
     ///
     /// Polling the future after it completed panics. A child's panic is reported as
     /// [`ChildError::Panicked`], not re-raised.
-    pub fn shutdown<Tm: Timer>(self, timer: &Tm, grace: Duration) -> Shutdown<S, T, E, Tm> {
-        Shutdown::new(self, timer.clone(), grace)
+    pub fn shutdown<Tm: Timer>(self, timer: Tm, grace: Duration) -> GroupShutdown<S, T, E, Tm> {
+        GroupShutdown::new(self, timer, grace)
     }
 
     /// Polls the children from `*next` on, head first, keeping each outcome; ready once
@@ -623,9 +638,9 @@ impl<S, T, E> Drop for TaskGroup<S, T, E> {
 
 impl<S, T, E> IntoFuture for TaskGroup<S, T, E> {
     type Output = Result<Vec<T>, GroupError<E>>;
-    type IntoFuture = Join<S, T, E>;
+    type IntoFuture = GroupJoin<S, T, E>;
 
-    fn into_future(self) -> Join<S, T, E> {
+    fn into_future(self) -> GroupJoin<S, T, E> {
         self.join()
     }
 }

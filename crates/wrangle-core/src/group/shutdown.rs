@@ -22,8 +22,8 @@ use crate::time::Sleep;
 ///
 /// ```
 /// use std::time::Duration;
-/// # wrangle_sim::run(1, |rt| async move {
-/// let mut group = wrangle_core::group::TaskGroup::new(&rt);
+/// # wrangle::sim::run(1, |rt| async move {
+/// let mut group = wrangle::group::TaskGroup::new(&rt);
 /// group.spawn_named("stuck", std::future::pending::<Result<(), ()>>());
 /// let report = group.shutdown(&rt, Duration::ZERO).await;
 /// assert!(!report.is_clean());
@@ -52,8 +52,8 @@ impl<T, E> ShutdownReport<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// # let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// # let mut group = wrangle::group::TaskGroup::new(&rt);
     /// # group.spawn(async { Ok::<_, ()>(5) });
     /// let report = group.shutdown(&rt, std::time::Duration::from_secs(1)).await;
     /// assert!(matches!(report.outcomes()[..], [Ok(5)]));
@@ -68,8 +68,8 @@ impl<T, E> ShutdownReport<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// # let mut group = wrangle_core::group::TaskGroup::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// # let mut group = wrangle::group::TaskGroup::new(&rt);
     /// # group.spawn(async { Ok::<_, ()>(5) });
     /// let report = group.shutdown(&rt, std::time::Duration::ZERO).await;
     /// assert_eq!(report.into_outcomes().len(), 1);
@@ -84,8 +84,8 @@ impl<T, E> ShutdownReport<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// # let group = wrangle_core::group::TaskGroup::<_, (), ()>::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// # let group = wrangle::group::TaskGroup::<_, (), ()>::new(&rt);
     /// let report = group.shutdown(&rt, std::time::Duration::ZERO).await;
     /// assert!(report.unfinished().is_empty());
     /// # });
@@ -99,8 +99,8 @@ impl<T, E> ShutdownReport<T, E> {
     /// # Examples
     ///
     /// ```
-    /// # wrangle_sim::run(1, |rt| async move {
-    /// # let group = wrangle_core::group::TaskGroup::<_, (), ()>::new(&rt);
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// # let group = wrangle::group::TaskGroup::<_, (), ()>::new(&rt);
     /// assert!(group.shutdown(&rt, std::time::Duration::ZERO).await.is_clean());
     /// # });
     /// ```
@@ -123,7 +123,7 @@ pub(crate) enum Phase {
 pin_project! {
     /// Future for the [`TaskGroup::shutdown`] method.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
-    pub struct Shutdown<S, T, E, Tm: Timer> {
+    pub struct GroupShutdown<S, T, E, Tm: Timer> {
         group: TaskGroup<S, T, E>,
         next: usize,
         timer: Tm,
@@ -135,7 +135,7 @@ pin_project! {
     }
 }
 
-impl<S, T, E, Tm: Timer> Shutdown<S, T, E, Tm> {
+impl<S, T, E, Tm: Timer> GroupShutdown<S, T, E, Tm> {
     pub(super) fn new(group: TaskGroup<S, T, E>, timer: Tm, grace: Duration) -> Self {
         Self {
             group,
@@ -149,7 +149,7 @@ impl<S, T, E, Tm: Timer> Shutdown<S, T, E, Tm> {
     }
 }
 
-impl<S, T, E, Tm: Timer> Future for Shutdown<S, T, E, Tm> {
+impl<S, T, E, Tm: Timer> Future for GroupShutdown<S, T, E, Tm> {
     type Output = ShutdownReport<T, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -183,7 +183,7 @@ impl<S, T, E, Tm: Timer> Future for Shutdown<S, T, E, Tm> {
                     std::task::ready!(this.group.poll_children(this.next, cx));
                     break;
                 }
-                Phase::Done => panic!("`Shutdown` polled after completion"),
+                Phase::Done => panic!("`GroupShutdown` polled after completion"),
             }
         }
         *this.phase = Phase::Done;
@@ -195,9 +195,9 @@ impl<S, T, E, Tm: Timer> Future for Shutdown<S, T, E, Tm> {
     }
 }
 
-impl<S, T, E, Tm: Timer> fmt::Debug for Shutdown<S, T, E, Tm> {
+impl<S, T, E, Tm: Timer> fmt::Debug for GroupShutdown<S, T, E, Tm> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shutdown")
+        f.debug_struct("GroupShutdown")
             .field("group", &self.group)
             .field("grace", &self.grace)
             .field("phase", &self.phase)

@@ -5,17 +5,24 @@ use std::io;
 /// Every error of a set of futures that all failed, in input order: the error of
 /// [`race_ok()`](crate::race_ok()).
 ///
+/// Its `Display` is a summary ("all 2 futures failed"); the errors themselves are reached
+/// through [`errors`](Self::errors), and [`source`](Error::source) is the first of them, so
+/// an error report prints each layer once.
+///
 /// # Examples
 ///
 /// ```
-/// let err = futures_lite::future::block_on(wrangle_core::race_ok([
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let err = wrangle::race_ok([
 ///     std::future::ready(Err::<(), _>("a down")),
 ///     std::future::ready(Err("b down")),
-/// ]))
+/// ])
+/// .await
 /// .unwrap_err();
 /// assert_eq!(err.len(), 2);
-/// assert_eq!(err.to_string(), "all 2 futures failed; the first: a down");
+/// assert_eq!(err.to_string(), "all 2 futures failed");
 /// assert_eq!(err.into_errors(), ["a down", "b down"]);
+/// # });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggregateError<E> {
@@ -32,8 +39,10 @@ impl<E> AggregateError<E> {
     /// # Examples
     ///
     /// ```
-    /// # let err = futures_lite::future::block_on(wrangle_core::race_ok([async { Err::<(), _>(1) }])).unwrap_err();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let err = wrangle::race_ok([async { Err::<(), _>(1) }]).await.unwrap_err();
     /// assert_eq!(err.errors(), [1]);
+    /// # });
     /// ```
     pub fn errors(&self) -> &[E] {
         &self.errors
@@ -44,8 +53,10 @@ impl<E> AggregateError<E> {
     /// # Examples
     ///
     /// ```
-    /// # let err = futures_lite::future::block_on(wrangle_core::race_ok([async { Err::<(), _>(1) }])).unwrap_err();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let err = wrangle::race_ok([async { Err::<(), _>(1) }]).await.unwrap_err();
     /// assert_eq!(err.into_errors(), vec![1]);
+    /// # });
     /// ```
     pub fn into_errors(self) -> Vec<E> {
         self.errors
@@ -56,8 +67,10 @@ impl<E> AggregateError<E> {
     /// # Examples
     ///
     /// ```
-    /// # let err = futures_lite::future::block_on(wrangle_core::race_ok([async { Err::<(), _>(1) }])).unwrap_err();
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let err = wrangle::race_ok([async { Err::<(), _>(1) }]).await.unwrap_err();
     /// assert_eq!(err.len(), 1);
+    /// # });
     /// ```
     pub fn len(&self) -> usize {
         self.errors.len()
@@ -68,24 +81,24 @@ impl<E> AggregateError<E> {
     /// # Examples
     ///
     /// ```
+    /// # wrangle::sim::run(1, |_rt| async move {
     /// let inputs: Vec<std::future::Ready<Result<(), ()>>> = Vec::new();
-    /// let err = futures_lite::future::block_on(wrangle_core::race_ok(inputs)).unwrap_err();
+    /// let err = wrangle::race_ok(inputs).await.unwrap_err();
     /// assert!(err.is_empty());
+    /// # });
     /// ```
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
 }
 
-impl<E: fmt::Display> fmt::Display for AggregateError<E> {
+impl<E> fmt::Display for AggregateError<E> {
+    /// A summary: the errors are reached through the type, and the first is the `source`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.errors.first() {
-            None => f.write_str("no futures to run"),
-            Some(first) => write!(
-                f,
-                "all {} futures failed; the first: {first}",
-                self.errors.len()
-            ),
+        match self.errors.len() {
+            0 => f.write_str("no futures to run"),
+            1 => f.write_str("the only future failed"),
+            n => write!(f, "all {n} futures failed"),
         }
     }
 }
@@ -118,7 +131,11 @@ mod tests {
     #[test]
     fn display_source_and_io() {
         let err = AggregateError::new(vec![io::Error::other("a down"), io::Error::other("b down")]);
-        assert_eq!(err.to_string(), "all 2 futures failed; the first: a down");
+        assert_eq!(err.to_string(), "all 2 futures failed");
+        assert_eq!(
+            AggregateError::new(vec![1]).to_string(),
+            "the only future failed"
+        );
         assert_eq!(
             err.source().map(ToString::to_string).as_deref(),
             Some("a down")

@@ -36,22 +36,19 @@ use crate::set::{Driver, Unordered};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wrangle_core::Runtime;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let server = |ms: u64, ok: bool| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         if ok { Ok(ms) } else { Err(format!("down after {ms} ms")) }
 ///     };
-///     let first = wrangle_core::race_ok([server(200, true), server(1, false), server(20, true)]).await;
+///     let first = wrangle::race_ok([server(200, true), server(1, false), server(20, true)]).await;
 ///     assert_eq!(first, Ok((2, 20)));
 ///
-///     let all_down = wrangle_core::race_ok([server(2, false), server(1, false)]).await.unwrap_err();
+///     let all_down = wrangle::race_ok([server(2, false), server(1, false)]).await.unwrap_err();
 ///     assert_eq!(all_down.errors(), ["down after 2 ms", "down after 1 ms"]);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Errors

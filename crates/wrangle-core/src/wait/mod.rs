@@ -1,17 +1,19 @@
 //! Waiting on a set of futures, asyncio's `wait`: [`wait()`] returns what is done and the
-//! [`Pending`] rest.
+//! [`Remaining`] rest.
 
-mod pending;
-mod timeout;
+mod remaining;
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-pub use pending::Pending;
-pub use timeout::WaitTimeout;
+use pin_project_lite::pin_project;
+
+pub use crate::as_completed::{NoDeadline, WithDeadline};
+pub use remaining::Remaining;
 
 use crate::set::{Driver, Unordered};
 use crate::timeout::Deadline;
@@ -30,31 +32,31 @@ use crate::{Progress, Timer};
 /// holds every output seen by the time it returns, in the order they were seen: an output
 /// the wait has taken from a child is always returned, never dropped (like asyncio's
 /// `FIRST_COMPLETED`, the pass that meets the condition returns every input it found done,
-/// and polls nothing after it). The pending
-/// futures keep running only while [`Pending`] is polled: await them further (it is a
-/// [`Stream`](futures_core::Stream) of the rest in completion order, and
-/// [`Pending::wait`] waits on them again) or drop it to cancel them. All inputs are taken at
-/// once; there is no limit. An empty input returns at once, with nothing done.
+/// and polls nothing after it). The pending futures keep running only while [`Remaining`]
+/// is polled: await them further (it is a stream of the rest in completion order, and
+/// [`Remaining::wait`] waits on them again) or drop it to cancel them. All inputs are taken
+/// at once; there is no limit. An empty input returns at once, with nothing done.
+///
+/// The wait is configured by value before it runs and is `!Unpin`, so nothing can be
+/// configured once it has been polled.
 ///
 /// # Cancellation
 ///
-/// Dropping the future drops every input. Dropping the returned [`Pending`] drops the
+/// Dropping the future drops every input. Dropping the returned [`Remaining`] drops the
 /// unfinished ones, before `drop` returns.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use futures_lite::StreamExt;
-/// use wrangle_core::Runtime;
 ///
-/// # fn demo<R: Runtime>(rt: &R) {
-/// rt.block_on(async {
+/// wrangle::sim::run(1, |rt| async move {
+///     let rt = &rt;
 ///     let call = |ms: u64| async move {
-///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
 ///         ms
 ///     };
-///     let waited = wrangle_core::wait([call(10), call(200), call(300)]).first_completed().await;
+///     let waited = wrangle::wait([call(10), call(200), call(300)]).first_completed().await;
 ///     assert_eq!(waited.done, [(0, 10)]);
 ///     assert_eq!(waited.pending.indices(), [1, 2]);
 ///
@@ -64,8 +66,6 @@ use crate::{Progress, Timer};
 ///     // …or drop them to cancel them.
 ///     drop(next.pending);
 /// });
-/// # }
-/// # demo(&wrangle_core::doctest::ThreadPerTask);
 /// ```
 ///
 /// # Panics
@@ -89,13 +89,28 @@ enum Until<T> {
     FirstError(fn(&T) -> bool),
 }
 
-/// Future for the [`wait()`] function.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Wait<F: Future> {
+/// What a wait has seen so far.
+struct State<F: Future> {
     core: Option<Unordered<F>>,
     done: Vec<(usize, F::Output)>,
     until: Until<F::Output>,
     failed: bool,
+}
+
+pin_project! {
+    /// Future for the [`wait()`] function.
+    ///
+    /// `D` is [`NoDeadline`] until [`timeout`](Wait::timeout) or [`deadline`](Wait::deadline)
+    /// makes it [`WithDeadline`].
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Wait<F: Future, D = NoDeadline> {
+        state: State<F>,
+        #[pin]
+        deadline: D,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 /// What a [`wait()`] returns: the outputs that are done, with their input indices, and the
@@ -106,70 +121,55 @@ pub struct Wait<F: Future> {
 /// ```
 /// use std::future::ready;
 ///
-/// let waited = futures_lite::future::block_on(wrangle_core::wait([ready(1), ready(2)]));
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let waited = wrangle::wait([ready(1), ready(2)]).await;
 /// assert_eq!(waited.done, [(0, 1), (1, 2)]);
 /// assert!(waited.pending.is_empty());
+/// # });
 /// ```
 #[non_exhaustive]
 pub struct Waited<F: Future> {
     /// `(index, output)` of every input seen completed, in the order they were seen.
     pub done: Vec<(usize, F::Output)>,
     /// The inputs not completed yet: await them further, or drop them to cancel them.
-    pub pending: Pending<F>,
+    pub pending: Remaining<F>,
 }
 
 impl<F: Future> Wait<F> {
     fn from_core(core: Unordered<F>, done: Vec<(usize, F::Output)>) -> Self {
         Self {
-            core: Some(core),
-            done,
-            until: Until::All,
-            failed: false,
+            state: State {
+                core: Some(core),
+                done,
+                until: Until::All,
+                failed: false,
+            },
+            deadline: NoDeadline,
+            _pinned: PhantomPinned,
         }
-    }
-
-    /// Returns as soon as at least one input has completed (asyncio's `FIRST_COMPLETED`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let never_or_now = |i: u32| async move {
-    ///     if i == 0 {
-    ///         std::future::pending::<()>().await;
-    ///     }
-    ///     i
-    /// };
-    /// let w = futures_lite::future::block_on(
-    ///     wrangle_core::wait((0..2).map(never_or_now)).first_completed(),
-    /// );
-    /// assert_eq!(w.done, [(1, 1)]);
-    /// assert_eq!(w.pending.len(), 1);
-    /// ```
-    pub fn first_completed(mut self) -> Self {
-        self.until = Until::FirstCompleted;
-        self
     }
 
     /// Returns at `deadline` on `timer`'s clock with whatever is done by then, if the wait
     /// has not returned before.
     ///
+    /// `timer` is taken by value: `&rt` borrows the runtime, `rt.clone()` gives a future that
+    /// owns its handle.
+    ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::{Runtime, Timer};
+    /// use wrangle::Timer;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
     ///     let deadline = rt.now() + Duration::from_millis(5);
-    ///     let w = wrangle_core::wait([std::future::pending::<()>()]).deadline(rt, deadline).await;
+    ///     let w = wrangle::wait([std::future::pending::<()>()]).deadline(&rt, deadline).await;
     ///     assert!(w.done.is_empty() && w.pending.len() == 1);
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(5));
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    pub fn deadline<T: Timer>(self, timer: &T, deadline: Instant) -> WaitTimeout<F, T> {
-        WaitTimeout::new(self, timer.clone(), Deadline::at(deadline))
+    pub fn deadline<T: Timer>(self, timer: T, deadline: Instant) -> Wait<F, WithDeadline<T>> {
+        self.with_deadline(WithDeadline::new(timer, Deadline::at(deadline)))
     }
 
     /// Returns `duration` after the wait is first polled, with whatever is done by then, if
@@ -179,21 +179,51 @@ impl<F: Future> Wait<F> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::Runtime;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
-    ///     let slow = wrangle_core::sleep(rt, Duration::from_secs(10));
-    ///     let w = wrangle_core::wait([slow]).timeout(rt, Duration::from_millis(5)).await;
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let slow = wrangle::sleep(&rt, Duration::from_secs(10));
+    ///     let w = wrangle::wait([slow]).timeout(&rt, Duration::from_millis(5)).await;
     ///     assert_eq!(w.pending.len(), 1);
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
-    pub fn timeout<T: Timer>(self, timer: &T, duration: Duration) -> WaitTimeout<F, T> {
-        WaitTimeout::new(self, timer.clone(), Deadline::after(duration))
+    pub fn timeout<T: Timer>(self, timer: T, duration: Duration) -> Wait<F, WithDeadline<T>> {
+        self.with_deadline(WithDeadline::new(timer, Deadline::after(duration)))
     }
 
+    fn with_deadline<T: Timer>(self, deadline: WithDeadline<T>) -> Wait<F, WithDeadline<T>> {
+        Wait {
+            state: self.state,
+            deadline,
+            _pinned: PhantomPinned,
+        }
+    }
+}
+
+impl<F: Future, D> Wait<F, D> {
+    /// Returns as soon as at least one input has completed (asyncio's `FIRST_COMPLETED`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let never_or_now = |i: u32| async move {
+    ///     if i == 0 {
+    ///         std::future::pending::<()>().await;
+    ///     }
+    ///     i
+    /// };
+    /// let w = wrangle::wait((0..2).map(never_or_now)).first_completed().await;
+    /// assert_eq!(w.done, [(1, 1)]);
+    /// assert_eq!(w.pending.len(), 1);
+    /// # });
+    /// ```
+    pub fn first_completed(mut self) -> Self {
+        self.state.until = Until::FirstCompleted;
+        self
+    }
+}
+
+impl<F: Future> State<F> {
     /// Runs a pass; ready once the wait's condition holds.
     fn poll_until(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(core) = self.core.as_mut() else {
@@ -223,12 +253,12 @@ impl<F: Future> Wait<F> {
             .unwrap_or_else(|| Unordered::new(Driver::eager([]), usize::MAX));
         Waited {
             done: std::mem::take(&mut self.done),
-            pending: Pending::new(core),
+            pending: Remaining::new(core),
         }
     }
 }
 
-impl<F, T, E> Wait<F>
+impl<F, T, E, D> Wait<F, D>
 where
     F: Future<Output = Result<T, E>>,
 {
@@ -239,58 +269,81 @@ where
     ///
     /// ```
     /// use std::time::Duration;
-    /// use wrangle_core::Runtime;
     ///
-    /// # fn demo<R: Runtime>(rt: &R) {
-    /// rt.block_on(async {
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let rt = &rt;
     ///     let call = |ms: u64, ok: bool| async move {
-    ///         wrangle_core::sleep(rt, Duration::from_millis(ms)).await;
+    ///         wrangle::sleep(rt, Duration::from_millis(ms)).await;
     ///         if ok { Ok(ms) } else { Err(ms) }
     ///     };
-    ///     let w = wrangle_core::wait([call(200, true), call(10, false), call(300, true)])
+    ///     let w = wrangle::wait([call(200, true), call(10, false), call(300, true)])
     ///         .first_error()
     ///         .await;
     ///     assert_eq!(w.done, [(1, Err(10))]);
     ///     assert_eq!(w.pending.len(), 2);
     /// });
-    /// # }
-    /// # demo(&wrangle_core::doctest::ThreadPerTask);
     /// ```
     pub fn first_error(mut self) -> Self {
-        self.until = Until::FirstError(Result::is_err);
+        self.state.until = Until::FirstError(Result::is_err);
         self
     }
 }
 
-impl<F: Future> Unpin for Wait<F> {}
-
-impl<F: Future> Future for Wait<F> {
+impl<F: Future> Future for Wait<F, NoDeadline> {
     type Output = Waited<F>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<F>> {
-        let this = self.get_mut();
-        match this.poll_until(cx) {
-            Poll::Ready(()) => Poll::Ready(this.finish()),
+        let state = self.project().state;
+        match state.poll_until(cx) {
+            Poll::Ready(()) => Poll::Ready(state.finish()),
             Poll::Pending => Poll::Pending,
         }
     }
 }
 
-impl<F: Future> fmt::Debug for Wait<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl<F: Future, T: Timer> Future for Wait<F, WithDeadline<T>> {
+    type Output = Waited<F>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Waited<F>> {
+        let this = self.project();
+        if this.state.poll_until(cx).is_ready() || this.deadline.poll_elapsed(cx) {
+            Poll::Ready(this.state.finish())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl<F: Future> State<F> {
+    fn debug(&self, f: &mut fmt::Formatter<'_>, deadline: Option<&dyn fmt::Debug>) -> fmt::Result {
         let until = match self.until {
             Until::All => "all",
             Until::FirstCompleted => "first completed",
             Until::FirstError(_) => "first error",
         };
-        f.debug_struct("Wait")
-            .field("until", &until)
+        let mut s = f.debug_struct("Wait");
+        s.field("until", &until)
             .field("done", &self.done.len())
             .field(
                 "pending",
                 &self.core.as_ref().map_or(0, |c| c.driver.set.len()),
-            )
-            .finish()
+            );
+        if let Some(deadline) = deadline {
+            s.field("deadline", deadline);
+        }
+        s.finish()
+    }
+}
+
+impl<F: Future> fmt::Debug for Wait<F, NoDeadline> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.state.debug(f, None)
+    }
+}
+
+impl<F: Future, T: Timer> fmt::Debug for Wait<F, WithDeadline<T>> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.state.debug(f, Some(&self.deadline))
     }
 }
 

@@ -1,9 +1,8 @@
-//! The spawning mode of gather on virtual time: input order, the limit counted inside the
+//! The spawning form of gather (`spawn_gather`, `try_spawn_gather`) on virtual time: input order, the limit counted inside the
 //! tasks, lazy pulling, cancellation on drop, fail-fast `try_` form and panics, with drop
 //! guards; S3 through the spawned form.
 #![allow(clippy::unwrap_used)]
 
-use std::num::NonZeroUsize;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,10 +14,6 @@ use wrangle_sim::Sim;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-fn nz(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap()
 }
 
 /// Counts tasks alive, the peak of that, and drops.
@@ -67,10 +62,10 @@ fn job(
 fn order_and_limit() {
     wrangle_sim::run(1, |rt| async move {
         let c = Arc::new(Counters::default());
-        let out = wrangle_core::gather((0..12).map(|i| job(&rt, &c, i, 10 + (i % 3) * 5)))
-            .limit(nz(3))
-            .spawn_on(&rt)
-            .await;
+        let out =
+            wrangle_core::spawn_gather(&rt, (0..12).map(|i| job(&rt, &c, i, 10 + (i % 3) * 5)))
+                .limit(3)
+                .await;
         assert_eq!(out, (0..12).collect::<Vec<_>>());
         assert_eq!(c.peak.load(Ordering::SeqCst), 3);
         assert_eq!(c.alive.load(Ordering::SeqCst), 0);
@@ -92,10 +87,7 @@ fn inputs_pulled_lazily() {
             max_ahead.fetch_max(n - done, Ordering::SeqCst);
             job(&rt, &c, i, 1 + i % 7)
         });
-        let out = wrangle_core::gather(inputs)
-            .limit(nz(8))
-            .spawn_on(&rt)
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, inputs).limit(8).await;
         assert_eq!(out.len(), 100);
         assert!(max_ahead.load(Ordering::SeqCst) <= 8, "{max_ahead:?}");
     });
@@ -107,9 +99,7 @@ fn inputs_pulled_lazily() {
 fn unlimited() {
     wrangle_sim::run(2, |rt| async move {
         let c = Arc::new(Counters::default());
-        let out = wrangle_core::gather((0..50).map(|i| job(&rt, &c, i, 50 - i)))
-            .spawn_on(&rt)
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, (0..50).map(|i| job(&rt, &c, i, 50 - i))).await;
         assert_eq!(out, (0..50).collect::<Vec<_>>());
         assert_eq!(c.peak.load(Ordering::SeqCst), 50);
         assert_eq!(rt.elapsed(), ms(50));
@@ -119,14 +109,12 @@ fn unlimited() {
 #[test]
 fn empty() {
     wrangle_sim::run(1, |rt| async move {
-        let out = wrangle_core::gather(Vec::<std::future::Ready<u8>>::new())
-            .spawn_on(&rt)
-            .await;
+        let out = wrangle_core::spawn_gather(&rt, Vec::<std::future::Ready<u8>>::new()).await;
         assert!(out.is_empty());
-        let out = wrangle_core::try_gather(Vec::<std::future::Ready<Result<u8, ()>>>::new())
-            .limit(nz(2))
-            .spawn_on(&rt)
-            .await;
+        let out =
+            wrangle_core::try_spawn_gather(&rt, Vec::<std::future::Ready<Result<u8, ()>>>::new())
+                .limit(2)
+                .await;
         assert_eq!(out, Ok(vec![]));
     });
 }
@@ -137,9 +125,8 @@ fn empty() {
 fn drop_cancels_everything() {
     wrangle_sim::run(1, |rt| async move {
         let c = Arc::new(Counters::default());
-        let gather = wrangle_core::gather((0..100).map(|i| job(&rt, &c, i, 1000)))
-            .limit(nz(10))
-            .spawn_on(&rt);
+        let gather =
+            wrangle_core::spawn_gather(&rt, (0..100).map(|i| job(&rt, &c, i, 1000))).limit(10);
         let out = wrangle_core::timeout(&rt, ms(100), gather).await;
         assert!(out.is_err());
         for _ in 0..10 {
@@ -171,8 +158,7 @@ fn s3_try_fail_fast() {
                 Ok(i)
             }
         });
-        let err = wrangle_core::try_gather(calls)
-            .spawn_on(&rt)
+        let err = wrangle_core::try_spawn_gather(&rt, calls)
             .await
             .unwrap_err();
         assert_eq!(err, "call 1 failed");
@@ -199,9 +185,8 @@ fn try_pulls_nothing_after_the_error() {
                 if i == 5 { Err(i) } else { Ok(i) }
             }
         });
-        let err = wrangle_core::try_gather(inputs)
-            .limit(nz(4))
-            .spawn_on(&rt)
+        let err = wrangle_core::try_spawn_gather(&rt, inputs)
+            .limit(4)
             .await
             .unwrap_err();
         assert_eq!(err, 5);
@@ -230,7 +215,7 @@ fn panic_cancels_the_rest_then_surfaces() {
                 i
             }
         });
-        let payload = AssertUnwindSafe(wrangle_core::gather(inputs).limit(nz(5)).spawn_on(&rt))
+        let payload = AssertUnwindSafe(wrangle_core::spawn_gather(&rt, inputs).limit(5))
             .catch_unwind()
             .await
             .unwrap_err();
@@ -254,11 +239,10 @@ fn progress_hook() {
     wrangle_sim::run(6, |rt| async move {
         let seen = Arc::new(AtomicUsize::new(0));
         let seen2 = seen.clone();
-        let out = wrangle_core::gather((0..10u64).map(|i| async move { i }))
+        let out = wrangle_core::spawn_gather(&rt, (0..10u64).map(|i| async move { i }))
             .progress(move |p| {
                 seen2.fetch_max(p.done(), Ordering::SeqCst);
             })
-            .spawn_on(&rt)
             .await;
         assert_eq!(out.len(), 10);
         assert_eq!(seen.load(Ordering::SeqCst), 10);
@@ -269,14 +253,12 @@ fn progress_hook() {
 #[test]
 fn debug() {
     let rt = Sim::new(1);
-    let g = wrangle_core::gather([std::future::ready(1)])
-        .limit(nz(4))
-        .spawn_on(&rt);
+    let g = wrangle_core::spawn_gather(&rt, [std::future::ready(1)]).limit(4);
     assert_eq!(
         format!("{g:?}"),
         "SpawnGather { limit: 4, started: false, .. }"
     );
-    let g = wrangle_core::try_gather([std::future::ready(Ok::<u8, ()>(1))]).spawn_on(&rt);
+    let g = wrangle_core::try_spawn_gather(&rt, [std::future::ready(Ok::<u8, ()>(1))]);
     assert_eq!(format!("{g:?}"), "TrySpawnGather { started: false, .. }");
 }
 
@@ -294,11 +276,9 @@ proptest! {
         let n = durations.len();
         let (out, peak, alive) = wrangle_sim::run(seed, |rt| async move {
             let c = Arc::new(Counters::default());
-            let out = wrangle_core::gather(
-                durations.iter().enumerate().map(|(i, d)| job(&rt, &c, i as u64, *d)),
-            )
-            .limit(nz(limit))
-            .spawn_on(&rt)
+            let out = wrangle_core::spawn_gather(&rt, durations.iter().enumerate().map(|(i, d)| job(&rt, &c, i as u64, *d)),)
+            .limit(limit)
+
             .await;
             (out, c.peak.load(Ordering::SeqCst), c.alive.load(Ordering::SeqCst))
         });

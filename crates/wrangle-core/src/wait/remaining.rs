@@ -13,29 +13,32 @@ use crate::set::Unordered;
 ///
 /// They make progress only while this is polled: as a [`Stream`] it yields `(index, output)`
 /// for each in completion order (taking an output from a child only when it yields it, as
-/// [`as_completed()`](crate::as_completed()) does), and [`wait`](Pending::wait) waits on them again with any of
+/// [`as_completed()`](crate::as_completed()) does), and [`wait`](Remaining::wait) waits on them again with any of
 /// `wait`'s conditions. Dropping it drops every future in it, before `drop` returns.
+///
+/// It is `Unpin`, so `.next()` needs no pinning; `next` and `collect` are `StreamExt`
+/// methods (add `futures-lite`, or use `futures::StreamExt`).
 ///
 /// # Examples
 ///
 /// ```
 /// use futures_lite::StreamExt;
 ///
-/// futures_lite::future::block_on(async {
-///     let w = wrangle_core::wait([std::future::ready(1), std::future::ready(2)])
-///         .first_completed()
-///         .await;
-///     assert_eq!(w.done.len(), 2); // both were ready in the same pass
-///     let rest: Vec<_> = w.pending.collect().await;
-///     assert!(rest.is_empty());
-/// });
+/// # wrangle::sim::run(1, |_rt| async move {
+/// let w = wrangle::wait([std::future::ready(1), std::future::ready(2)])
+///     .first_completed()
+///     .await;
+/// assert_eq!(w.done.len(), 2); // both were ready in the same pass
+/// let rest: Vec<_> = w.pending.collect().await;
+/// assert!(rest.is_empty());
+/// # });
 /// ```
-#[must_use = "dropping `Pending` cancels the futures in it"]
-pub struct Pending<F: Future> {
+#[must_use = "dropping `Remaining` cancels the futures in it"]
+pub struct Remaining<F: Future> {
     core: Unordered<F>,
 }
 
-impl<F: Future> Pending<F> {
+impl<F: Future> Remaining<F> {
     pub(super) fn new(core: Unordered<F>) -> Self {
         Self { core }
     }
@@ -45,14 +48,15 @@ impl<F: Future> Pending<F> {
     /// # Examples
     ///
     /// ```
-    /// let w = futures_lite::future::block_on(
-    ///     wrangle_core::wait([
-    ///         Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
-    ///         Box::pin(std::future::ready(1)),
-    ///     ])
-    ///     .first_completed(),
-    /// );
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let w = wrangle::wait([
+    ///     Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
+    ///     Box::pin(std::future::ready(1)),
+    /// ])
+    /// .first_completed()
+    /// .await;
     /// assert_eq!(w.pending.len(), 1);
+    /// # });
     /// ```
     pub fn len(&self) -> usize {
         self.core.driver.set.len() + self.core.queue.len()
@@ -63,8 +67,10 @@ impl<F: Future> Pending<F> {
     /// # Examples
     ///
     /// ```
-    /// let w = futures_lite::future::block_on(wrangle_core::wait([async { 1 }]));
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let w = wrangle::wait([async { 1 }]).await;
     /// assert!(w.pending.is_empty());
+    /// # });
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -75,15 +81,16 @@ impl<F: Future> Pending<F> {
     /// # Examples
     ///
     /// ```
-    /// let w = futures_lite::future::block_on(
-    ///     wrangle_core::wait([
-    ///         Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
-    ///         Box::pin(std::future::ready(1)),
-    ///         Box::pin(std::future::pending()),
-    ///     ])
-    ///     .first_completed(),
-    /// );
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let w = wrangle::wait([
+    ///     Box::pin(std::future::pending()) as std::pin::Pin<Box<dyn Future<Output = u8>>>,
+    ///     Box::pin(std::future::ready(1)),
+    ///     Box::pin(std::future::pending()),
+    /// ])
+    /// .first_completed()
+    /// .await;
     /// assert_eq!(w.pending.indices(), [0, 2]);
+    /// # });
     /// ```
     pub fn indices(&self) -> Vec<usize> {
         let mut indices = self.core.driver.set.tags();
@@ -98,12 +105,12 @@ impl<F: Future> Pending<F> {
     /// # Examples
     ///
     /// ```
-    /// let w = futures_lite::future::block_on(async {
-    ///     let inputs = [std::future::ready(1), std::future::ready(2)];
-    ///     let first = wrangle_core::wait(inputs).first_completed().await;
-    ///     first.pending.wait().await
-    /// });
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let inputs = [std::future::ready(1), std::future::ready(2)];
+    /// let first = wrangle::wait(inputs).first_completed().await;
+    /// let w = first.pending.wait().await;
     /// assert!(w.pending.is_empty());
+    /// # });
     /// ```
     pub fn wait(self) -> Wait<F> {
         let mut core = self.core;
@@ -112,9 +119,9 @@ impl<F: Future> Pending<F> {
     }
 }
 
-impl<F: Future> Unpin for Pending<F> {}
+impl<F: Future> Unpin for Remaining<F> {}
 
-impl<F: Future> Stream for Pending<F> {
+impl<F: Future> Stream for Remaining<F> {
     type Item = (usize, F::Output);
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -128,9 +135,11 @@ impl<F: Future> Stream for Pending<F> {
     }
 }
 
-impl<F: Future> fmt::Debug for Pending<F> {
+impl<F: Future> fmt::Debug for Remaining<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pending").field("len", &self.len()).finish()
+        f.debug_struct("Remaining")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -154,7 +163,7 @@ mod tests {
         let w = block_on(crate::wait([yields(0), yields(3), yields(2)]).first_completed());
         assert_eq!(w.done, [(0, 0)]);
         let pending = w.pending;
-        assert_eq!(format!("{pending:?}"), "Pending { len: 2 }");
+        assert_eq!(format!("{pending:?}"), "Remaining { len: 2 }");
         assert_eq!(pending.size_hint(), (0, Some(2)));
         let rest: Vec<_> = block_on(pending.collect());
         assert_eq!(rest, [(2, 2), (1, 3)]);
