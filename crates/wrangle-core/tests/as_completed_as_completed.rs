@@ -1,4 +1,4 @@
-//! `as_completed` on virtual time: SCENARIOS.md S5, both parts, exact.
+//! `as_completed` on virtual time: docs/scenarios.md S5, both parts, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;

@@ -1,4 +1,4 @@
-//! SCENARIOS.md S10, S11 and S12, exact on virtual time.
+//! docs/scenarios.md S10, S11 and S12, exact on virtual time.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::RefCell;

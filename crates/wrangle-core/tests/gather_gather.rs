@@ -1,4 +1,4 @@
-//! `gather` on virtual time: SCENARIOS.md S2 (fan-out), S4 (bounded bulk fetch) and S14
+//! `gather` on virtual time: docs/scenarios.md S2 (fan-out), S4 (bounded bulk fetch) and S14
 //! (batching), exact to the nanosecond.
 #![allow(clippy::unwrap_used)]
 

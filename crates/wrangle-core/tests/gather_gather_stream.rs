@@ -1,4 +1,4 @@
-//! `gather_stream` on virtual time: SCENARIOS.md S15, streaming without holding everything.
+//! `gather_stream` on virtual time: docs/scenarios.md S15, streaming without holding everything.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;

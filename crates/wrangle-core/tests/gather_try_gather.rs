@@ -1,4 +1,4 @@
-//! `try_gather` and the collect-all form on virtual time: SCENARIOS.md S3, exact.
+//! `try_gather` and the collect-all form on virtual time: docs/scenarios.md S3, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;

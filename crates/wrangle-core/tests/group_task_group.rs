@@ -1,4 +1,4 @@
-//! `TaskGroup` on virtual time: SCENARIOS.md S3, S8 and S16 exact, and every documented
+//! `TaskGroup` on virtual time: docs/scenarios.md S3, S8 and S16 exact, and every documented
 //! outcome of bad input (a panicking child, a group awaited twice, a zero grace, a token
 //! cancelled before the group starts, a dropped group), each checked with drop guards.
 #![allow(clippy::unwrap_used)]

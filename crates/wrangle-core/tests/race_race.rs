@@ -1,4 +1,4 @@
-//! `race` and `race_ok` on virtual time: SCENARIOS.md S6, redundant servers, exact.
+//! `race` and `race_ok` on virtual time: docs/scenarios.md S6, redundant servers, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;

@@ -1,4 +1,4 @@
-//! `wait` on virtual time: SCENARIOS.md S6, first three parts, exact.
+//! `wait` on virtual time: docs/scenarios.md S6, first three parts, exact.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;
