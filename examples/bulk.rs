@@ -1,4 +1,4 @@
-//! Bulk work with a bound: SCENARIOS.md S4, S14 and S15, on every runtime.
+//! Bulk work with a bound: docs/scenarios.md S4, S14 and S15, on every runtime.
 //!
 //! ```text
 //! cargo run --example bulk --features full                         # every runtime

@@ -89,8 +89,9 @@ struct Row {
     ratio: f64,
 }
 
-/// A future made fresh for each round, boxed so every runtime can run it.
-type MakeFuture<'a> = dyn FnMut() -> std::pin::Pin<Box<dyn Future<Output = ()>>> + 'a;
+/// A future made fresh for each round, boxed so every runtime can run it; it may borrow what
+/// the round's caller holds (a timer, a policy).
+type MakeFuture<'a> = dyn FnMut() -> std::pin::Pin<Box<dyn Future<Output = ()> + 'a>> + 'a;
 
 /// One line of a chart: its name, its colour, its (x, y) points.
 type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
@@ -111,7 +112,7 @@ enum Concrete {
 }
 
 fn runtimes() -> Vec<Rt> {
-    let tokio_mt = wrangle::tokio::Tokio::multi_thread().expect("tokio starts");
+    let tokio_mt = wrangle::tokio::Tokio::new().expect("tokio starts");
     let tokio_ct = wrangle::tokio::Tokio::current_thread().expect("tokio starts");
     let smol = wrangle::smol::Smol::new().expect("smol starts");
     let async_std = wrangle::async_std::AsyncStd::new();
@@ -179,14 +180,15 @@ async fn flaky(attempt: u32, i: u64) -> Result<u64, &'static str> {
 
 /// wrangle's retry on `timer` against backon on `sleeper`: a call that succeeds at once
 /// (200 000 calls), and one that fails twice then succeeds with zero delays (100 000 calls).
+/// Each retry borrows the timer and the policy (`retry(timer, &policy, f)`): no handle clone.
 fn retry_rows<T, S, Fut>(
     rows: &mut Vec<Row>,
     name: &'static str,
     run: &dyn Fn(&mut MakeFuture<'_>),
-    timer: T,
+    timer: &T,
     sleeper: S,
 ) where
-    T: Timer + 'static,
+    T: Timer,
     S: Fn(Duration) -> Fut + Copy + 'static,
     Fut: Future<Output = ()> + 'static,
 {
@@ -195,6 +197,7 @@ fn retry_rows<T, S, Fut>(
         .max_retries(3)
         .build()
         .expect("valid policy");
+    let policy = &policy;
     let backon_policy = backon::ConstantBuilder::default()
         .with_delay(Duration::ZERO)
         .with_max_times(3);
@@ -206,15 +209,14 @@ fn retry_rows<T, S, Fut>(
             m,
             || {
                 run(&mut || {
-                    let (timer, policy) = (timer.clone(), policy.clone());
                     Box::pin(async move {
                         for i in 0..m {
                             let out = if fails {
-                                wrangle::retry::retry(&timer, &policy, |a| flaky(a.number(), i))
+                                wrangle::retry::retry(timer, policy, |a| flaky(a.number(), i))
                                     .await
                                     .ok()
                             } else {
-                                wrangle::retry::retry(&timer, &policy, |_| ok(i)).await.ok()
+                                wrangle::retry::retry(timer, policy, |_| ok(i)).await.ok()
                             };
                             black_box(out);
                         }
@@ -314,8 +316,7 @@ fn blocking_rows(rows: &mut Vec<Row>, r: &Rt) {
 fn measure(rows: &mut Vec<Row>) {
     let limit = 64;
     for r in runtimes() {
-        let run =
-            |f: &mut dyn FnMut() -> std::pin::Pin<Box<dyn Future<Output = ()>>>| (r.native)(f);
+        let run = |f: &mut MakeFuture<'_>| (r.native)(f);
         println!("measuring on {} ...", r.name);
 
         // gather of 50 000 yield-once futures at limit 64, against `buffered(64)`.
@@ -382,7 +383,7 @@ fn measure(rows: &mut Vec<Row>) {
         });
 
         // timeout around a ready future, against a bare await.
-        let t = r.rt.clone();
+        let t = &r.rt;
         let m = 200_000;
         let (ours, theirs, _) = paired(
             m,
@@ -390,7 +391,7 @@ fn measure(rows: &mut Vec<Row>) {
                 t.block_on(async {
                     for i in 0..m {
                         black_box(
-                            wrangle::timeout(&t, Duration::from_secs(1), async move { i })
+                            wrangle::timeout(t, Duration::from_secs(1), async move { i })
                                 .await
                                 .ok(),
                         );
@@ -416,11 +417,9 @@ fn measure(rows: &mut Vec<Row>) {
 
         // retry, against backon with a sleeper on the runtime's own timer.
         match &r.concrete {
-            Concrete::Tokio(rt) => retry_rows(rows, r.name, &*r.native, rt.clone(), tokio_sleep),
-            Concrete::Smol(rt) => retry_rows(rows, r.name, &*r.native, rt.clone(), async_io_sleep),
-            Concrete::AsyncStd(rt) => {
-                retry_rows(rows, r.name, &*r.native, rt.clone(), async_std_sleep)
-            }
+            Concrete::Tokio(rt) => retry_rows(rows, r.name, &*r.native, rt, tokio_sleep),
+            Concrete::Smol(rt) => retry_rows(rows, r.name, &*r.native, rt, async_io_sleep),
+            Concrete::AsyncStd(rt) => retry_rows(rows, r.name, &*r.native, rt, async_std_sleep),
         }
 
         // Blocking offload: no-op calls through wrangle's pool and the others'.

@@ -1,5 +1,5 @@
-//! A polite crawler over real HTTP: SCENARIOS.md S11 against a local flaky server, on every
-//! real runtime.
+//! A polite crawler over real HTTP: docs/scenarios.md S11 against a local flaky server, on
+//! every real runtime.
 //!
 //! ```text
 //! cargo run --example crawler --features full                      # tokio, smol, async-std
@@ -51,10 +51,10 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::RETRY_AFTER;
 use hyper::{Request, Response, StatusCode};
+use wrangle::breaker::CircuitBreaker;
+use wrangle::rate::{KeyedRateLimiter, Quota};
+use wrangle::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
 use wrangle::{AnyRuntime, Runtime, Timer};
-use wrangle_core::breaker::CircuitBreaker;
-use wrangle_core::rate::{KeyedRateLimiter, Quota};
-use wrangle_core::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
 
 /// The URLs to crawl: host and page.
 const URLS: [(&str, u32); 9] = [
@@ -293,8 +293,8 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
     rt.block_on(async {
         let begin = rt.now();
         let spacing = Quota::with_interval(env.secs(0.5)).expect("0.5 s is a valid spacing");
-        let per_host = KeyedRateLimiter::new(rt.clone(), spacing);
-        let breakers: HashMap<&str, CircuitBreaker<AnyRuntime>> = ["a", "b", "c", "d"]
+        let per_host = KeyedRateLimiter::new(rt, spacing);
+        let breakers: HashMap<&str, CircuitBreaker<&AnyRuntime>> = ["a", "b", "c", "d"]
             .into_iter()
             .map(|host| {
                 let bar = bar.clone();
@@ -307,7 +307,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                             format!("  breaker of host {host}: {from:?} -> {to:?}"),
                         );
                     })
-                    .build(rt.clone())
+                    .build(rt)
                     .expect("a valid breaker");
                 (host, breaker)
             })

@@ -1,4 +1,5 @@
-//! When calls fail or take too long: SCENARIOS.md S3 and S7 (first part), on every runtime.
+//! When calls fail or take too long: docs/scenarios.md S3 and S7 (first part), on every
+//! runtime.
 //!
 //! ```text
 //! cargo run --example failures --features full                     # every runtime

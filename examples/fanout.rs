@@ -1,4 +1,4 @@
-//! Fan-out, results as they finish, and waiting on a set: SCENARIOS.md S2, S5 and S6, on
+//! Fan-out, results as they finish, and waiting on a set: docs/scenarios.md S2, S5 and S6, on
 //! every runtime.
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Flow control: SCENARIOS.md S10 (circuit breaker), S11 (polite crawler, against an
+//! Flow control: docs/scenarios.md S10 (circuit breaker), S11 (polite crawler, against an
 //! in-process fake server) and S12 (producer and consumers), on every runtime.
 //!
 //! ```text
@@ -16,9 +16,10 @@
 //! - S12: a queue of 5, one producer of 20 items (one every 0.1 s), three consumers of 0.5 s
 //!   an item: the queue fills, the producer waits, the last item is done at 3.6 s.
 //!
-//! The breaker, limiters and retry are `wrangle_core::{breaker, limit, retry}` (not
-//! re-exported by the facade yet). Durations are scaled by `--scale` (default 0.1); under
-//! `sim` the figures are exact. The program exits non-zero when a figure is off.
+//! The breaker, the per-host rate limiter and retry are `wrangle::{breaker, rate, retry}`; each
+//! borrows the runtime (`build(rt)`, `KeyedRateLimiter::new(rt, ..)`, `retry(rt, ..)`), as
+//! nothing of them outlives the scenario. Durations are scaled by `--scale` (default 0.1);
+//! under `sim` the figures are exact. The program exits non-zero when a figure is off.
 
 mod common;
 
@@ -29,10 +30,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Env, Report};
-use wrangle::{Runtime, Spawn, Timer};
-use wrangle_core::breaker::{BreakerState, CircuitBreaker};
-use wrangle_core::rate::{KeyedRateLimiter, Quota};
-use wrangle_core::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
+use wrangle::breaker::{BreakerState, CircuitBreaker};
+use wrangle::rate::{KeyedRateLimiter, Quota};
+use wrangle::retry::{Classification, FailedAttempt, Jitter, RetryPolicy, retry};
+use wrangle::{Runtime, Spawn, Timer, TimerExt};
 
 fn s10_circuit_breaker(env: &Env, report: &mut Report) {
     let rt = &env.rt;
@@ -41,7 +42,7 @@ fn s10_circuit_breaker(env: &Env, report: &mut Report) {
             .consecutive_failures(3)
             .cooldown(env.secs(5.0))
             .on_state_change(|from, to| println!("  S10: breaker {from:?} -> {to:?}"))
-            .build(rt.clone())
+            .build(rt)
             .expect("S10's breaker is valid");
         let reached = Cell::new(0);
         let service = |ok: bool| {
@@ -137,7 +138,7 @@ fn s11_polite_crawler(env: &Env, report: &mut Report) {
     rt.block_on(async {
         let begin = rt.now();
         let spacing = Quota::with_interval(env.secs(0.5)).expect("0.5 s is a valid spacing");
-        let per_host = KeyedRateLimiter::new(rt.clone(), spacing);
+        let per_host = KeyedRateLimiter::new(rt, spacing);
         let policy = RetryPolicy::builder()
             .exponential(env.secs(0.1), 2.0)
             .jitter(Jitter::Full)
@@ -252,12 +253,14 @@ fn s12_producer_and_consumers(env: &Env, report: &mut Report) {
         let start = rt.now();
         let (tx, rx) = async_channel::bounded::<u32>(5);
         let max_queued = Arc::new(Mutex::new(0usize));
+        // The producer and each consumer are tasks that sleep again and again (and a consumer
+        // reads the clock): each keeps a handle of its own.
         let producer = {
-            let (timer, max_queued, step) = (rt.clone(), max_queued.clone(), env.secs(0.1));
+            let (handle, max_queued, step) = (rt.clone(), max_queued.clone(), env.secs(0.1));
             rt.spawn(async move {
                 for item in 0..20 {
                     if item > 0 {
-                        wrangle::sleep(&timer, step).await;
+                        handle.sleep(step).await;
                     }
                     if tx.send(item).await.is_err() {
                         break;
@@ -270,13 +273,13 @@ fn s12_producer_and_consumers(env: &Env, report: &mut Report) {
         };
         let consumers: Vec<_> = (0..3)
             .map(|_| {
-                let (rx, timer, work) = (rx.clone(), rt.clone(), env.secs(0.5));
+                let (rx, handle, work) = (rx.clone(), rt.clone(), env.secs(0.5));
                 rt.spawn(async move {
                     let (mut handled, mut last_done) = (0, None);
                     while let Ok(_item) = rx.recv().await {
-                        wrangle::sleep(&timer, work).await;
+                        handle.sleep(work).await;
                         handled += 1;
-                        last_done = Some(timer.now());
+                        last_done = Some(handle.now());
                     }
                     (handled, last_done)
                 })

@@ -1,5 +1,5 @@
-//! Blocking and CPU-heavy work, and crossings between sync and async code: SCENARIOS.md S13
-//! and S17, on every runtime, with `wrangle::blocking` (the `wrangle-blocking` crate).
+//! Blocking and CPU-heavy work, and crossings between sync and async code: docs/scenarios.md
+//! S13 and S17, on every runtime, with `wrangle::blocking` (the `wrangle-blocking` crate).
 //!
 //! ```text
 //! cargo run --example offload --features full                         # every runtime
@@ -12,12 +12,12 @@
 //!   and its number of ticks are checked). On tokio, smol and async-std the calls run on a
 //!   `BlockingPool` capped at 10 threads (`max_threads`; it grows past the cores only while
 //!   calls block). Under `sim` the pool's threads would be invisible to the virtual clock,
-//!   so the calls run as the sim's own blocking jobs (`Offload::runtime`) under a `CallLimit`
-//!   of 10, and park in virtual time.
+//!   so the calls run as the sim's own blocking jobs, at most 10 at once
+//!   (`Offload::runtime(&sim).limit(10)`), and park in virtual time.
 //! - S13, CPU-heavy work: 8 jobs counting primes go to `blocking::compute` (rayon's pool, one
 //!   thread per core) while the ticker ticks; never more jobs at once than cores. Under `sim`
-//!   rayon's threads are invisible to the clock too: the jobs run as sim blocking jobs under
-//!   a `CallLimit` of one per core, and take no virtual time.
+//!   rayon's threads are invisible to the clock too: the jobs run as sim blocking jobs, at
+//!   most one per core at once, and take no virtual time.
 //! - S13, the detector: a future that blocks its thread for 150 ms (over the 100 ms default
 //!   threshold) is reported, naming the line it was spawned at; a future that sleeps as long
 //!   on the timer is not. The detector times polls with the real clock on every runtime,
@@ -47,11 +47,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::{Env, Report};
-use wrangle::blocking::{
-    BlockingPool, CallLimit, Detector, FromThreadError, Offload, SlowPoll, from_thread,
-};
+use wrangle::blocking::{BlockingPool, Detector, FromThreadError, Offload, SlowPoll, from_thread};
 use wrangle::time::MissedTickBehavior;
-use wrangle::{BlockOnError, Runtime, Spawn, Timer};
+use wrangle::{BlockOnError, Runtime, Spawn, Timer, TimerExt};
 
 /// Blocking calls, and how long each takes (scenario seconds).
 const CALLS: usize = 100;
@@ -81,13 +79,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// missed while it could not run are skipped, so a stall shows as fewer ticks too.
 fn start_ticker(env: &Env) -> (wrangle::Task<()>, Arc<Mutex<Vec<Instant>>>) {
     let ticks = Arc::new(Mutex::new(Vec::new()));
-    let (timer, seen, period) = (env.rt.clone(), ticks.clone(), env.secs(TICK));
+    let mut interval = env
+        .rt
+        .interval(env.secs(TICK))
+        .expect("the period is not zero");
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // The ticker records when it handled each tick: it reads the clock, with a handle of its own.
+    let (clock, seen) = (env.rt.clone(), ticks.clone());
     let task = env.rt.spawn(async move {
-        let mut interval = wrangle::interval(&timer, period).expect("the period is not zero");
-        interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
             interval.tick().await;
-            lock(&seen).push(timer.now());
+            lock(&seen).push(clock.now());
         }
     });
     (task, ticks)
@@ -187,12 +189,9 @@ fn s13_blocking_calls(env: &Env, report: &mut Report) {
     // Real runtimes: a pool of our own, its threads capped (its supervisor, which starts
     // threads for blocked calls, counts too, and becomes a worker once the cap is reached).
     // Sim: the sim's own blocking jobs (a pool's threads would be invisible to the virtual
-    // clock), at most CAP at once through a limiter.
+    // clock), at most CAP at once (the `Offload`'s own cap).
     let (calls, pool) = match &env.sim {
-        Some(sim) => {
-            let limiter = CallLimit::new(CAP);
-            (Offload::runtime(sim).limit_by(&limiter), None)
-        }
+        Some(sim) => (Offload::runtime(sim).limit(CAP), None),
         None => {
             let pool = BlockingPool::builder()
                 .max_threads(CAP)
@@ -204,7 +203,7 @@ fn s13_blocking_calls(env: &Env, report: &mut Report) {
     };
     let route = match pool {
         Some(_) => format!("a BlockingPool of at most {CAP} threads"),
-        None => format!("the sim's blocking jobs under a CallLimit of {CAP}"),
+        None => format!("the sim's blocking jobs, at most {CAP} at once"),
     };
     let bar = common::progress(env, CALLS as u64, "S13 blocking calls");
     let in_flight = Arc::new(InFlight::default());
@@ -291,7 +290,12 @@ fn primes_below(n: u32) -> u32 {
 fn s13_cpu_work(env: &Env, report: &mut Report) {
     let rt = &env.rt;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let limiter = CallLimit::new(cores);
+    // Under sim, rayon's threads are invisible to the virtual clock (a task awaiting them would
+    // count as stuck): the sim's own blocking jobs instead, at most one per core at once.
+    let sim_jobs = env
+        .sim
+        .as_ref()
+        .map(|sim| Offload::runtime(sim).limit(cores));
     let running = Arc::new(InFlight::default());
     let threads = Arc::new(Mutex::new(HashSet::new()));
     let (ticker, ticks) = start_ticker(env);
@@ -304,15 +308,12 @@ fn s13_cpu_work(env: &Env, report: &mut Report) {
                 lock(&threads).insert(std::thread::current().id());
                 running.run(|| count_primes(k * slice..(k + 1) * slice))
             };
-            let sim = env.sim.clone();
-            let limiter = limiter.clone();
+            let sim_jobs = sim_jobs.as_ref();
             async move {
-                match sim {
+                match sim_jobs {
                     // rayon's pool: one thread per core.
                     None => wrangle::blocking::compute(job).await,
-                    // rayon's threads are invisible to the virtual clock: a task awaiting
-                    // them would count as stuck. The sim's own jobs, one per core at once.
-                    Some(sim) => Offload::runtime(&sim).limit_by(&limiter).unblock(job).await,
+                    Some(sim_jobs) => sim_jobs.unblock(job).await,
                 }
             }
         });
@@ -369,14 +370,15 @@ fn s13_detector(env: &Env, report: &mut Report) {
     let seen = reports.clone();
     // The default threshold (100 ms); reports also go to `tracing` (RUST_LOG=wrangle_blocking=warn).
     let detector = Detector::new().on_slow_poll(move |slow| lock(&seen).push(slow.clone()));
+    // The blocker is a task that reads the clock on both sides of its blocking call: it keeps
+    // a handle of its own.
     let clock = rt.clone();
     let blocks_its_thread = async move {
         let before = clock.now();
         std::thread::sleep(BLOCKS_FOR);
         clock.now() - before
     };
-    let (timer, nap) = (rt.clone(), env.secs(BLOCKS_FOR.as_secs_f64()));
-    let sleeps_politely = async move { wrangle::sleep(&timer, nap).await };
+    let sleeps_politely = rt.sleep(env.secs(BLOCKS_FOR.as_secs_f64()));
     rt.block_on(async {
         let (blocker, line) = (detector.spawn(rt, blocks_its_thread), line!());
         let polite = detector.spawn_named(rt, "polite", sleeps_politely);
@@ -454,20 +456,21 @@ fn s17_crossings(env: &Env, report: &mut Report) {
         BlockOnError::Nested
     );
 
-    // A blocking worker hands a future back to the runtime that started it, and waits.
-    let (spawner, timer, nap) = (rt.clone(), rt.clone(), env.secs(0.020));
+    // A blocking worker hands a future back to the runtime that started it, and waits. That
+    // future reads the clock, sleeps and spawns on the runtime: it keeps a handle of its own.
+    let (handle, nap) = (rt.clone(), env.secs(0.020));
     let exact = env.exact();
     let begin = rt.now();
     let (answer, waited) = rt.block_on(wrangle::blocking::unblock_on(rt, move || {
         // On a blocking thread of the runtime: this is sync code.
         from_thread(async move {
-            let start = timer.now();
+            let start = handle.now();
             if !exact {
                 // The runtime's own timer, which only its side can use.
-                wrangle::sleep(&timer, nap).await;
+                handle.sleep(nap).await;
             }
-            let answer = spawner.spawn(price_with_tax(4000)).await;
-            (answer, timer.now() - start)
+            let answer = handle.spawn(price_with_tax(4000)).await;
+            (answer, handle.now() - start)
         })
         .expect("called inside unblock_on, awaited")
     }));

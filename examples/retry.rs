@@ -1,4 +1,4 @@
-//! Retry with exponential backoff: SCENARIOS.md S9, on every runtime.
+//! Retry with exponential backoff: docs/scenarios.md S9, on every runtime.
 //!
 //! ```text
 //! cargo run --example retry --features full                        # every runtime
@@ -13,9 +13,10 @@
 //! - twenty calls that each fail 70 % of the time (the runtime's random source): each is tried
 //!   at most 4 times.
 //!
-//! Retry is `wrangle_core::retry` (not re-exported by the facade yet). Durations are scaled
-//! by `--scale` (default 0.1); under `sim` the figures are exact. The program exits non-zero
-//! when a figure is off.
+//! Retry is `wrangle::retry`: `retry(&rt, &policy, f)` borrows the runtime and the policy
+//! (`rt.retry(policy, f)`, from `wrangle::TimerExt`, is the owning form, for a retry that is
+//! spawned or stored). Durations are scaled by `--scale` (default 0.1); under `sim` the
+//! figures are exact. The program exits non-zero when a figure is off.
 
 mod common;
 
@@ -24,8 +25,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use common::{Env, Report};
+use wrangle::retry::{FailedAttempt, Jitter, RetryPolicy, retry};
 use wrangle::{Runtime, Timer};
-use wrangle_core::retry::{FailedAttempt, Jitter, RetryPolicy, retry};
 
 /// S9's policy: base delay 0.1 s, doubling, at most 3 retries; with the given jitter.
 fn policy(env: &Env, jitter: Jitter) -> RetryPolicy {

@@ -1,4 +1,4 @@
-//! The order pipeline of SCENARIOS.md S1, on every runtime, with one summary table.
+//! The order pipeline of docs/scenarios.md S1, on every runtime, with one summary table.
 //!
 //! Each order needs `fetch_product(id)` and `check_inventory(id)`, two *blocking* calls of
 //! one second each. The pipeline runs them sequentially, then concurrently through the
@@ -25,16 +25,16 @@ use common::{Args, Env, Report};
 use wrangle::blocking::CallLimit;
 use wrangle::{Runtime, Spawn, Timer};
 
-/// One call of an order, bounded by `limiter`: the permit is taken first and moves into the
+/// One call of an order, bounded by `cap`: the permit is taken first and moves into the
 /// blocking call, so a call that never returns keeps its permit (as the contract says a hung
 /// call does). `peak` records the most calls in flight, measured inside the calls.
 async fn limited_call(
     env: &Env,
-    limiter: &CallLimit,
+    cap: &CallLimit,
     call: Duration,
     in_flight: &Arc<(AtomicUsize, AtomicUsize)>,
 ) {
-    let permit = limiter.acquire().await;
+    let permit = cap.acquire().await;
     let (env2, in_flight) = (env.clone(), in_flight.clone());
     env.rt
         .spawn_blocking(move || {
@@ -84,11 +84,11 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     bar.set_message("bounded");
 
     // Bounded: 6 orders, every call at once, at most 3 blocking calls in flight: 12 / 3 = 4 s.
-    let limiter = CallLimit::new(3);
+    let cap = CallLimit::new(3);
     let in_flight = counters();
     let took = rt.block_on(async {
         let start = rt.now();
-        let calls = (0..12).map(|_| limited_call(env, &limiter, call, &in_flight));
+        let calls = (0..12).map(|_| limited_call(env, &cap, call, &in_flight));
         wrangle::gather(calls).await;
         rt.now() - start
     });
@@ -105,14 +105,13 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     // Per-call timeout of 3 s (covering the wait for a slot too: the limit is taken inside the
     // timed call), the two calls of an order one after the other, 3 orders: 2 s.
     let per_call = env.secs(3.0);
-    let limiter = CallLimit::new(3);
+    let cap = CallLimit::new(3);
     let in_flight = counters();
     let (took, timeouts) = rt.block_on(async {
         let start = rt.now();
         let orders = (0..3).map(|_| async {
             for _ in 0..2 {
-                wrangle::timeout(rt, per_call, limited_call(env, &limiter, call, &in_flight))
-                    .await?;
+                wrangle::timeout(rt, per_call, limited_call(env, &cap, call, &in_flight)).await?;
             }
             Ok::<(), wrangle::Elapsed>(())
         });
@@ -130,12 +129,12 @@ fn order_pipeline(env: &Env, report: &mut Report) {
     // The same with one call that hangs forever: only that order times out, at 3 s; every
     // other order completes; the program ends (the hung thread is left behind, with its
     // permit, and nothing waits for it).
-    let limiter = CallLimit::new(3);
+    let cap = CallLimit::new(3);
     let in_flight = counters();
     let (took, outcomes) = rt.block_on(async {
         let start = rt.now();
         let orders = (0..3).map(|order| {
-            let (limiter, in_flight) = (&limiter, &in_flight);
+            let (cap, in_flight) = (&cap, &in_flight);
             async move {
                 for step in 0..2 {
                     let this_call = if order == 1 && step == 0 {
@@ -143,12 +142,8 @@ fn order_pipeline(env: &Env, report: &mut Report) {
                     } else {
                         call
                     };
-                    wrangle::timeout(
-                        rt,
-                        per_call,
-                        limited_call(env, limiter, this_call, in_flight),
-                    )
-                    .await?;
+                    wrangle::timeout(rt, per_call, limited_call(env, cap, this_call, in_flight))
+                        .await?;
                 }
                 Ok::<(), wrangle::Elapsed>(())
             }

@@ -1,4 +1,4 @@
-//! Structured concurrency: SCENARIOS.md S7 (shielding), S8 (task group) and S16 (graceful
+//! Structured concurrency: docs/scenarios.md S7 (shielding), S8 (task group) and S16 (graceful
 //! shutdown on Ctrl-C), on every runtime.
 //!
 //! ```text
@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use common::{Args, Cleanup, Env, Report};
 use wrangle::group::{ChildError, TaskGroup};
-use wrangle::{CancellationToken, Runtime, Spawn, Timer};
+use wrangle::{CancellationToken, Runtime, Spawn, Timer, TimerExt};
 
 /// The token Ctrl-C cancels while S16 waits for its signal; `None` at any other moment.
 static SIGNAL: Mutex<Option<CancellationToken>> = Mutex::new(None);
@@ -62,11 +62,13 @@ fn s7_shield(env: &Env, report: &mut Report) {
         let written_at = Arc::new(Mutex::new(None));
         let start = rt.now();
         let write = {
-            let (rt2, written_at, env) = (rt.clone(), written_at.clone(), env.clone());
+            // The write runs in a task of its own (the shield spawns it) and reads the clock
+            // when it is done: it keeps a handle of its own.
+            let (clock, written_at, takes) = (rt.clone(), written_at.clone(), env.secs(3.0));
             async move {
-                wrangle::sleep(&rt2, env.secs(3.0)).await;
+                clock.sleep(takes).await;
                 *written_at.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some(rt2.now() - start);
+                    Some(clock.now() - start);
             }
         };
         let outcome = wrangle::timeout(rt, env.secs(1.0), wrangle::shield(rt, write)).await;
@@ -116,15 +118,14 @@ fn s8_task_group(env: &Env, report: &mut Report) {
             ("task 2", 2.0, true),
             ("task 3", 5.0, false),
         ] {
-            let (rt2, env2, cleaned_up, finished) = (
-                rt.clone(),
-                env.clone(),
+            let (nap, cleaned_up, finished) = (
+                rt.sleep(env.secs(seconds)),
                 cleaned_up.clone(),
                 finished.clone(),
             );
             group.spawn_named(name, async move {
                 let _cleanup = Cleanup(cleaned_up);
-                wrangle::sleep(&rt2, env2.secs(seconds)).await;
+                nap.await;
                 if fails {
                     tracing::info!(task = name, "failing");
                     return Err(format!("{name} failed"));
@@ -256,9 +257,9 @@ fn s16_graceful_shutdown(env: &Env, report: &mut Report, until_ctrl_c: bool) {
         *SIGNAL.lock().unwrap_or_else(PoisonError::into_inner) = Some(signal.clone());
         let start = rt.now();
         let _timer = (!until_ctrl_c).then(|| {
-            let (rt2, env2, signal) = (rt.clone(), env.clone(), signal.clone());
+            let (nap, signal) = (rt.sleep(env.secs(1.0)), signal.clone());
             rt.spawn(async move {
-                wrangle::sleep(&rt2, env2.secs(1.0)).await;
+                nap.await;
                 println!("  S16: the shutdown signal (a timer standing in for Ctrl-C)");
                 signal.cancel();
             })

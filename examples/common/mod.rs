@@ -237,9 +237,7 @@ pub(crate) fn runtime(name: &str, with_sim: bool, scale: f64) -> Result<Env, Str
     };
     let io = |e: std::io::Error| format!("cannot start {name}: {e}");
     Ok(match name {
-        "tokio" => real(AnyRuntime::new(
-            wrangle::tokio::Tokio::multi_thread().map_err(io)?,
-        )),
+        "tokio" => real(AnyRuntime::new(wrangle::tokio::Tokio::new().map_err(io)?)),
         "tokio-current-thread" => real(AnyRuntime::new(
             wrangle::tokio::Tokio::current_thread().map_err(io)?,
         )),
