@@ -1,5 +1,5 @@
 //! A cloneable cancellation signal: [`CancellationToken`], with child tokens, and the futures
-//! its methods return ([`Cancelled`], [`CancelledOwned`], [`RunUntilCancelled`]).
+//! its methods return ([`Cancelled`], [`OwnedCancelled`], [`RunUntilCancelled`]).
 //!
 //! The token is re-exported at the crate root (`wrangle::CancellationToken`); its futures
 //! live here, in `wrangle::cancel`, apart from the [`JoinError::Cancelled`](crate::JoinError)
@@ -285,8 +285,8 @@ impl CancellationToken {
     ///     waiter.await;
     /// });
     /// ```
-    pub fn cancelled_owned(self) -> CancelledOwned {
-        CancelledOwned {
+    pub fn cancelled_owned(self) -> OwnedCancelled {
+        OwnedCancelled {
             token: self,
             listener: None,
         }
@@ -393,23 +393,23 @@ impl fmt::Debug for Cancelled<'_> {
 ///
 /// ```
 /// use wrangle::{CancellationToken, Spawn};
-/// use wrangle::cancel::CancelledOwned;
+/// use wrangle::cancel::OwnedCancelled;
 ///
 /// wrangle::sim::run(1, |rt| async move {
 ///     let token = CancellationToken::new();
-///     let wait: CancelledOwned = token.clone().cancelled_owned();
+///     let wait: OwnedCancelled = token.clone().cancelled_owned();
 ///     let waiter = rt.spawn(wait);
 ///     token.cancel();
 ///     waiter.await;
 /// });
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct CancelledOwned {
+pub struct OwnedCancelled {
     token: CancellationToken,
     listener: Option<EventListener>,
 }
 
-impl CancelledOwned {
+impl OwnedCancelled {
     /// The token being waited on.
     ///
     /// # Examples
@@ -423,7 +423,7 @@ impl CancelledOwned {
     }
 }
 
-impl Future for CancelledOwned {
+impl Future for OwnedCancelled {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -432,9 +432,9 @@ impl Future for CancelledOwned {
     }
 }
 
-impl fmt::Debug for CancelledOwned {
+impl fmt::Debug for OwnedCancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancelledOwned")
+        f.debug_struct("OwnedCancelled")
             .field("cancelled", &self.token.is_cancelled())
             .finish()
     }
@@ -522,7 +522,7 @@ mod tests {
         );
         assert_eq!(
             format!("{:?}", token.clone().cancelled_owned()),
-            "CancelledOwned { cancelled: false }"
+            "OwnedCancelled { cancelled: false }"
         );
         assert_eq!(
             format!("{:?}", token.run_until_cancelled(async {})),

@@ -117,7 +117,7 @@ fn dropped_after_one_item_loses_no_message() {
             tx.try_send(i).unwrap();
         }
         let inputs = futures_lite::stream::iter(channels.iter().map(|(_, rx)| rx.recv()));
-        let mut s = wrangle_core::gather_stream(inputs).unordered();
+        let mut s = Box::pin(wrangle_core::gather_stream(inputs).unordered());
         // Channel 0 is empty now: input 1 is the first to finish.
         assert_eq!(s.next().await, Some((1, Ok(1))));
         drop(s);

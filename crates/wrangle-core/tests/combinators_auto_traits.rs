@@ -50,7 +50,7 @@ fn send_sync_unpin() {
     send::<GatherStream<Src>>();
     not_unpin!(GatherStream<Src>);
     send::<GatherStreamUnordered<Src>>();
-    unpin::<GatherStreamUnordered<Src>>();
+    not_unpin!(GatherStreamUnordered<Src>);
     send::<AsCompleted<Iter>>();
     sync::<AsCompleted<Iter>>();
     not_unpin!(AsCompleted<Iter>);

@@ -4,7 +4,7 @@
 
 use std::future::Ready;
 
-use wrangle_core::cancel::{Cancelled, CancelledOwned, RunUntilCancelled};
+use wrangle_core::cancel::{Cancelled, OwnedCancelled, RunUntilCancelled};
 use wrangle_core::gather::{SpawnGather, TrySpawnGather};
 use wrangle_core::group::{
     ChildError, ChildFailure, ChildInfo, GroupError, GroupJoin, GroupJoinOutcomes, GroupShutdown,
@@ -74,7 +74,7 @@ fn send_sync_unpin() {
     send::<Cancelled<'static>>();
     sync::<Cancelled<'static>>();
     unpin::<Cancelled<'static>>();
-    send::<CancelledOwned>();
-    unpin::<CancelledOwned>();
+    send::<OwnedCancelled>();
+    unpin::<OwnedCancelled>();
     send::<RunUntilCancelled<'static, Ready<u8>>>();
 }

@@ -131,7 +131,8 @@ where
         self
     }
 
-    /// Yields `(index, output)` in completion order rather than in input order.
+    /// Yields `(index, output)` in completion order rather than in input order: the same
+    /// gather in its unordered mode (a limit set before carries over).
     ///
     /// # Examples
     ///
@@ -154,6 +155,7 @@ where
             inputs: self.inputs,
             core: None,
             limit: self.limit,
+            _pinned: PhantomPinned,
         }
     }
 }
@@ -258,6 +260,40 @@ pin_project! {
         inputs: S,
         core: Option<Unordered<S::Item>>,
         limit: usize,
+        // `!Unpin`: configured before the first poll, never after.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
+}
+
+impl<S> GatherStreamUnordered<S>
+where
+    S: Stream,
+    S::Item: Future,
+{
+    /// At most `limit` inputs between being pulled and being yielded, as
+    /// [`GatherStream::limit`]; either may be called, before or after
+    /// [`unordered`](GatherStream::unordered).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    ///
+    /// # wrangle::sim::run(1, |_rt| async move {
+    /// let source = futures_lite::stream::iter((0..4u32).map(|i| async move { i }));
+    /// let out: Vec<_> = wrangle::gather_stream(source).unordered().limit(2).collect().await;
+    /// assert_eq!(out.len(), 4);
+    /// # });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// At once, on a plain `0`: "a concurrency limit must be at least 1".
+    #[track_caller]
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit().get();
+        self
     }
 }
 
@@ -403,9 +439,9 @@ mod tests {
     #[test]
     fn unordered_limit_counts_queued_outputs() {
         let source = futures_lite::stream::iter(0..100u32).map(|i| async move { i });
-        let mut s = gather_stream(source).limit(4).unordered();
+        let mut s = Box::pin(gather_stream(source).limit(4).unordered());
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        let first = Pin::new(&mut s).poll_next(&mut cx);
+        let first = s.as_mut().poll_next(&mut cx);
         assert_eq!(first, Poll::Ready(Some((0, 0))));
         // The pass stopped at its first output: nothing else was pulled or queued.
         assert_eq!(s.size_hint(), (0, Some(99)));

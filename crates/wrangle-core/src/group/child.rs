@@ -15,7 +15,7 @@ use pin_project_lite::pin_project;
 
 use super::error::{ChildError, Record};
 use crate::task::Panic;
-use crate::{CancellationToken, cancel::CancelledOwned};
+use crate::{CancellationToken, cancel::OwnedCancelled};
 
 thread_local! {
     static CURRENT_NAME: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
@@ -206,7 +206,7 @@ pin_project! {
     pub(crate) struct Child<F> {
         #[pin]
         future: Option<F>,
-        kill: CancelledOwned,
+        kill: OwnedCancelled,
         shared: Arc<Shared>,
         name: Option<Arc<str>>,
     }

@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use super::child::{NameScope, Shared, drop_caught, record};
 use super::error::{ChildError, ChildInfo, GroupError, Record, into_outcomes, into_result};
 use super::shutdown::{Phase, ShutdownReport};
-use crate::cancel::CancelledOwned;
+use crate::cancel::OwnedCancelled;
 use crate::set::FutureSet;
 use crate::task::Panic;
 use crate::time::Sleep;
@@ -129,7 +129,7 @@ pub struct LocalTaskGroup<'a, T, E> {
     children: Vec<(ChildInfo, Option<Record<T, E>>)>,
     shared: Shared,
     token: CancellationToken,
-    kill_wait: CancelledOwned,
+    kill_wait: OwnedCancelled,
 }
 
 impl<'a, T: 'a, E: 'a> LocalTaskGroup<'a, T, E> {
