@@ -187,14 +187,17 @@ pub trait Runtime: Spawn + Timer {
 impl<T: Timer> Timer for &T {
     type Sleep = T::Sleep;
 
+    #[inline]
     fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
         (**self).sleep_until(deadline)
     }
 
+    #[inline]
     fn now(&self) -> Instant {
         (**self).now()
     }
 
+    #[inline]
     fn random_u64(&self) -> u64 {
         (**self).random_u64()
     }

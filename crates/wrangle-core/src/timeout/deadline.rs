@@ -32,6 +32,7 @@ pin_project! {
 
 impl<T: Timer> Deadline<T> {
     /// A deadline `duration` after the first [`poll_elapsed`](Self::poll_elapsed).
+    #[inline]
     pub(crate) fn after(duration: Duration) -> Self {
         Self {
             state: State::After(duration),

@@ -47,6 +47,7 @@ pin_project! {
 }
 
 impl<F, T: Timer> Timeout<F, T> {
+    #[inline]
     pub(crate) fn new(timer: T, deadline: Deadline<T>, future: F) -> Self {
         Self {
             future,
@@ -131,6 +132,7 @@ impl<F, T: Timer> Timeout<F, T> {
 impl<F: Future, T: Timer> Future for Timeout<F, T> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {

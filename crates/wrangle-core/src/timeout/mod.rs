@@ -79,6 +79,7 @@ use crate::Timer;
 ///
 /// When the inner future panics, or is polled after it completed.
 #[doc(alias = "wait_for")]
+#[inline]
 pub fn timeout<T, F>(timer: T, duration: Duration, future: F) -> Timeout<F, T>
 where
     T: Timer,
