@@ -22,6 +22,7 @@
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
 //! | [`CancellationToken`], [`cancel`], [`group`], [`shield()`] | cancellation signals, task groups, work that outlives its caller |
+//! | [`test`] | `#[wrangle::test]`: one async test body on every runtime, sim seeds printed for replay |
 //! | [`tokio`], [`smol`], [`async_std`], [`sim`] | the runtimes, one feature each: [`Tokio`], [`Smol`], [`AsyncStd`], [`Sim`] |
 //!
 //! # Quick start
@@ -87,6 +88,35 @@
 //! first runs. Such futures and streams are `!Unpin`, so once polled (which pins them) they
 //! cannot be reconfigured; `.await`, `rt.spawn(..)` and `select!` pin for you, and a stream is
 //! pinned with `std::pin::pin!` before its first `.next()`.
+//!
+//! # Testing on every runtime
+//!
+//! [`#[wrangle::test]`](test) runs one async test body on each runtime this crate is built
+//! with — tokio multi-thread and current-thread, smol, async-std, sim — as one `#[test]` each,
+//! handing the body the runtime as an [`AnyRuntime`]; `runtimes = [sim, smol]` picks a set.
+//! On sim the seed comes from `WRANGLE_SEED` (or a fixed default), and a failure prints it
+//! with the command that replays it; `seeds = 100` explores 100 schedules. Each test builds
+//! its runtime once and shuts it down at the end; nothing else is added to the test's run.
+//!
+//! ```
+//! use std::time::Duration;
+//! use wrangle::{AnyRuntime, Spawn, TimerExt};
+//!
+//! # #[cfg(feature = "sim")]
+//! #[wrangle::test]
+//! async fn timers_in_tasks(rt: AnyRuntime) {
+//!     let nap = rt.sleep(Duration::from_millis(10));
+//!     assert_eq!(rt.spawn(async move { nap.await; 7 }).await, 7);
+//! }
+//!
+//! # #[cfg(feature = "sim")]
+//! #[wrangle::test(runtimes = [sim], seeds = 100)]
+//! async fn any_schedule(rt: AnyRuntime) {
+//!     let (a, b) = (rt.spawn(async { 1 }), rt.spawn(async { 2 }));
+//!     assert_eq!(a.await + b.await, 3);
+//! }
+//! # fn main() {}
+//! ```
 //!
 //! # Runtime support
 //!
@@ -200,6 +230,13 @@ pub use wrangle_async_std as async_std;
 #[cfg(feature = "sim")]
 #[doc(inline)]
 pub use wrangle_sim as sim;
+
+// `#[wrangle::test]`, documented in its crate.
+pub use wrangle_macros::test;
+
+// What `#[wrangle::test]` expands to calls; not a public API.
+#[doc(hidden)]
+pub mod __private;
 
 // The README's Rust blocks run as doctests, so its quick start keeps working when pasted.
 #[cfg(all(doctest, feature = "full"))]

@@ -1,0 +1,458 @@
+//! Parsing `#[wrangle::test(..)]` and expanding it, on `proc_macro2` so it can be unit-tested.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Error, FnArg, Ident, ItemFn, LitInt, Token};
+
+/// A runtime the attribute can run the body on, in the order the tests are generated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    Tokio,
+    TokioCurrentThread,
+    Smol,
+    AsyncStd,
+    Sim,
+}
+
+const ALL: [Flavor; 5] = [
+    Flavor::Tokio,
+    Flavor::TokioCurrentThread,
+    Flavor::Smol,
+    Flavor::AsyncStd,
+    Flavor::Sim,
+];
+
+const NAMES: &str = "`tokio`, `tokio_current_thread`, `smol`, `async_std`, `sim`";
+
+impl Flavor {
+    /// The name in `runtimes = [..]`, which is also the generated test's name.
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::Tokio => "tokio",
+            Flavor::TokioCurrentThread => "tokio_current_thread",
+            Flavor::Smol => "smol",
+            Flavor::AsyncStd => "async_std",
+            Flavor::Sim => "sim",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        ALL.into_iter().find(|flavor| flavor.name() == name)
+    }
+
+    /// The facade's gate: a `macro_rules!` defined by `wrangle` itself, so it sees wrangle's
+    /// features, not those of the crate the test is in.
+    fn gate(self) -> Ident {
+        let feature = match self {
+            Flavor::Tokio | Flavor::TokioCurrentThread => "tokio",
+            Flavor::Smol => "smol",
+            Flavor::AsyncStd => "async_std",
+            Flavor::Sim => "sim",
+        };
+        format_ident!("if_{}", feature)
+    }
+}
+
+/// The attribute's arguments.
+#[derive(Default)]
+struct Args {
+    /// `runtimes = [..]`, with each name's span; `None`: every runtime wrangle is built with.
+    runtimes: Option<Vec<(Flavor, Span)>>,
+    /// `seeds = N`, with its span.
+    seeds: Option<(u64, Span)>,
+}
+
+fn parse_args(attr: TokenStream) -> syn::Result<Args> {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("runtimes") {
+            if args.runtimes.is_some() {
+                return Err(meta.error("`runtimes` is given twice"));
+            }
+            let value = meta.value()?;
+            let content;
+            syn::bracketed!(content in value);
+            let names = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+            let mut runtimes: Vec<(Flavor, Span)> = Vec::new();
+            for name in &names {
+                let flavor = Flavor::from_name(&name.to_string()).ok_or_else(|| {
+                    Error::new(
+                        name.span(),
+                        format!("unknown runtime `{name}`; expected one of {NAMES}"),
+                    )
+                })?;
+                if runtimes.iter().any(|(seen, _)| *seen == flavor) {
+                    return Err(Error::new(
+                        name.span(),
+                        format!("runtime `{name}` is listed twice"),
+                    ));
+                }
+                runtimes.push((flavor, name.span()));
+            }
+            if runtimes.is_empty() {
+                return Err(meta.error(format!(
+                    "`runtimes` lists no runtime; name at least one of {NAMES}, or leave \
+                     `runtimes` out to run on every runtime wrangle is built with"
+                )));
+            }
+            args.runtimes = Some(runtimes);
+            Ok(())
+        } else if meta.path.is_ident("seeds") {
+            if args.seeds.is_some() {
+                return Err(meta.error("`seeds` is given twice"));
+            }
+            let lit: LitInt = meta.value()?.parse()?;
+            let seeds: u64 = lit.base10_parse()?;
+            if seeds == 0 {
+                return Err(Error::new(
+                    lit.span(),
+                    "`seeds` must be at least 1: it is how many seeds the body runs with on sim",
+                ));
+            }
+            args.seeds = Some((seeds, lit.span()));
+            Ok(())
+        } else {
+            let key = meta
+                .path
+                .get_ident()
+                .map_or_else(|| "this path".to_owned(), |ident| format!("`{ident}`"));
+            Err(meta.error(format!(
+                "unknown argument {key}; expected `runtimes = [..]` or `seeds = N`"
+            )))
+        }
+    });
+    parser.parse2(attr)?;
+    if let (Some(runtimes), Some((_, span))) = (&args.runtimes, args.seeds) {
+        if !runtimes.iter().any(|(flavor, _)| *flavor == Flavor::Sim) {
+            return Err(Error::new(
+                span,
+                "`seeds` applies to sim, which `runtimes` leaves out; add `sim` to `runtimes`",
+            ));
+        }
+    }
+    Ok(args)
+}
+
+/// What the test function gives the body: nothing, or the runtime.
+enum Shape {
+    NoRuntime,
+    Runtime(Span),
+}
+
+fn check_fn(item: &ItemFn) -> syn::Result<Shape> {
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        return Err(Error::new(
+            sig.fn_token.span(),
+            "#[wrangle::test] runs an `async fn`: write `async fn name(rt: wrangle::AnyRuntime)`",
+        ));
+    }
+    if let Some(attr) = item.attrs.iter().find(|attr| is_test_attr(attr)) {
+        return Err(Error::new(
+            attr.span(),
+            "remove this `#[test]`: #[wrangle::test] generates one test per runtime",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(Error::new(
+            variadic.span(),
+            "#[wrangle::test] functions are not variadic",
+        ));
+    }
+    let mut inputs = sig.inputs.iter();
+    let shape = match inputs.next() {
+        None => Shape::NoRuntime,
+        Some(FnArg::Receiver(receiver)) => {
+            return Err(Error::new(
+                receiver.span(),
+                "#[wrangle::test] functions take no `self`: their one parameter, if any, is the \
+                 runtime, `rt: wrangle::AnyRuntime`",
+            ));
+        }
+        Some(FnArg::Typed(typed)) => Shape::Runtime(typed.ty.span()),
+    };
+    if let Some(extra) = inputs.next() {
+        return Err(Error::new(
+            extra.span(),
+            "#[wrangle::test] functions take at most one parameter, the runtime: \
+             `rt: wrangle::AnyRuntime`",
+        ));
+    }
+    Ok(shape)
+}
+
+fn is_test_attr(attr: &Attribute) -> bool {
+    attr.path().is_ident("test")
+}
+
+/// Attributes that belong on each generated `#[test]` rather than on the body.
+fn is_harness_attr(attr: &Attribute) -> bool {
+    attr.path().is_ident("ignore") || attr.path().is_ident("should_panic")
+}
+
+/// Expands `#[wrangle::test(attr)] item`. On an error, the error and the item unchanged (so
+/// the error is the only one reported).
+pub(crate) fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let err = err.into_compile_error();
+            return quote!(#err #item);
+        }
+    };
+    match expand(attr, parsed) {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            let err = err.into_compile_error();
+            quote!(#err #item)
+        }
+    }
+}
+
+fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
+    let args = parse_args(attr)?;
+    let shape = check_fn(&item)?;
+
+    let name = item.sig.ident.clone();
+    let (harness_attrs, body_attrs): (Vec<Attribute>, Vec<Attribute>) =
+        item.attrs.drain(..).partition(is_harness_attr);
+    item.attrs = body_attrs;
+    let cfg_attrs: Vec<&Attribute> = item
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .collect();
+
+    let call = match shape {
+        Shape::NoRuntime => quote! { |_: ::wrangle::AnyRuntime| super::#name() },
+        Shape::Runtime(ty_span) => {
+            let rt = Ident::new("rt", Span::mixed_site());
+            let call = quote_spanned!(ty_span=> super::#name(#rt));
+            quote! { |#rt: ::wrangle::AnyRuntime| #call }
+        }
+    };
+    let seeds = args.seeds.map_or(1, |(seeds, _)| seeds);
+    let (chosen, mode) = match &args.runtimes {
+        Some(runtimes) => (runtimes.clone(), quote!(required)),
+        None => (
+            ALL.iter().map(|flavor| (*flavor, name.span())).collect(),
+            quote!(optional),
+        ),
+    };
+    let any_check = args
+        .runtimes
+        .is_none()
+        .then(|| quote_spanned!(name.span()=> ::wrangle::__private::any_runtime!();));
+
+    let tests = chosen.iter().map(|(flavor, span)| {
+        let test_name = Ident::new(flavor.name(), *span);
+        let gate = flavor.gate();
+        let test_name_str = flavor.name();
+        let run = match flavor {
+            Flavor::Sim => quote! {
+                ::wrangle::__private::sim(
+                    &::wrangle::__private::TestId::new(
+                        ::core::module_path!(),
+                        #test_name_str,
+                        ::core::option_env!("CARGO_PKG_NAME"),
+                        ::core::option_env!("CARGO_CRATE_NAME"),
+                    ),
+                    #seeds,
+                    #call,
+                )
+            },
+            other => {
+                let helper = Ident::new(other.name(), Span::call_site());
+                quote! { ::wrangle::__private::#helper(#call) }
+            }
+        };
+        quote_spanned! {*span=>
+            ::wrangle::__private::#gate! {
+                #mode
+                #[test]
+                #(#harness_attrs)*
+                fn #test_name() {
+                    #run
+                }
+            }
+        }
+    });
+
+    Ok(quote! {
+        #[cfg_attr(not(test), allow(dead_code))]
+        #item
+
+        #(#cfg_attrs)*
+        #[doc = "The tests `#[wrangle::test]` generated, one per runtime."]
+        mod #name {
+            #any_check
+            #(#tests)*
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expansion's text, or the compile error's message.
+    fn outcome(attr: TokenStream, item: TokenStream) -> Result<String, String> {
+        let item = syn::parse2::<ItemFn>(item).map_err(|e| e.to_string())?;
+        expand(attr, item)
+            .map(|tokens| tokens.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    fn error(attr: TokenStream, item: TokenStream) -> String {
+        outcome(attr, item).expect_err("a compile error")
+    }
+
+    fn rt_fn() -> TokenStream {
+        quote!(
+            async fn t(rt: wrangle::AnyRuntime) {}
+        )
+    }
+
+    #[test]
+    fn every_runtime_by_default_each_optional() {
+        let out = outcome(quote!(), rt_fn()).expect("expands");
+        for (gate, name) in [
+            ("if_tokio", "fn tokio ()"),
+            ("if_tokio", "fn tokio_current_thread ()"),
+            ("if_smol", "fn smol ()"),
+            ("if_async_std", "fn async_std ()"),
+            ("if_sim", "fn sim ()"),
+        ] {
+            assert!(
+                out.contains(&format!("__private :: {gate} ! {{ optional # [test] {name}")),
+                "{gate} / {name} in {out}"
+            );
+        }
+        assert!(out.contains("any_runtime ! ()"));
+        assert!(out.contains("mod t"));
+        // One seed by default.
+        assert!(out.contains("\"sim\" , :: core :: option_env ! (\"CARGO_PKG_NAME\")"));
+        assert!(out.contains(", 1u64 ,"), "{out}");
+    }
+
+    #[test]
+    fn chosen_runtimes_are_required_and_only_those() {
+        let out = outcome(quote!(runtimes = [sim, smol], seeds = 100), rt_fn()).expect("expands");
+        assert!(out.contains("if_sim ! { required"));
+        assert!(out.contains("if_smol ! { required"));
+        assert!(!out.contains("if_tokio") && !out.contains("if_async_std"));
+        assert!(!out.contains("any_runtime"));
+        assert!(out.contains(", 100u64 ,"), "{out}");
+    }
+
+    #[test]
+    fn harness_attributes_go_to_each_test() {
+        let out = outcome(
+            quote!(runtimes = [sim]),
+            quote!(
+                #[should_panic(expected = "boom")]
+                #[allow(unused)]
+                async fn t() {}
+            ),
+        )
+        .expect("expands");
+        assert!(out.contains("# [test] # [should_panic (expected = \"boom\")] fn sim"));
+        assert!(out.contains("# [allow (unused)] async fn t ()"));
+        assert!(out.contains("super :: t ()"));
+    }
+
+    #[test]
+    fn unknown_runtime() {
+        assert_eq!(
+            error(quote!(runtimes = [tokyo]), rt_fn()),
+            "unknown runtime `tokyo`; expected one of `tokio`, `tokio_current_thread`, `smol`, \
+             `async_std`, `sim`"
+        );
+    }
+
+    #[test]
+    fn duplicate_or_empty_runtimes() {
+        assert_eq!(
+            error(quote!(runtimes = [sim, sim]), rt_fn()),
+            "runtime `sim` is listed twice"
+        );
+        assert!(error(quote!(runtimes = []), rt_fn()).starts_with("`runtimes` lists no runtime"));
+        assert_eq!(
+            error(quote!(runtimes = [sim], runtimes = [smol]), rt_fn()),
+            "`runtimes` is given twice"
+        );
+    }
+
+    #[test]
+    fn unknown_key() {
+        assert_eq!(
+            error(quote!(seed = 3), rt_fn()),
+            "unknown argument `seed`; expected `runtimes = [..]` or `seeds = N`"
+        );
+    }
+
+    #[test]
+    fn zero_seeds() {
+        assert_eq!(
+            error(quote!(seeds = 0), rt_fn()),
+            "`seeds` must be at least 1: it is how many seeds the body runs with on sim"
+        );
+        assert_eq!(
+            error(quote!(seeds = 2, seeds = 3), rt_fn()),
+            "`seeds` is given twice"
+        );
+    }
+
+    #[test]
+    fn seeds_without_sim() {
+        assert_eq!(
+            error(quote!(runtimes = [smol], seeds = 10), rt_fn()),
+            "`seeds` applies to sim, which `runtimes` leaves out; add `sim` to `runtimes`"
+        );
+    }
+
+    #[test]
+    fn not_async() {
+        assert_eq!(
+            error(quote!(), quote!(fn t(rt: wrangle::AnyRuntime) {})),
+            "#[wrangle::test] runs an `async fn`: write `async fn name(rt: wrangle::AnyRuntime)`"
+        );
+    }
+
+    #[test]
+    fn wrong_parameters() {
+        assert_eq!(
+            error(quote!(), quote!(async fn t(rt: wrangle::AnyRuntime, n: u32) {})),
+            "#[wrangle::test] functions take at most one parameter, the runtime: \
+             `rt: wrangle::AnyRuntime`"
+        );
+        assert!(
+            error(quote!(), quote!(async fn t(&self) {}))
+                .starts_with("#[wrangle::test] functions take no `self`")
+        );
+    }
+
+    #[test]
+    fn test_attribute_twice() {
+        assert_eq!(
+            error(
+                quote!(),
+                quote!(
+                    #[test]
+                    async fn t() {}
+                )
+            ),
+            "remove this `#[test]`: #[wrangle::test] generates one test per runtime"
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let out = test(quote!(seeds = 0), rt_fn()).to_string();
+        assert!(out.contains("compile_error !"));
+        assert!(out.contains("async fn t (rt : wrangle :: AnyRuntime) { }"));
+    }
+}
