@@ -274,7 +274,7 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
                 #mode
                 #[test]
                 #(#harness_attrs)*
-                fn #test_name() {
+                pub(super) fn #test_name() {
                     #run
                 }
             }
@@ -320,11 +320,11 @@ mod tests {
     fn every_runtime_by_default_each_optional() {
         let out = outcome(quote!(), rt_fn()).expect("expands");
         for (gate, name) in [
-            ("if_tokio", "fn tokio ()"),
-            ("if_tokio", "fn tokio_current_thread ()"),
-            ("if_smol", "fn smol ()"),
-            ("if_async_std", "fn async_std ()"),
-            ("if_sim", "fn sim ()"),
+            ("if_tokio", "pub (super) fn tokio ()"),
+            ("if_tokio", "pub (super) fn tokio_current_thread ()"),
+            ("if_smol", "pub (super) fn smol ()"),
+            ("if_async_std", "pub (super) fn async_std ()"),
+            ("if_sim", "pub (super) fn sim ()"),
         ] {
             assert!(
                 out.contains(&format!("__private :: {gate} ! {{ optional # [test] {name}")),
@@ -359,7 +359,7 @@ mod tests {
             ),
         )
         .expect("expands");
-        assert!(out.contains("# [test] # [should_panic (expected = \"boom\")] fn sim"));
+        assert!(out.contains("# [test] # [should_panic (expected = \"boom\")] pub (super) fn sim"));
         assert!(out.contains("# [allow (unused)] async fn t ()"));
         assert!(out.contains("super :: t ()"));
     }
