@@ -18,7 +18,7 @@ use std::ops::RangeInclusive;
     feature = "async-std",
     feature = "sim"
 ))]
-use wrangle_core::{AnyRuntime, Runtime};
+use wrangle_core::AnyRuntime;
 
 /// The seed a sim test runs with when `WRANGLE_SEED` is not set (the first of `seeds = N`).
 pub const DEFAULT_SEED: u64 = 0x5EED;
@@ -95,6 +95,9 @@ impl TestId {
 }
 
 /// What a test body may return: `()`, or `Result<(), E>` whose `Err` fails the test.
+#[diagnostic::on_unimplemented(
+    message = "a #[wrangle::test] function returns `()` or `Result<(), E>` with `E: Debug`, not `{Self}`"
+)]
 pub trait Outcome {
     /// Panics on a failure.
     fn check(self);
@@ -113,6 +116,22 @@ impl<E: fmt::Debug> Outcome for Result<(), E> {
     }
 }
 
+/// The body's future with its output checked: an `Err` becomes a panic.
+///
+/// ```
+/// # #[cfg(feature = "sim")] {
+/// let ok = wrangle::__private::checked(async { Ok::<(), String>(()) });
+/// wrangle::sim::run(1, |_rt| ok);
+/// # }
+/// ```
+pub async fn checked<Fut>(body: Fut)
+where
+    Fut: Future,
+    Fut::Output: Outcome,
+{
+    body.await.check();
+}
+
 /// Shuts a runtime down when the test ends, a panic included.
 #[cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
 struct ShutdownOnDrop<F: FnMut()>(F);
@@ -125,18 +144,15 @@ impl<F: FnMut()> Drop for ShutdownOnDrop<F> {
 }
 
 /// Runs the body on `rt`, seen as an [`AnyRuntime`].
-#[cfg(any(
-    feature = "tokio",
-    feature = "smol",
-    feature = "async-std",
-    feature = "sim"
-))]
+#[cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
 fn run_on<R, F, Fut>(rt: R, body: F) -> Fut::Output
 where
-    R: Runtime + 'static,
+    R: wrangle_core::Runtime + 'static,
     F: FnOnce(AnyRuntime) -> Fut,
     Fut: Future,
 {
+    use wrangle_core::Runtime as _;
+
     let rt = AnyRuntime::new(rt);
     rt.block_on(body(rt.clone()))
 }

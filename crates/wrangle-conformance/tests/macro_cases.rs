@@ -80,7 +80,10 @@ async fn drop_cancels_within_bounded_time(rt: AnyRuntime) {
     assert!(wait_until(&rt, slack(&rt), || started.load(Ordering::SeqCst)).await);
     drop(task);
     let fired = wait_until(&rt, slack(&rt) + ms(50), || dropped.load(Ordering::SeqCst)).await;
-    assert!(fired, "the task's future was not dropped after its handle was");
+    assert!(
+        fired,
+        "the task's future was not dropped after its handle was"
+    );
 }
 
 /// A panic in a task is re-raised where the task is awaited; `join` gives the payload.
@@ -106,7 +109,10 @@ async fn sleep_never_returns_early(rt: AnyRuntime) {
         let start = rt.now();
         rt.sleep(d).await;
         let took = rt.now() - start;
-        assert!(took >= d && took <= d + slack(&rt), "sleep({d:?}) took {took:?}");
+        assert!(
+            took >= d && took <= d + slack(&rt),
+            "sleep({d:?}) took {took:?}"
+        );
     }
     let start = rt.now();
     let tasks: Vec<_> = (1..=3)
@@ -119,7 +125,10 @@ async fn sleep_never_returns_early(rt: AnyRuntime) {
         task.await;
     }
     let took = rt.now() - start;
-    assert!(took >= ms(30) && took <= ms(30) + slack(&rt), "took {took:?}");
+    assert!(
+        took >= ms(30) && took <= ms(30) + slack(&rt),
+        "took {took:?}"
+    );
 }
 
 /// An interval's ticks follow `start + k × period`, however late each tick is handled.
@@ -264,5 +273,8 @@ fn sim_deadlock_is_a_failure_with_its_seed() {
     })
     .expect_err("a deadlock fails");
     let text = failure.message().expect("a message");
-    assert!(text.contains("deadlock") && text.contains("seed 24301"), "{text}");
+    assert!(
+        text.contains("deadlock") && text.contains("seed 24301"),
+        "{text}"
+    );
 }

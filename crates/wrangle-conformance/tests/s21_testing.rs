@@ -109,7 +109,10 @@ fn failing_seed_is_printed_and_replays_exactly() {
 
     let failure = try_sim(seed_plan(None, 100), racy_body).expect_err("the race is found");
     assert!(failure.message().is_some_and(|m| m.contains("lost update")));
-    assert!(failure.run > 1, "found by exploring, not on the default seed");
+    assert!(
+        failure.run > 1,
+        "found by exploring, not on the default seed"
+    );
 
     let id = TestId::new(
         concat!(module_path!(), "::race_found_by_seeds"),

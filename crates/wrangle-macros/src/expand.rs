@@ -226,14 +226,29 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
         .filter(|attr| attr.path().is_ident("cfg"))
         .collect();
 
-    let call = match shape {
-        Shape::NoRuntime => quote! { |_: ::wrangle::AnyRuntime| super::#name() },
+    // The body, once, as a plain function of the runtime with no output: the one place its
+    // parameter and output are type-checked (in every build), so a mistake there is reported
+    // once, at the parameter's type or the return type.
+    let (param, call) = match shape {
+        Shape::NoRuntime => (quote!(_), quote! { super::#name() }),
         Shape::Runtime(ty_span) => {
             let rt = Ident::new("rt", Span::mixed_site());
-            let call = quote_spanned!(ty_span=> super::#name(#rt));
-            quote! { |#rt: ::wrangle::AnyRuntime| #call }
+            let arg = Ident::new("rt", Span::mixed_site().located_at(ty_span));
+            (quote!(#rt), quote_spanned!(ty_span=> super::#name(#arg)))
         }
     };
+    let output_span = match &item.sig.output {
+        syn::ReturnType::Default => name.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let checked = quote_spanned!(output_span=> ::wrangle::__private::checked(#call));
+    let body_fn = quote! {
+        #[allow(dead_code)]
+        fn __wrangle_body(#param: ::wrangle::AnyRuntime) -> impl ::core::future::Future<Output = ()> {
+            #checked
+        }
+    };
+    let call = quote!(__wrangle_body);
     let seeds = args.seeds.map_or(1, |(seeds, _)| seeds);
     let (chosen, mode) = match &args.runtimes {
         Some(runtimes) => (runtimes.clone(), quote!(required)),
@@ -282,13 +297,13 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
     });
 
     Ok(quote! {
-        #[cfg_attr(not(test), allow(dead_code))]
         #item
 
         #(#cfg_attrs)*
         #[doc = "The tests `#[wrangle::test]` generated, one per runtime."]
         mod #name {
             #any_check
+            #body_fn
             #(#tests)*
         }
     })
@@ -327,7 +342,9 @@ mod tests {
             ("if_sim", "pub (super) fn sim ()"),
         ] {
             assert!(
-                out.contains(&format!("__private :: {gate} ! {{ optional # [test] {name}")),
+                out.contains(&format!(
+                    "__private :: {gate} ! {{ optional # [test] {name}"
+                )),
                 "{gate} / {name} in {out}"
             );
         }
@@ -417,7 +434,12 @@ mod tests {
     #[test]
     fn not_async() {
         assert_eq!(
-            error(quote!(), quote!(fn t(rt: wrangle::AnyRuntime) {})),
+            error(
+                quote!(),
+                quote!(
+                    fn t(rt: wrangle::AnyRuntime) {}
+                )
+            ),
             "#[wrangle::test] runs an `async fn`: write `async fn name(rt: wrangle::AnyRuntime)`"
         );
     }
@@ -425,13 +447,23 @@ mod tests {
     #[test]
     fn wrong_parameters() {
         assert_eq!(
-            error(quote!(), quote!(async fn t(rt: wrangle::AnyRuntime, n: u32) {})),
+            error(
+                quote!(),
+                quote!(
+                    async fn t(rt: wrangle::AnyRuntime, n: u32) {}
+                )
+            ),
             "#[wrangle::test] functions take at most one parameter, the runtime: \
              `rt: wrangle::AnyRuntime`"
         );
         assert!(
-            error(quote!(), quote!(async fn t(&self) {}))
-                .starts_with("#[wrangle::test] functions take no `self`")
+            error(
+                quote!(),
+                quote!(
+                    async fn t(&self) {}
+                )
+            )
+            .starts_with("#[wrangle::test] functions take no `self`")
         );
     }
 

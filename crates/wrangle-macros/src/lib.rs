@@ -161,7 +161,7 @@ use proc_macro::TokenStream;
 /// ```
 ///
 /// A parameter of another type than `AnyRuntime` (the error is the type mismatch, at the
-/// parameter's type):
+/// parameter's type), in every build, not only under `cargo test`:
 ///
 /// ```compile_fail
 /// #[wrangle::test]
@@ -169,7 +169,16 @@ use proc_macro::TokenStream;
 /// # fn main() {}
 /// ```
 ///
-/// Each of them, with its message, is also checked by this crate's unit tests.
+/// A body that returns something else than `()` or a `Result<(), E>` with `E: Debug`:
+///
+/// ```compile_fail
+/// #[wrangle::test]
+/// async fn t(rt: wrangle::AnyRuntime) -> u32 { 7 }
+/// # fn main() {}
+/// ```
+///
+/// Each of the attribute's own errors, with its message, is also checked by this crate's unit
+/// tests.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::test(attr.into(), item.into()).into()
