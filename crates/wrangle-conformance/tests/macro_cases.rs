@@ -118,7 +118,7 @@ async fn sleep_never_returns_early(rt: AnyRuntime) {
     let tasks: Vec<_> = (1..=3)
         .map(|i| {
             let nap = rt.sleep(ms(10 * i));
-            rt.spawn(async move { nap.await })
+            rt.spawn(nap)
         })
         .collect();
     for task in tasks {
