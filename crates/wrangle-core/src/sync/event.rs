@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use event_listener::{Event as Listeners, EventListener};
+use event_listener::{Event as Listeners, EventListener, Listener as _};
 
 /// A flag that tasks wait for, as asyncio's `Event`: [`set`](Self::set) releases every
 /// waiter, [`clear`](Self::clear) makes later waits block again.
@@ -207,7 +207,7 @@ impl Inner {
     fn poll_wait(&self, listener: &mut Option<EventListener>, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if self.set.load(Ordering::SeqCst) {
-                *listener = None;
+                discard(listener);
                 return Poll::Ready(());
             }
             match listener {
@@ -225,6 +225,15 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+/// Drops a listener without passing its notification on: event-listener would otherwise hand
+/// a `set`'s notification, unused, to a listener registered after a `clear`, and release it
+/// from a wait on a cleared event.
+fn discard(listener: &mut Option<EventListener>) {
+    if let Some(listener) = listener.take() {
+        listener.discard();
     }
 }
 
@@ -252,6 +261,12 @@ impl Future for EventWait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.event.inner.poll_wait(&mut this.listener, cx)
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        discard(&mut self.listener);
     }
 }
 
@@ -287,6 +302,12 @@ impl Future for OwnedEventWait {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.event.inner.poll_wait(&mut this.listener, cx)
+    }
+}
+
+impl Drop for OwnedEventWait {
+    fn drop(&mut self) {
+        discard(&mut self.listener);
     }
 }
 
@@ -365,6 +386,30 @@ mod tests {
         drop(a);
         event.clear();
         assert_eq!(poll(&mut b), Poll::Ready(()));
+    }
+
+    #[test]
+    fn a_dropped_notified_waiter_releases_nobody_after_a_clear() {
+        let event = Event::new();
+        let mut a = event.wait();
+        assert_eq!(poll(&mut a), Poll::Pending);
+        event.set();
+        event.clear();
+        let mut b = event.wait();
+        assert_eq!(poll(&mut b), Poll::Pending);
+        drop(a); // notified, never polled again
+        assert_eq!(poll(&mut b), Poll::Pending, "released from a cleared event");
+
+        // A notified waiter that completes on the flag passes nothing on either.
+        let mut c = event.wait();
+        assert_eq!(poll(&mut c), Poll::Pending);
+        event.set(); // notifies b and c
+        assert_eq!(poll(&mut c), Poll::Ready(()));
+        event.clear();
+        let mut e = event.wait_owned();
+        assert_eq!(poll(&mut e), Poll::Pending);
+        drop(b);
+        assert_eq!(poll(&mut e), Poll::Pending, "released from a cleared event");
     }
 
     #[test]
