@@ -22,6 +22,7 @@
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
 //! | [`CancellationToken`], [`cancel`], [`group`], [`shield()`] | cancellation signals, task groups, work that outlives its caller |
+//! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore` and `Barrier` for tasks: async-lock's locks, semaphore and barrier, an [`Event`](sync::Event) and a [`Condition`](sync::Condition), on any runtime |
 //! | [`test`] | `#[wrangle::test]`: one async test body on every runtime, sim seeds printed for replay |
 //! | [`tokio`], [`smol`], [`async_std`], [`sim`] | the runtimes, one feature each: [`Tokio`], [`Smol`], [`AsyncStd`], [`Sim`] |
 //!
@@ -197,6 +198,8 @@ pub use wrangle_core::{
 // Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
 // `wrangle::rate::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
 pub use wrangle_core::{breaker, rate, retry};
+// Locks, events, conditions, semaphores and barriers: `wrangle::sync::{Mutex, Event, ..}`.
+pub use wrangle_core::sync;
 // Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
 // `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`),
 // `wrangle::spawn_gather(&rt, inputs)`.

@@ -26,7 +26,7 @@ pub(crate) use loom_waker::AtomicWaker;
 /// `atomic_waker::AtomicWaker` is built on `std`'s atomics, which loom cannot see, so the
 /// models use this stand-in with the same API: a loom `Mutex<Option<Waker>>`, the
 /// specification the real one implements lock-free. The same stand-in as wrangle-core's
-/// (`wrangle-core/src/sync.rs`), which is private to that crate's tests.
+/// (`wrangle-core/src/loom_sync.rs`), which is private to that crate's tests.
 #[cfg(all(loom, test))]
 mod loom_waker {
     use std::sync::PoisonError;

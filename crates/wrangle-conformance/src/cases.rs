@@ -15,6 +15,7 @@ pub use crate::flow_cases::*;
 pub use crate::group_cases::*;
 pub use crate::retry_cases::*;
 use crate::support::{Alive, DropFlag, settle, wait_until};
+pub use crate::sync_cases::*;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

@@ -42,6 +42,7 @@ pub mod harness;
 mod retry_cases;
 mod suite;
 pub mod support;
+mod sync_cases;
 
 use std::time::Duration;
 

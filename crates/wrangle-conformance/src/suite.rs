@@ -81,6 +81,13 @@ macro_rules! conformance_suite {
             offload_call_dropped_before_start_never_runs,
             pool_thread_cap_and_queue_bound_hold,
             block_on_from_a_blocking_job,
+            event_set_before_wait_is_seen,
+            event_set_releases_every_waiter,
+            event_clear_then_wait_blocks,
+            event_wait_with_timeout,
+            barrier_of_three_passes_together,
+            condition_wakes_each_consumer_at_its_threshold,
+            mutex_prevents_lost_update,
         }
     };
 }

@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use event_listener::{Event, EventListener};
 use pin_project_lite::pin_project;
 
-use crate::sync::{Arc, AtomicBool, Mutex};
+use crate::loom_sync::{Arc, AtomicBool, Mutex};
 
 /// A signal that work should stop, shared by every clone: [`cancel`](Self::cancel) it once
 /// and every clone [`is_cancelled`](Self::is_cancelled), and every
@@ -612,7 +612,7 @@ mod loom_tests {
     use loom::thread;
 
     use super::*;
-    use crate::sync::model;
+    use crate::loom_sync::model;
 
     /// A waiter checks the flag and starts listening while another thread cancels: it is
     /// woken whichever goes first.

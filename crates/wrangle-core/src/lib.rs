@@ -23,6 +23,7 @@
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
 //! | [`rate`] | rate limits: [`rate::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`rate::KeyedRateLimiter`] (per host, idle keys evicted) |
+//! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore`, `Barrier` for tasks: async-lock's locks, semaphore and barrier re-exported, [`sync::Event`] and [`sync::Condition`] on event-listener; the table of asyncio counterparts |
 //! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
 //! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code |
 //!
@@ -135,6 +136,7 @@ mod future_ext;
 pub mod gather;
 pub mod group;
 mod into_limit;
+mod loom_sync;
 mod progress;
 mod race;
 pub mod race_ok;
@@ -143,7 +145,7 @@ pub mod retry;
 mod runtime;
 mod set;
 mod shield;
-mod sync;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod timeout;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::sync::AtomicU64;
+use crate::loom_sync::AtomicU64;
 
 /// Thousandths of a retry: the unit the budget counts in.
 const MILLI: u64 = 1000;
@@ -101,7 +101,7 @@ mod loom_tests {
     use loom::thread;
 
     use super::*;
-    use crate::sync::model;
+    use crate::loom_sync::model;
 
     /// Two callers race for the last retry: exactly one gets it, and the balance never
     /// wraps below zero.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Wake, Waker};
 
-use crate::sync::{AtomicUsize, AtomicWaker};
+use crate::loom_sync::{AtomicUsize, AtomicWaker};
 
 /// Bits in a word.
 pub(crate) const WORD: usize = usize::BITS as usize;
@@ -286,7 +286,7 @@ mod loom_tests {
     /// which loom reports as a deadlock; a wake taken twice, or whose child's progress is not
     /// visible to the parent, fails an assertion.
     fn two_wakes_one_drain(lens: [usize; 2], marks: [(usize, usize); 2]) {
-        crate::sync::model(move || {
+        crate::loom_sync::model(move || {
             let shared = Arc::new(Shared::default());
             let chunks: Vec<Arc<ChunkBits>> = (0..2)
                 .map(|k| Arc::new(ChunkBits::new(shared.clone(), k as u32, lens[k])))

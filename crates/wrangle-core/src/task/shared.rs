@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::task::Waker;
 
 use super::JoinError;
-use crate::sync::{AtomicU8, AtomicWaker, Mutex};
+use crate::loom_sync::{AtomicU8, AtomicWaker, Mutex};
 
 /// Cancellation was requested (the handle was dropped or aborted).
 const CANCEL: u8 = 1 << 0;
@@ -132,7 +132,7 @@ mod loom_tests {
     use loom::thread;
 
     use super::super::{JoinError, new, new_blocking};
-    use crate::sync::{AtomicUsize, model};
+    use crate::loom_sync::{AtomicUsize, model};
 
     /// A task's output that counts how many were made and how many dropped.
     struct Output(Arc<Counts>);
