@@ -153,7 +153,7 @@ pub mod wait;
 pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
-pub use error::{BlockOnError, SpawnError};
+pub use error::{BlockOnError, Deadlock, SpawnError, StuckTask};
 pub use future_ext::FutureExt;
 pub use gather::{
     Gather, GatherStream, SpawnGather, TryGather, TrySpawnGather, gather, gather_stream,
