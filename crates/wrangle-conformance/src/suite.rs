@@ -81,6 +81,9 @@ macro_rules! conformance_suite {
             offload_call_dropped_before_start_never_runs,
             pool_thread_cap_and_queue_bound_hold,
             block_on_from_a_blocking_job,
+            two_locks_deadlock_is_seen,
+            two_locks_in_one_order_finish,
+            spawn_named_is_current_inside_the_task,
         }
     };
 }
