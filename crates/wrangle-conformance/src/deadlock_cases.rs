@@ -101,13 +101,18 @@ pub fn two_locks_in_one_order_finish<H: Harness>() {
     H::shutdown(&rt);
 }
 
+/// Spawns, on `spawner` (a borrowed runtime here), a task that returns its current name.
+fn name_of_a_task_on<S: Spawn>(spawner: S, name: String) -> Task<Option<Arc<str>>> {
+    spawner.spawn_named(name, async { current_name() })
+}
+
 /// A name given at spawn is current while the task runs, on every runtime, borrowed handles
 /// included, and nowhere else.
 pub fn spawn_named_is_current_inside_the_task<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let owned = rt.spawn_named("owned", async { current_name() });
-        let borrowed = (&rt).spawn_named(String::from(""), async { current_name() });
+        let borrowed = name_of_a_task_on(&rt, String::from(""));
         let unnamed = rt.spawn(async { current_name() });
         assert_eq!(owned.await.as_deref(), Some("owned"));
         assert_eq!(

@@ -9,6 +9,7 @@
 //! | Item | What it is |
 //! |---|---|
 //! | [`Timer`], [`Spawn`], [`Runtime`] | the traits: a clock with sleeps and a random source; spawning; `block_on` |
+//! | [`SpawnError`], [`BlockOnError`], [`Deadlock`], [`StuckTask`] | what the traits refuse; a deadlock a runtime saw (virtual time), naming each stuck task (`rt.spawn_named(name, fut)`) |
 //! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |

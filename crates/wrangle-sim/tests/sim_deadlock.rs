@@ -242,9 +242,9 @@ fn the_name_is_current_while_the_task_runs_and_only_then() {
 #[test]
 fn borrowed_and_type_erased_spawners_name_too() {
     let report = deadlock(try_run(8, |rt| async move {
-        let borrowed = (&rt).spawn_named("borrowed", std::future::pending::<()>());
+        let borrowed = pending_on(&rt, "borrowed");
         let erased = AnyRuntime::new(rt.clone());
-        let any = erased.spawn_named("erased", std::future::pending::<()>());
+        let any = pending_on(erased, "erased");
         (borrowed.await, any.await)
     }));
     assert!(report.names().eq(["borrowed", "erased"]), "{report:?}");
@@ -266,4 +266,9 @@ fn a_named_task_and_the_named_children_of_its_group_are_each_named() {
         .await
     }));
     assert!(report.names().eq(["parent", "child"]), "{report:?}");
+}
+
+/// A task that waits for ever, named `name`, spawned on `spawner` (borrowed or type-erased).
+fn pending_on<S: Spawn>(spawner: S, name: &str) -> wrangle_core::Task<()> {
+    spawner.spawn_named(name, std::future::pending::<()>())
 }
