@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SCALE="${SCALE:-0.02}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-EXAMPLES=(showcase fanout failures bulk retry flow structured offload sync)
+EXAMPLES=(showcase fanout failures bulk retry flow structured offload sync deadlock)
 # crawler.rs talks real HTTP on 127.0.0.1, so it runs on the real runtimes only.
 [[ -f examples/crawler.rs ]] && EXAMPLES+=(crawler)
 

@@ -180,8 +180,8 @@
 #![forbid(unsafe_code)]
 
 pub use wrangle_core::{
-    AbortHandle, AnyRuntime, BlockOnError, BoxFuture, DynRuntime, IntoLimit, JoinError, Runtime,
-    Spawn, SpawnError, Task, Timer, context, task,
+    AbortHandle, AnyRuntime, BlockOnError, BoxFuture, Deadlock, DynRuntime, IntoLimit, JoinError,
+    Runtime, Spawn, SpawnError, StuckTask, Task, Timer, context, task,
 };
 // Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
 pub use wrangle_core::{

@@ -11,6 +11,7 @@ use wrangle_core::{AnyRuntime, BlockOnError, JoinError, Runtime, Spawn, Task, Ti
 use crate::Harness;
 pub use crate::blocking_cases::*;
 pub use crate::combinator_cases::*;
+pub use crate::deadlock_cases::*;
 pub use crate::flow_cases::*;
 pub use crate::group_cases::*;
 pub use crate::retry_cases::*;

@@ -36,6 +36,7 @@
 mod blocking_cases;
 pub mod cases;
 mod combinator_cases;
+mod deadlock_cases;
 mod flow_cases;
 mod group_cases;
 pub mod harness;

@@ -88,6 +88,9 @@ macro_rules! conformance_suite {
             barrier_of_three_passes_together,
             condition_wakes_each_consumer_at_its_threshold,
             mutex_prevents_lost_update,
+            two_locks_deadlock_is_seen,
+            two_locks_in_one_order_finish,
+            spawn_named_is_current_inside_the_task,
         }
     };
 }

@@ -9,6 +9,7 @@
 //! | Item | What it is |
 //! |---|---|
 //! | [`Timer`], [`Spawn`], [`Runtime`] | the traits: a clock with sleeps and a random source; spawning; `block_on` |
+//! | [`SpawnError`], [`BlockOnError`], [`Deadlock`], [`StuckTask`] | what the traits refuse; a deadlock a runtime saw (virtual time), naming each stuck task (`rt.spawn_named(name, fut)`) |
 //! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
@@ -155,7 +156,7 @@ pub mod wait;
 pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
-pub use error::{BlockOnError, SpawnError};
+pub use error::{BlockOnError, Deadlock, SpawnError, StuckTask};
 pub use future_ext::FutureExt;
 pub use gather::{
     Gather, GatherStream, SpawnGather, TryGather, TrySpawnGather, gather, gather_stream,

@@ -1,6 +1,7 @@
 //! The runtime traits: [`Timer`], [`Spawn`] and [`Runtime`].
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::{BlockOnError, SpawnError, Task};
@@ -126,6 +127,57 @@ pub trait Spawn: Clone + Send + Sync {
         self.try_spawn(future).unwrap_or_else(|_| Task::cancelled())
     }
 
+    /// Like [`spawn`](Spawn::spawn), naming the task `name`: a label for people reading
+    /// reports, on every runtime.
+    ///
+    /// While the task is being polled, [`group::current_name`](crate::group::current_name)
+    /// returns the name (so a logger can say which task it runs in), and a runtime that
+    /// reports stuck tasks names it: `wrangle-sim`'s
+    /// [`BlockOnError::Deadlock`](crate::BlockOnError::Deadlock) lists it as `task "name"`
+    /// instead of `task #3`. The name is the same mechanism a group's
+    /// [`spawn_named`](crate::group::TaskGroup::spawn_named) uses for its children.
+    ///
+    /// Any string is accepted as given, the empty string and strings with NUL bytes included:
+    /// it is a label, never parsed or passed to the operating system; reports quote it with
+    /// Rust's escapes (`""`, `"a\0b"`). Names need not be unique. The cost is one `Arc<str>`
+    /// (an allocation, unless `name` is already one) and entering the name at each poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::Spawn;
+    /// use wrangle::group::current_name;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let task = rt.spawn_named("indexer", async { current_name() });
+    ///     assert_eq!(task.await.as_deref(), Some("indexer"));
+    ///     // Outside the task, no name.
+    ///     assert_eq!(current_name(), None);
+    /// });
+    /// ```
+    ///
+    /// The name in a deadlock report on virtual time:
+    ///
+    /// ```
+    /// use wrangle::{BlockOnError, Spawn};
+    ///
+    /// let outcome = wrangle::sim::try_run(1, |rt| async move {
+    ///     rt.spawn_named(format!("shard-{}", 3), std::future::pending::<()>()).await
+    /// });
+    /// let Err(BlockOnError::Deadlock(deadlock)) = outcome else { panic!("{outcome:?}") };
+    /// assert_eq!(
+    ///     deadlock.to_string(),
+    ///     "deadlock at 0ns: task \"shard-3\" waits for ever and no timer is pending"
+    /// );
+    /// ```
+    fn spawn_named<F>(&self, name: impl Into<Arc<str>>, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn(crate::group::Named::new(name.into(), future))
+    }
+
     /// Runs `f` on a thread where blocking is allowed.
     ///
     /// On a runtime that has been shut down `f` is dropped and the returned task joins as
@@ -227,6 +279,14 @@ impl<S: Spawn> Spawn for &S {
         F::Output: Send + 'static,
     {
         (**self).spawn(future)
+    }
+
+    fn spawn_named<F>(&self, name: impl Into<Arc<str>>, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        (**self).spawn_named(name, future)
     }
 
     fn spawn_blocking<F, T>(&self, f: F) -> Task<T>

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
 use async_task::Runnable;
-use wrangle_core::{BlockOnError, context};
+use wrangle_core::{BlockOnError, Deadlock, StuckTask, context};
 
 use crate::role::{self, Role};
 use crate::state::{Inner, NAME};
@@ -48,7 +48,7 @@ enum Step {
     Run(Runnable),
     Wake(Vec<Waker>),
     Shutdown,
-    Deadlock(usize, Vec<String>),
+    Deadlock(Deadlock),
 }
 
 /// Holds the right to drive, and says so in the state (`driving`) so a guest can tell a
@@ -142,7 +142,7 @@ pub(crate) fn block_on<F: Future>(
             }
             Step::Wake(wakers) => wakers.into_iter().for_each(Waker::wake),
             Step::Shutdown => return Err(BlockOnError::Shutdown(NAME)),
-            Step::Deadlock(stuck, names) => return Err(BlockOnError::Deadlock { stuck, names }),
+            Step::Deadlock(deadlock) => return Err(BlockOnError::Deadlock(deadlock)),
         }
     }
 }
@@ -179,10 +179,15 @@ fn next_step(inner: &Inner, main: &MainWaker, job: bool) -> Step {
         if let Some(due) = state.advance() {
             return Step::Wake(due);
         }
-        // The future itself, every live task, and every other parked job.
-        let stuck = state.active.len() + state.parked_jobs - usize::from(job) + 1;
-        let names = state.names.values().map(|name| name.to_string()).collect();
-        return Step::Deadlock(stuck, names);
+        // Stuck: the future itself, every live task, and every other parked job.
+        let tasks = state
+            .active
+            .keys()
+            .map(|&id| StuckTask::new(id, state.names.get(&id).cloned()))
+            .collect();
+        let at = state.now.saturating_duration_since(inner.base);
+        let parked = state.parked_jobs - usize::from(job);
+        return Step::Deadlock(Deadlock::new(at, tasks, parked));
     }
 }
 

@@ -16,6 +16,7 @@
 //! | [`Sim::sleep_blocking`], [`Sim::sleep_blocking_until`] | a virtual-time stand-in for a slow blocking call |
 //! | [`Sim::elapsed`], [`Sim::seed`], [`Sim::shutdown`] | virtual time so far; the seed to replay; stopping |
 //! | [`SimSleep`] | the future of [`Timer::sleep_until`](wrangle_core::Timer::sleep_until) |
+//! | [`BlockOnError::Deadlock`](wrangle_core::BlockOnError::Deadlock) | a deadlock, reported at once by name instead of hanging ([Deadlocks](#deadlocks)) |
 //!
 //! # Determinism
 //!
@@ -55,12 +56,61 @@
 //!
 //! When the future passed to `block_on` has not completed, no task is runnable, no blocking job
 //! is running and no timer is pending, nothing can ever happen again. A real runtime would
-//! hang; [`Sim`] returns [`BlockOnError::Deadlock`](wrangle_core::BlockOnError::Deadlock)
-//! instead, counting the stuck tasks and naming those that are group children spawned with
-//! [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), and [`run`] panics with that
-//! message. A task waiting on a
-//! thread the simulation does not know about (not started with `spawn_blocking`) counts as
-//! stuck: route such work through `spawn_blocking`.
+//! hang (or a timeout would fire, long after); [`Sim`] returns
+//! [`BlockOnError::Deadlock`](wrangle_core::BlockOnError::Deadlock) at once, at the virtual
+//! instant the deadlock became certain, and [`run`] panics with its message and the seed.
+//!
+//! The [`Deadlock`](wrangle_core::Deadlock) report names every stuck task: by the name it was
+//! spawned with ([`Spawn::spawn_named`](wrangle_core::Spawn::spawn_named), or a group's
+//! [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named)), otherwise by its number in
+//! spawn order (`task #3`). What each one waits on, the simulation knows only by elimination:
+//! no timer (every pending sleep would have moved the clock), so a lock, a channel, an event or
+//! another task that will never come; blocking jobs parked for good (in
+//! `sleep_blocking(Duration::MAX)`, or in a `block_on` of their own) are counted apart. A
+//! task waiting on a thread the simulation does not know about (not started with
+//! `spawn_blocking`) counts as stuck: route such work through `spawn_blocking`.
+//!
+//! S20 in `docs/scenarios.md`, the classic two-lock deadlock: A takes lock 1, sleeps 0.1 s and
+//! wants lock 2; B takes lock 2, sleeps and wants lock 1. With no outer timeout, the
+//! simulation reports both by name at exactly 0.1 s (here the locks are two
+//! [`CancellationToken`](wrangle_core::CancellationToken)s each task waits on before it lets
+//! the other go):
+//!
+//! ```
+//! use std::time::Duration;
+//! use wrangle::{BlockOnError, CancellationToken, Spawn, TimerExt};
+//!
+//! let outcome = wrangle::sim::try_run(1, |rt| async move {
+//!     let (released_1, released_2) = (CancellationToken::new(), CancellationToken::new());
+//!     let a = rt.spawn_named("A", {
+//!         let (mine, wanted, nap) = (released_1.clone(), released_2.clone(), rt.sleep(Duration::from_millis(100)));
+//!         async move {
+//!             nap.await;
+//!             wanted.cancelled().await; // lock 2, held by B
+//!             mine.cancel();
+//!         }
+//!     });
+//!     let b = rt.spawn_named("B", {
+//!         let (mine, wanted, nap) = (released_2.clone(), released_1.clone(), rt.sleep(Duration::from_millis(100)));
+//!         async move {
+//!             nap.await;
+//!             wanted.cancelled().await; // lock 1, held by A
+//!             mine.cancel();
+//!         }
+//!     });
+//!     a.await;
+//!     b.await;
+//! });
+//! let Err(BlockOnError::Deadlock(deadlock)) = outcome else { panic!("{outcome:?}") };
+//! assert_eq!(deadlock.at(), Duration::from_millis(100));
+//! assert_eq!(
+//!     deadlock.to_string(),
+//!     r#"deadlock at 100ms: tasks "A" and "B" wait on each other and no timer is pending"#
+//! );
+//! ```
+//!
+//! A real runtime cannot know: there the program notices with a timeout, as asyncio's does
+//! (`examples/deadlock.rs` shows both).
 //!
 //! # Examples
 //!

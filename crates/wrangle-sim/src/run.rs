@@ -25,8 +25,9 @@ use crate::Sim;
 ///
 /// # Panics
 ///
-/// With the message of the [`BlockOnError`] that [`try_run`] would return, such as
-/// `"deadlock: 2 task(s) can never make progress; …"`, and when the future itself panics.
+/// With the message of the [`BlockOnError`] that [`try_run`] would return and the seed, such
+/// as `deadlock at 100ms: tasks "A" and "B" wait on each other and no timer is pending
+/// (wrangle-sim seed 1)`, and when the future itself panics.
 pub fn run<F, Fut>(seed: u64, f: F) -> Fut::Output
 where
     F: FnOnce(Sim) -> Fut,
@@ -46,9 +47,11 @@ where
 /// use wrangle::{BlockOnError, Spawn};
 ///
 /// let outcome = wrangle::sim::try_run(1, |rt| async move {
-///     rt.spawn(std::future::pending::<()>()).await
+///     rt.spawn_named("waiter", std::future::pending::<()>()).await
 /// });
-/// assert!(matches!(outcome, Err(BlockOnError::Deadlock { stuck: 2, .. })));
+/// let Err(BlockOnError::Deadlock(deadlock)) = outcome else { panic!("{outcome:?}") };
+/// assert_eq!(deadlock.stuck(), 2); // the main future and "waiter"
+/// assert!(deadlock.names().eq(["waiter"]));
 /// ```
 ///
 /// # Errors

@@ -274,11 +274,13 @@ impl Runtime for Sim {
     /// [`BlockOnError::Nested`] on a thread already driving wrangle work,
     /// [`BlockOnError::Shutdown`] once the simulation is shut down, and
     /// [`BlockOnError::Deadlock`] when nothing can make progress any more: no task is
-    /// runnable, no timer is pending and no blocking job is running. `stuck` then counts the
-    /// future itself, every live task, and every other blocking job parked for good (in
-    /// `sleep_blocking` or `block_on`); `names` names the stuck tasks that are group children
-    /// spawned with [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), in spawn
-    /// order.
+    /// runnable, no timer is pending and no blocking job is running. Its
+    /// [`Deadlock`](wrangle_core::Deadlock) says at which virtual instant, lists every live
+    /// task in spawn order (by the name given to
+    /// [`spawn_named`](wrangle_core::Spawn::spawn_named) or a group's
+    /// [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), else by number), and
+    /// counts the blocking jobs parked for good (in `sleep_blocking` or `block_on`) other than
+    /// the caller. See the [crate docs](crate#deadlocks).
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {
         block_on::block_on(&self.inner, future)
     }

@@ -50,7 +50,8 @@ where
         let mut named = false;
         poll_fn(|cx| {
             let (poll, name) = group::poll_recording_name(|| job.as_mut().poll(cx));
-            // A group child's name, kept for deadlock reports; looked for until found.
+            // The task's name (`spawn_named`, a named group child), kept for deadlock
+            // reports; looked for until found.
             if let (false, Some(name)) = (named, name) {
                 named = true;
                 if let Some(inner) = names.upgrade() {

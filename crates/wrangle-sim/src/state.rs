@@ -45,8 +45,8 @@ pub(crate) struct State {
     /// A waker for every live task (spawned, not yet finished or dropped), to count them for
     /// deadlock reports and to cancel them at shutdown.
     pub(crate) active: BTreeMap<u64, Waker>,
-    /// The group-child name of each live task that has one (seen at its first poll as a
-    /// named child), to name the stuck tasks of a deadlock.
+    /// The name of each live task that has one (seen at its first poll: a task spawned with
+    /// `spawn_named`, or a named group child), to name the stuck tasks of a deadlock.
     pub(crate) names: BTreeMap<u64, Arc<str>>,
     /// Some thread holds `Inner::drive`. Set and cleared under the lock by that thread.
     pub(crate) driving: bool,
@@ -60,6 +60,12 @@ pub(crate) struct State {
     /// for their future to be woken, or driving the simulation).
     pub(crate) parked_jobs: usize,
     pub(crate) shutdown: bool,
+    /// `shutdown` is dropping tasks. A task woken meanwhile (by the drop of another: a group
+    /// cancelling its children, a channel closing) is put in `doomed` instead of being
+    /// dropped inside its waker, where the waking code may hold a lock the task's drop
+    /// takes (event-listener does), and `shutdown` drops it once the waker has returned.
+    reaping: bool,
+    doomed: Vec<Runnable>,
     /// The driver is blocked on `Inner::changed`. Set and cleared under the lock, so a
     /// notifier that reads it under the lock never misses a waiting driver, and the common
     /// case (the driver is busy) costs no futex syscall.
@@ -150,6 +156,8 @@ impl Inner {
                 running_jobs: 0,
                 parked_jobs: 0,
                 shutdown: false,
+                reaping: false,
+                doomed: Vec::new(),
                 driver_waiting: false,
             }),
             changed: Condvar::new(),
@@ -194,6 +202,10 @@ impl Inner {
     pub(crate) fn schedule(&self, runnable: Runnable) {
         let mut state = self.lock();
         if state.shutdown {
+            if state.reaping {
+                state.doomed.push(runnable);
+                return;
+            }
             drop(state);
             drop(runnable);
             return;
@@ -214,6 +226,7 @@ impl Inner {
                 return;
             }
             state.shutdown = true;
+            state.reaping = true;
             state.names.clear();
             (
                 std::mem::take(&mut state.ready),
@@ -233,6 +246,18 @@ impl Inner {
         drop(timers);
         // A job waiting in `block_on` returns `BlockOnError::Shutdown`.
         guests.into_values().for_each(Waker::wake);
+        // The tasks woken by the drops above, and by theirs, until none is left.
+        loop {
+            let doomed = {
+                let mut state = self.lock();
+                if state.doomed.is_empty() {
+                    state.reaping = false;
+                    return;
+                }
+                std::mem::take(&mut state.doomed)
+            };
+            drop(doomed);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_lite::future;
-use wrangle_core::{BlockOnError, Spawn, Task, Timer, sleep, sleep_until, yield_now};
+use wrangle_core::{BlockOnError, Deadlock, Spawn, Task, Timer, sleep, sleep_until, yield_now};
 use wrangle_sim::{Sim, run, try_run};
 
 const SEC: Duration = Duration::from_secs(1);
@@ -176,10 +176,11 @@ fn main_alone_on_a_never_ending_sleep_is_a_deadlock() {
     let outcome = try_run(9, |rt| async move { sleep(&rt, Duration::MAX).await });
     assert_eq!(
         outcome,
-        Err(BlockOnError::Deadlock {
-            stuck: 1,
-            names: Vec::new()
-        })
+        Err(BlockOnError::Deadlock(Deadlock::new(
+            Duration::ZERO,
+            Vec::new(),
+            0
+        )))
     );
 }
 

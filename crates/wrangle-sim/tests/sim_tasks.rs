@@ -257,3 +257,38 @@ fn a_panicking_main_future_leaves_the_simulation_usable() {
     assert!(panicked.is_err());
     assert_eq!(rt.block_on(async { rt.spawn(async { 1 }).await }), 1);
 }
+
+#[test]
+fn shutdown_drops_a_group_held_by_a_pending_task_without_hanging() {
+    // Dropping the task drops its group, which cancels the children and so wakes them inside
+    // the cancellation's notify: each child is dropped after that wake has returned, not
+    // inside it (event-listener holds its lock while waking).
+    let children_dropped = Arc::new(AtomicUsize::new(0));
+    let dropped = children_dropped.clone();
+    run(21, |rt| async move {
+        let spawner = rt.clone();
+        rt.spawn(async move {
+            let mut group = wrangle_core::group::TaskGroup::new(&spawner);
+            for _ in 0..3 {
+                let guard = DropCount(dropped.clone());
+                group.spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<Result<(), ()>>().await
+                });
+            }
+            let _ = group.join().await;
+        })
+        .detach();
+        yield_now().await;
+        yield_now().await;
+    });
+    assert_eq!(children_dropped.load(Ordering::SeqCst), 3);
+}
+
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}

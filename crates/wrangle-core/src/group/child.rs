@@ -24,7 +24,8 @@ thread_local! {
 }
 
 /// Runs `poll`, a runtime's poll of one of its tasks, and returns with its result the name
-/// of the first named group child polled inside it: for a task that is a child spawned with
+/// of the first named future polled inside it: for a task spawned with
+/// [`Spawn::spawn_named`](crate::Spawn::spawn_named), or a group child spawned with
 /// [`TaskGroup::spawn_named`](crate::group::TaskGroup::spawn_named), its own name.
 ///
 /// For runtimes that report stuck tasks by name (wrangle-sim's
@@ -54,13 +55,15 @@ pub fn poll_recording_name<R>(poll: impl FnOnce() -> R) -> (R, Option<Arc<str>>)
     (out, name)
 }
 
-/// The name of the group child being polled on this thread, if it was spawned with one
-/// ([`TaskGroup::spawn_named`](crate::group::TaskGroup::spawn_named) or
-/// [`LocalTaskGroup::spawn_named`](crate::group::LocalTaskGroup::spawn_named)).
+/// The name of the task or group child being polled on this thread, if it was spawned with
+/// one ([`Spawn::spawn_named`](crate::Spawn::spawn_named),
+/// [`TaskGroup::spawn_named`](crate::group::TaskGroup::spawn_named) or
+/// [`LocalTaskGroup::spawn_named`](crate::group::LocalTaskGroup::spawn_named)); the innermost
+/// one, when a named task runs a local group of named children.
 ///
-/// Set only while the child's future is inside `poll`, so code the child runs — a logger, a
-/// detector of futures that block their thread — can say which child it is running in.
-/// `None` outside a named child.
+/// Set only while the named future is inside `poll`, so code it runs — a logger, a detector
+/// of futures that block their thread — can say which task it is running in. `None` outside
+/// a named task or child.
 ///
 /// # Examples
 ///
@@ -73,6 +76,11 @@ pub fn poll_recording_name<R>(poll: impl FnOnce() -> R) -> (R, Option<Arc<str>>)
 /// let names = group.join().await.unwrap();
 /// assert_eq!(names[0].as_deref(), Some("indexer"));
 /// assert_eq!(current_name(), None);
+///
+/// // A plain task named at spawn, on any runtime:
+/// use wrangle::Spawn;
+/// let name = rt.spawn_named("poller", async { current_name() }).await;
+/// assert_eq!(name.as_deref(), Some("poller"));
 /// # });
 /// ```
 pub fn current_name() -> Option<Arc<str>> {
@@ -105,6 +113,41 @@ impl Drop for NameScope {
         if let Some(previous) = self.previous.take() {
             CURRENT_NAME.with(|current| *current.borrow_mut() = previous);
         }
+    }
+}
+
+pin_project! {
+    /// A future polled under a name: what [`Spawn::spawn_named`](crate::Spawn::spawn_named)
+    /// spawns, so the runtime's [`poll_recording_name`] and [`current_name`] see the name as
+    /// they see a named group child's.
+    pub(crate) struct Named<F> {
+        #[pin]
+        future: F,
+        name: Arc<str>,
+    }
+}
+
+impl<F> Named<F> {
+    pub(crate) fn new(name: Arc<str>, future: F) -> Self {
+        Self { future, name }
+    }
+}
+
+impl<F: Future> Future for Named<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _name = NameScope::enter(Some(this.name));
+        this.future.poll(cx)
+    }
+}
+
+impl<F> fmt::Debug for Named<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Named")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+pub(crate) use child::Named;
 pub use child::{current_name, poll_recording_name};
 pub use error::{ChildError, ChildFailure, ChildInfo, GroupError};
 pub use join::{GroupJoin, GroupJoinOutcomes};
