@@ -58,7 +58,10 @@ impl Backoff {
             Self::Linear { initial, step } => initial.saturating_add(step.saturating_mul(k)),
             // A factor of 1 keeps the delay exactly, with no float rounding (`powi` is not
             // exact everywhere: miri, for one, models its error).
-            Self::Exponential { initial, factor } if factor == 1.0 => initial,
+            Self::Exponential {
+                initial,
+                factor: 1.0,
+            } => initial,
             Self::Exponential { initial, factor } => {
                 let exp = i32::try_from(k).unwrap_or(i32::MAX);
                 mul_f64_saturating(initial, factor.powi(exp))
