@@ -120,6 +120,7 @@ impl Event {
     /// clone.set();
     /// assert!(event.is_set()); // clones share one flag
     /// ```
+    #[inline]
     pub fn is_set(&self) -> bool {
         self.inner.set.load(Ordering::SeqCst)
     }
@@ -157,6 +158,7 @@ impl Event {
     ///     assert_eq!(released, 0 + 1 + 2);
     /// });
     /// ```
+    #[inline]
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
@@ -185,6 +187,7 @@ impl Event {
     ///     assert!(waiter.await.is_ok());
     /// });
     /// ```
+    #[inline]
     pub fn wait_owned(&self) -> OwnedEventWait {
         OwnedEventWait {
             event: self.clone(),
@@ -204,6 +207,7 @@ impl fmt::Debug for Event {
 impl Inner {
     /// The poll of both wait futures: ready while the flag is set, or once a `set` after the
     /// listener was registered has notified it.
+    #[inline]
     fn poll_wait(&self, listener: &mut Option<EventListener>, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if self.set.load(Ordering::SeqCst) {
@@ -231,6 +235,7 @@ impl Inner {
 /// Drops a listener without passing its notification on: event-listener would otherwise hand
 /// a `set`'s notification, unused, to a listener registered after a `clear`, and release it
 /// from a wait on a cleared event.
+#[inline]
 fn discard(listener: &mut Option<EventListener>) {
     if let Some(listener) = listener.take() {
         listener.discard();
@@ -258,6 +263,7 @@ pub struct EventWait<'a> {
 impl Future for EventWait<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.event.inner.poll_wait(&mut this.listener, cx)
@@ -265,6 +271,7 @@ impl Future for EventWait<'_> {
 }
 
 impl Drop for EventWait<'_> {
+    #[inline]
     fn drop(&mut self) {
         discard(&mut self.listener);
     }
@@ -299,6 +306,7 @@ pub struct OwnedEventWait {
 impl Future for OwnedEventWait {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.event.inner.poll_wait(&mut this.listener, cx)
@@ -306,6 +314,7 @@ impl Future for OwnedEventWait {
 }
 
 impl Drop for OwnedEventWait {
+    #[inline]
     fn drop(&mut self) {
         discard(&mut self.listener);
     }
