@@ -116,6 +116,30 @@ impl<E: fmt::Debug> Outcome for Result<(), E> {
     }
 }
 
+/// The type of a #[wrangle::test] function's runtime parameter in the `AnyRuntime` form:
+/// only [`AnyRuntime`] (the generic form, `impl Runtime` or `R: Runtime`, goes elsewhere).
+#[diagnostic::on_unimplemented(
+    message = "a #[wrangle::test] function takes `rt: wrangle::AnyRuntime`, `rt: impl wrangle::Runtime` \
+               or `rt: R` with `R: wrangle::Runtime`, not `{Self}`",
+    label = "the runtime parameter's type",
+    note = "the generic forms get the concrete runtime (`wrangle::tokio::Tokio`, `wrangle::smol::Smol`, ...), one test per runtime"
+)]
+pub trait RuntimeParam {
+    /// The parameter, from the runtime the test runs on.
+    fn from_any(rt: wrangle_core::AnyRuntime) -> Self;
+}
+
+impl RuntimeParam for wrangle_core::AnyRuntime {
+    fn from_any(rt: wrangle_core::AnyRuntime) -> Self {
+        rt
+    }
+}
+
+/// `rt` as the body's parameter type, which must be [`AnyRuntime`](wrangle_core::AnyRuntime).
+pub fn runtime_param<T: RuntimeParam>(rt: wrangle_core::AnyRuntime) -> T {
+    T::from_any(rt)
+}
+
 /// The body's future with its output checked: an `Err` becomes a panic.
 ///
 /// ```
@@ -143,78 +167,77 @@ impl<F: FnMut()> Drop for ShutdownOnDrop<F> {
     }
 }
 
-/// Runs the body on `rt`, seen as an [`AnyRuntime`].
-#[cfg(any(feature = "tokio", feature = "smol", feature = "async-std"))]
-fn run_on<R, F, Fut>(rt: R, body: F) -> Fut::Output
-where
-    R: wrangle_core::Runtime + 'static,
-    F: FnOnce(AnyRuntime) -> Fut,
-    Fut: Future,
-{
-    use wrangle_core::Runtime as _;
-
-    let rt = AnyRuntime::new(rt);
-    rt.block_on(body(rt.clone()))
-}
-
 #[cfg(any(feature = "tokio", feature = "smol"))]
 fn start_failed(runtime: &str, err: std::io::Error) -> ! {
     panic!("wrangle::test: the {runtime} runtime did not start: {err}")
 }
 
-/// The body on a new tokio multi-thread runtime (a worker per core).
-#[cfg(feature = "tokio")]
-pub fn tokio<F, Fut>(body: F)
-where
-    F: FnOnce(AnyRuntime) -> Fut,
-    Fut: Future,
-    Fut::Output: Outcome,
-{
-    let rt = crate::tokio::Tokio::multi_thread().unwrap_or_else(|e| start_failed("tokio", e));
-    let _shutdown = ShutdownOnDrop(|| rt.shutdown());
-    run_on(rt.clone(), body).check();
+/// The helpers of one runtime: `$with` hands the body the concrete runtime (the generic form,
+/// `rt: impl Runtime`: no box per spawn or sleep), `$any` an [`AnyRuntime`] over it.
+macro_rules! helpers {
+    ($feature:literal, $rt:ty, $start:expr, $any:ident, $with:ident, $what:literal) => {
+        #[doc = concat!("The body on ", $what, ", seen as an [`AnyRuntime`].")]
+        #[cfg(feature = $feature)]
+        pub fn $any<F, Fut>(body: F)
+        where
+            F: FnOnce(AnyRuntime) -> Fut,
+            Fut: Future,
+            Fut::Output: Outcome,
+        {
+            $with(|rt| body(AnyRuntime::new(rt)));
+        }
+
+        #[doc = concat!("The body on ", $what, ", as the concrete runtime.")]
+        #[cfg(feature = $feature)]
+        pub fn $with<F, Fut>(body: F)
+        where
+            F: FnOnce($rt) -> Fut,
+            Fut: Future,
+            Fut::Output: Outcome,
+        {
+            use wrangle_core::Runtime as _;
+
+            let rt: $rt = $start;
+            let _shutdown = ShutdownOnDrop(|| rt.shutdown());
+            rt.block_on(body(rt.clone())).check();
+        }
+    };
 }
 
-/// The body on a new tokio current-thread runtime.
-#[cfg(feature = "tokio")]
-pub fn tokio_current_thread<F, Fut>(body: F)
-where
-    F: FnOnce(AnyRuntime) -> Fut,
-    Fut: Future,
-    Fut::Output: Outcome,
-{
-    let rt = crate::tokio::Tokio::current_thread()
-        .unwrap_or_else(|e| start_failed("tokio current-thread", e));
-    let _shutdown = ShutdownOnDrop(|| rt.shutdown());
-    run_on(rt.clone(), body).check();
-}
-
-/// The body on a new smol runtime (a worker per core).
-#[cfg(feature = "smol")]
-pub fn smol<F, Fut>(body: F)
-where
-    F: FnOnce(AnyRuntime) -> Fut,
-    Fut: Future,
-    Fut::Output: Outcome,
-{
-    let rt = crate::smol::Smol::new().unwrap_or_else(|e| start_failed("smol", e));
-    let _shutdown = ShutdownOnDrop(|| rt.shutdown());
-    run_on(rt.clone(), body).check();
-}
-
-/// The body on async-std's global runtime, through a new handle (shut down at the end, which
-/// cancels the tasks spawned through it).
-#[cfg(feature = "async-std")]
-pub fn async_std<F, Fut>(body: F)
-where
-    F: FnOnce(AnyRuntime) -> Fut,
-    Fut: Future,
-    Fut::Output: Outcome,
-{
-    let rt = crate::async_std::AsyncStd::new();
-    let _shutdown = ShutdownOnDrop(|| rt.shutdown());
-    run_on(rt.clone(), body).check();
-}
+helpers!(
+    "tokio",
+    crate::tokio::Tokio,
+    crate::tokio::Tokio::multi_thread().unwrap_or_else(|e| start_failed("tokio", e)),
+    tokio,
+    tokio_with,
+    "a new tokio multi-thread runtime (a worker per core)"
+);
+helpers!(
+    "tokio",
+    crate::tokio::Tokio,
+    crate::tokio::Tokio::current_thread()
+        .unwrap_or_else(|e| start_failed("tokio current-thread", e)),
+    tokio_current_thread,
+    tokio_current_thread_with,
+    "a new tokio current-thread runtime"
+);
+helpers!(
+    "smol",
+    crate::smol::Smol,
+    crate::smol::Smol::new().unwrap_or_else(|e| start_failed("smol", e)),
+    smol,
+    smol_with,
+    "a new smol runtime (a worker per core)"
+);
+helpers!(
+    "async-std",
+    crate::async_std::AsyncStd,
+    crate::async_std::AsyncStd::new(),
+    async_std,
+    async_std_with,
+    "async-std's global runtime, through a new handle (shut down at the end, which cancels \
+     the tasks spawned through it)"
+);
 
 /// The seeds a sim test runs with: `WRANGLE_SEED` alone when it is set (`var`), otherwise
 /// `count` seeds from [`DEFAULT_SEED`] up.
@@ -337,11 +360,27 @@ where
     Fut: Future,
     Fut::Output: Outcome,
 {
+    try_sim_with(seeds, |sim| body(AnyRuntime::new(sim)))
+}
+
+/// [`try_sim`] with the body handed the concrete [`Sim`](crate::sim::Sim): the same seeds,
+/// in the same order, with the same report.
+///
+/// # Errors
+///
+/// The first failing run, as a [`SimFailure`].
+#[cfg(feature = "sim")]
+pub fn try_sim_with<F, Fut>(seeds: RangeInclusive<u64>, mut body: F) -> Result<(), SimFailure>
+where
+    F: FnMut(crate::sim::Sim) -> Fut,
+    Fut: Future,
+    Fut::Output: Outcome,
+{
     let runs = seeds.end().saturating_sub(*seeds.start()).saturating_add(1);
     for (run, seed) in (1..).zip(seeds) {
         let body = &mut body;
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::sim::run(seed, |sim| body(AnyRuntime::new(sim))).check();
+            crate::sim::run(seed, body).check();
         }));
         if let Err(payload) = outcome {
             return Err(SimFailure {
@@ -358,14 +397,26 @@ where
 /// The body on sim, with the seeds of [`seed_plan`] (`WRANGLE_SEED`, or `count` seeds); on a
 /// failure, prints [`SimFailure::report`] and re-raises the panic.
 #[cfg(feature = "sim")]
-pub fn sim<F, Fut>(test: &TestId, count: u64, body: F)
+pub fn sim<F, Fut>(test: &TestId, count: u64, mut body: F)
 where
     F: FnMut(AnyRuntime) -> Fut,
     Fut: Future,
     Fut::Output: Outcome,
 {
+    sim_with(test, count, |sim| body(AnyRuntime::new(sim)));
+}
+
+/// [`sim`] with the body handed the concrete [`Sim`](crate::sim::Sim): the same seeds and
+/// the same report.
+#[cfg(feature = "sim")]
+pub fn sim_with<F, Fut>(test: &TestId, count: u64, body: F)
+where
+    F: FnMut(crate::sim::Sim) -> Fut,
+    Fut: Future,
+    Fut::Output: Outcome,
+{
     let var = std::env::var(SEED_VAR).ok();
-    if let Err(failure) = try_sim(seed_plan(var.as_deref(), count), body) {
+    if let Err(failure) = try_sim_with(seed_plan(var.as_deref(), count), body) {
         eprintln!("{}", failure.report(test));
         std::panic::resume_unwind(failure.payload);
     }

@@ -94,7 +94,8 @@
 //!
 //! [`#[wrangle::test]`](test) runs one async test body on each runtime this crate is built
 //! with — tokio multi-thread and current-thread, smol, async-std, sim — as one `#[test]` each,
-//! handing the body the runtime as an [`AnyRuntime`]; `runtimes = [sim, smol]` picks a set.
+//! handing the body the concrete runtime (`rt: impl Runtime`, no box per spawn) or an
+//! [`AnyRuntime`] (`rt: AnyRuntime`, one body for all); `runtimes = [sim, smol]` picks a set.
 //! On sim the seed comes from `WRANGLE_SEED` (or a fixed default), and a failure prints it
 //! with the command that replays it; `seeds = 100` explores 100 schedules. Each test builds
 //! its runtime once and shuts it down at the end; nothing else is added to the test's run.

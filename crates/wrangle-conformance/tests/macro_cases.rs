@@ -278,3 +278,65 @@ fn sim_deadlock_is_a_failure_with_its_seed() {
         "{text}"
     );
 }
+
+// The generic form: the body gets each runtime's concrete type, no `AnyRuntime`.
+
+/// Spawns and sleeps on the concrete runtime, whose name is the test's runtime.
+#[wrangle::test]
+async fn generic_spawn_and_sleep(rt: impl Runtime) {
+    assert!(
+        ["tokio", "tokio-current-thread", "smol", "async-std", "sim"].contains(&rt.name()),
+        "{}",
+        rt.name()
+    );
+    let start = rt.now();
+    let nap = rt.sleep(ms(5));
+    let tasks: Vec<_> = (0..100u64).map(|i| rt.spawn(async move { i })).collect();
+    let mut sum = 0;
+    for task in tasks {
+        sum += task.await;
+    }
+    assert_eq!(sum, (0..100).sum());
+    nap.await;
+    assert!(rt.now() - start >= ms(5));
+}
+
+/// A type parameter, a `Result`, and several seeds on sim: the same seeds as the `AnyRuntime`
+/// form.
+#[wrangle::test(runtimes = [sim, smol], seeds = 20)]
+async fn generic_type_parameter_result<R: Runtime + 'static>(rt: R) -> Result<(), std::io::Error> {
+    let inner = rt.clone();
+    rt.spawn(async move {
+        inner.sleep(ms(1)).await;
+        Ok(())
+    })
+    .await
+}
+
+/// An `Err` from a generic body fails the test with the error.
+#[wrangle::test(runtimes = [sim, tokio_current_thread])]
+#[should_panic(expected = "the test returned an error: Custom")]
+async fn generic_result_err_fails(_rt: impl Runtime) -> Result<(), std::io::Error> {
+    Err(std::io::Error::other("no"))
+}
+
+/// The concrete sim helper runs the same seeds as the `AnyRuntime` one and reports the same
+/// failing seed.
+#[test]
+fn sim_with_fails_on_the_same_seed() {
+    let any = try_sim(seed_plan(None, 100), |rt: AnyRuntime| async move {
+        let draw = rt.random_u64();
+        assert!(draw % 5 != 0, "draw {draw}");
+    })
+    .expect_err("some seed fails");
+    let concrete = wrangle::__private::try_sim_with(seed_plan(None, 100), |rt| async move {
+        let draw = rt.random_u64();
+        assert!(draw % 5 != 0, "draw {draw}");
+    })
+    .expect_err("some seed fails");
+    assert_eq!(
+        (any.seed, any.run, any.runs),
+        (concrete.seed, concrete.run, concrete.runs)
+    );
+    assert_eq!(any.message(), concrete.message());
+}

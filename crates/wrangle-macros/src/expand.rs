@@ -27,6 +27,10 @@ const ALL: [Flavor; 5] = [
 
 const NAMES: &str = "`tokio`, `tokio_current_thread`, `smol`, `async_std`, `sim`";
 
+/// The parameter forms the attribute accepts, for its error messages.
+const FORMS: &str = "`rt: wrangle::AnyRuntime`, `rt: impl wrangle::Runtime`, or `rt: R` with \
+                     `R: wrangle::Runtime`";
+
 impl Flavor {
     /// The name in `runtimes = [..]`, which is also the generated test's name.
     fn name(self) -> &'static str {
@@ -53,6 +57,16 @@ impl Flavor {
             Flavor::Sim => "sim",
         };
         format_ident!("if_{}", feature)
+    }
+
+    /// The facade's helper that runs the body on this runtime: `with` the concrete runtime
+    /// (`tokio_with`, ...), or without, an `AnyRuntime` (`tokio`, ...).
+    fn helper(self, concrete: bool) -> Ident {
+        if concrete {
+            format_ident!("{}_with", self.name())
+        } else {
+            format_ident!("{}", self.name())
+        }
     }
 }
 
@@ -136,10 +150,28 @@ fn parse_args(attr: TokenStream) -> syn::Result<Args> {
     Ok(args)
 }
 
-/// What the test function gives the body: nothing, or the runtime.
+/// What the test function gives the body: nothing, the runtime as an `AnyRuntime`, or the
+/// concrete runtime (the parameter is `impl Runtime` or a type parameter), each with the
+/// parameter type's span.
 enum Shape {
     NoRuntime,
     Runtime(Span),
+    Generic(Span),
+}
+
+/// Whether `ty` is `impl ..` or one of the function's type parameters: the attribute then
+/// instantiates the function with each concrete runtime.
+fn is_generic(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    match ty {
+        syn::Type::ImplTrait(_) => true,
+        syn::Type::Paren(inner) => is_generic(&inner.elem, generics),
+        syn::Type::Group(inner) => is_generic(&inner.elem, generics),
+        syn::Type::Path(path) if path.qself.is_none() => path
+            .path
+            .get_ident()
+            .is_some_and(|ident| generics.type_params().any(|param| param.ident == *ident)),
+        _ => false,
+    }
 }
 
 fn check_fn(item: &ItemFn) -> syn::Result<Shape> {
@@ -147,7 +179,7 @@ fn check_fn(item: &ItemFn) -> syn::Result<Shape> {
     if sig.asyncness.is_none() {
         return Err(Error::new(
             sig.fn_token.span(),
-            "#[wrangle::test] runs an `async fn`: write `async fn name(rt: wrangle::AnyRuntime)`",
+            format!("#[wrangle::test] runs an `async fn`: write `async fn name(..)` with {FORMS}"),
         ));
     }
     if let Some(attr) = item.attrs.iter().find(|attr| is_test_attr(attr)) {
@@ -168,17 +200,21 @@ fn check_fn(item: &ItemFn) -> syn::Result<Shape> {
         Some(FnArg::Receiver(receiver)) => {
             return Err(Error::new(
                 receiver.span(),
-                "#[wrangle::test] functions take no `self`: their one parameter, if any, is the \
-                 runtime, `rt: wrangle::AnyRuntime`",
+                format!(
+                    "#[wrangle::test] functions take no `self`: their one parameter, if any, is \
+                     the runtime, {FORMS}"
+                ),
             ));
+        }
+        Some(FnArg::Typed(typed)) if is_generic(&typed.ty, &sig.generics) => {
+            Shape::Generic(typed.ty.span())
         }
         Some(FnArg::Typed(typed)) => Shape::Runtime(typed.ty.span()),
     };
     if let Some(extra) = inputs.next() {
         return Err(Error::new(
             extra.span(),
-            "#[wrangle::test] functions take at most one parameter, the runtime: \
-             `rt: wrangle::AnyRuntime`",
+            format!("#[wrangle::test] functions take at most one parameter, the runtime: {FORMS}"),
         ));
     }
     Ok(shape)
@@ -226,15 +262,28 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
         .filter(|attr| attr.path().is_ident("cfg"))
         .collect();
 
-    // The body, once, as a plain function of the runtime with no output: the one place its
+    // The body, once, as a plain function of an `AnyRuntime` with no output: the one place its
     // parameter and output are type-checked (in every build), so a mistake there is reported
-    // once, at the parameter's type or the return type.
-    let (param, call) = match shape {
-        Shape::NoRuntime => (quote!(_), quote! { super::#name() }),
+    // once, at the parameter's type or the return type. In the generic form (`impl Runtime`),
+    // the tests instead call the function with the concrete runtime, through a closure; this
+    // function (with `AnyRuntime`, which is a `Runtime` too) still checks it in every build.
+    let rt = Ident::new("rt", Span::mixed_site());
+    let (param, call, concrete) = match shape {
+        Shape::NoRuntime => (quote!(_), quote! { super::#name() }, false),
         Shape::Runtime(ty_span) => {
-            let rt = Ident::new("rt", Span::mixed_site());
             let arg = Ident::new("rt", Span::mixed_site().located_at(ty_span));
-            (quote!(#rt), quote_spanned!(ty_span=> super::#name(#arg)))
+            let call = quote_spanned!(ty_span=>
+                super::#name(::wrangle::__private::runtime_param(#arg))
+            );
+            (quote!(#rt), call, false)
+        }
+        Shape::Generic(ty_span) => {
+            let arg = Ident::new("rt", Span::mixed_site().located_at(ty_span));
+            (
+                quote!(#rt),
+                quote_spanned!(ty_span=> super::#name(#arg)),
+                true,
+            )
         }
     };
     let output_span = match &item.sig.output {
@@ -248,7 +297,11 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
             #checked
         }
     };
-    let call = quote!(__wrangle_body);
+    let call = if concrete {
+        quote!(|#rt| #checked)
+    } else {
+        quote!(__wrangle_body)
+    };
     let seeds = args.seeds.map_or(1, |(seeds, _)| seeds);
     let (chosen, mode) = match &args.runtimes {
         Some(runtimes) => (runtimes.clone(), quote!(required)),
@@ -266,9 +319,10 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
         let test_name = Ident::new(flavor.name(), *span);
         let gate = flavor.gate();
         let test_name_str = flavor.name();
+        let helper = flavor.helper(concrete);
         let run = match flavor {
             Flavor::Sim => quote! {
-                ::wrangle::__private::sim(
+                ::wrangle::__private::#helper(
                     &::wrangle::__private::TestId::new(
                         ::core::module_path!(),
                         #test_name_str,
@@ -279,10 +333,7 @@ fn expand(attr: TokenStream, mut item: ItemFn) -> syn::Result<TokenStream> {
                     #call,
                 )
             },
-            other => {
-                let helper = Ident::new(other.name(), Span::call_site());
-                quote! { ::wrangle::__private::#helper(#call) }
-            }
+            _ => quote! { ::wrangle::__private::#helper(#call) },
         };
         quote_spanned! {*span=>
             ::wrangle::__private::#gate! {
@@ -382,6 +433,82 @@ mod tests {
     }
 
     #[test]
+    fn any_runtime_form_uses_the_any_runtime_helpers() {
+        let out = outcome(quote!(), rt_fn()).expect("expands");
+        assert!(out.contains("super :: t (:: wrangle :: __private :: runtime_param (rt))"));
+        for helper in ["tokio", "tokio_current_thread", "smol", "async_std"] {
+            assert!(
+                out.contains(&format!(
+                    ":: wrangle :: __private :: {helper} (__wrangle_body)"
+                )),
+                "{helper} in {out}"
+            );
+        }
+        assert!(out.contains(":: wrangle :: __private :: sim (&"));
+        assert!(!out.contains("_with"), "{out}");
+    }
+
+    #[test]
+    fn generic_forms_use_the_concrete_helpers() {
+        for item in [
+            quote!(
+                async fn t(rt: impl wrangle::Runtime) {}
+            ),
+            quote!(
+                async fn t<R: wrangle::Runtime>(rt: R) {}
+            ),
+            quote!(
+                async fn t<R>(rt: R)
+                where
+                    R: wrangle::Runtime,
+                {
+                }
+            ),
+        ] {
+            let out = outcome(quote!(seeds = 3), item).expect("expands");
+            let closure = "(| rt | :: wrangle :: __private :: checked (super :: t (rt)))";
+            for helper in [
+                "tokio_with",
+                "tokio_current_thread_with",
+                "smol_with",
+                "async_std_with",
+            ] {
+                assert!(
+                    out.contains(&format!(":: wrangle :: __private :: {helper} {closure}")),
+                    "{helper} in {out}"
+                );
+            }
+            assert!(
+                out.contains(
+                    ":: wrangle :: __private :: sim_with (& :: wrangle :: __private :: TestId"
+                ),
+                "{out}"
+            );
+            assert!(
+                out.contains(&format!(", 3u64 , {} ,)", &closure[1..closure.len() - 1])),
+                "{out}"
+            );
+            // Still type-checked once with an `AnyRuntime`, in every build.
+            assert!(out.contains("fn __wrangle_body (rt : :: wrangle :: AnyRuntime)"));
+            assert!(!out.contains("runtime_param"));
+        }
+    }
+
+    #[test]
+    fn a_concrete_type_is_not_the_generic_form() {
+        // `Sim` is not a type parameter: the `AnyRuntime` form, whose check rejects it.
+        let out = outcome(
+            quote!(),
+            quote!(
+                async fn t<R>(rt: wrangle::sim::Sim) {}
+            ),
+        )
+        .expect("expands");
+        assert!(out.contains("runtime_param"));
+        assert!(!out.contains("_with"));
+    }
+
+    #[test]
     fn unknown_runtime() {
         assert_eq!(
             error(quote!(runtimes = [tokyo]), rt_fn()),
@@ -440,7 +567,9 @@ mod tests {
                     fn t(rt: wrangle::AnyRuntime) {}
                 )
             ),
-            "#[wrangle::test] runs an `async fn`: write `async fn name(rt: wrangle::AnyRuntime)`"
+            "#[wrangle::test] runs an `async fn`: write `async fn name(..)` with \
+             `rt: wrangle::AnyRuntime`, `rt: impl wrangle::Runtime`, or `rt: R` with \
+             `R: wrangle::Runtime`"
         );
     }
 
@@ -454,7 +583,8 @@ mod tests {
                 )
             ),
             "#[wrangle::test] functions take at most one parameter, the runtime: \
-             `rt: wrangle::AnyRuntime`"
+             `rt: wrangle::AnyRuntime`, `rt: impl wrangle::Runtime`, or `rt: R` with \
+             `R: wrangle::Runtime`"
         );
         assert!(
             error(

@@ -20,10 +20,19 @@ use proc_macro::TokenStream;
 
 /// Runs one async test body on every runtime the `wrangle` facade is built with.
 ///
-/// Put it on an `async fn` that takes the runtime as its one parameter, of type
-/// `wrangle::AnyRuntime` (every runtime converts into it, so one body runs on all of them),
-/// or no parameter at all. The body returns `()` or a `Result<(), E>` with `E: Debug` (an
-/// `Err` fails the test, as with `#[test]`).
+/// Put it on an `async fn` that takes the runtime as its one parameter, or no parameter at
+/// all. The parameter has one of two forms:
+///
+/// - generic, `rt: impl wrangle::Runtime` or `rt: R` with `R: wrangle::Runtime`: each test
+///   instantiates the function with its concrete runtime (`wrangle::tokio::Tokio`,
+///   `wrangle::smol::Smol`, `wrangle::async_std::AsyncStd`, `wrangle::sim::Sim`), so the body
+///   spawns and sleeps on it directly and costs nothing per spawn beyond the runtime's own;
+/// - `rt: wrangle::AnyRuntime`: one non-generic body for every runtime (simpler to write
+///   helpers for, and compiled once), whose spawns and sleeps go through the object-safe
+///   `DynRuntime`, one box per spawn and per sleep.
+///
+/// The body returns `()` or a `Result<(), E>` with `E: Debug` (an `Err` fails the test, as
+/// with `#[test]`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -39,6 +48,17 @@ use proc_macro::TokenStream;
 ///     });
 ///     assert_eq!(task.await, 42);
 ///     assert!(wrangle::Timer::now(&rt) - start >= Duration::from_millis(20));
+/// }
+///
+/// // The concrete runtime in each test: no box per spawn.
+/// #[wrangle::test]
+/// async fn many_tasks(rt: impl wrangle::Runtime) {
+///     let tasks: Vec<_> = (0..100u64).map(|i| rt.spawn(async move { i })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.await;
+///     }
+///     assert_eq!(sum, 4950);
 /// }
 ///
 /// #[wrangle::test(runtimes = [sim, smol])]
@@ -73,8 +93,9 @@ use proc_macro::TokenStream;
 /// current-thread, smol (a worker per core), async-std's global runtime, or a fresh
 /// `wrangle::sim::Sim` per seed — runs the body on it with `block_on`, and shuts the runtime
 /// down when the body returns or panics. That is all it adds: a test costs building its
-/// runtime once plus what the body does, and the body sees the runtime through
-/// `AnyRuntime`, whose spawns and sleeps cost one boxing each.
+/// runtime once plus what the body does. In the generic form the body gets the concrete
+/// runtime and runs as it would by hand; in the `AnyRuntime` form, each spawn and each sleep
+/// costs one boxing more (`benches/test_attr.rs` measures both).
 ///
 /// `#[ignore]` and `#[should_panic]` on the function go to every generated test; `#[cfg(..)]`
 /// applies to the function and the module; other attributes stay on the function.
@@ -160,8 +181,9 @@ use proc_macro::TokenStream;
 /// # fn main() {}
 /// ```
 ///
-/// A parameter of another type than `AnyRuntime` (the error is the type mismatch, at the
-/// parameter's type), in every build, not only under `cargo test`:
+/// A parameter of another type than `AnyRuntime`, `impl Runtime` or a type parameter (the
+/// error, at the parameter's type, lists the accepted forms), in every build, not only under
+/// `cargo test`:
 ///
 /// ```compile_fail
 /// #[wrangle::test]
