@@ -116,8 +116,8 @@ impl<E: fmt::Debug> Outcome for Result<(), E> {
     }
 }
 
-/// The type of a #[wrangle::test] function's runtime parameter in the `AnyRuntime` form:
-/// only [`AnyRuntime`] (the generic form, `impl Runtime` or `R: Runtime`, goes elsewhere).
+/// The type of a `#[wrangle::test]` function's runtime parameter in the `AnyRuntime` form:
+/// only [`AnyRuntime`](crate::AnyRuntime) (the generic form, `impl Runtime` or `R: Runtime`, goes elsewhere).
 #[diagnostic::on_unimplemented(
     message = "a #[wrangle::test] function takes `rt: wrangle::AnyRuntime`, `rt: impl wrangle::Runtime` \
                or `rt: R` with `R: wrangle::Runtime`, not `{Self}`",
