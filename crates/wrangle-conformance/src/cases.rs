@@ -10,6 +10,7 @@ use wrangle_core::{AnyRuntime, BlockOnError, JoinError, Runtime, Spawn, Task, Ti
 
 use crate::Harness;
 pub use crate::blocking_cases::*;
+pub use crate::budget_cases::*;
 pub use crate::combinator_cases::*;
 pub use crate::deadlock_cases::*;
 pub use crate::flow_cases::*;

@@ -34,6 +34,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod blocking_cases;
+mod budget_cases;
 pub mod cases;
 mod combinator_cases;
 mod deadlock_cases;

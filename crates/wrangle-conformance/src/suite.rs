@@ -44,6 +44,8 @@ macro_rules! conformance_suite {
             race_and_wait,
             race_leaves_losers_messages_in_their_channels,
             early_stop_never_starves_a_two_step_child,
+            cooperative_budget_keeps_child_polls_linear,
+            cooperative_budget_never_starves_a_two_step_child,
             timeout_elapses_and_drops_inner,
             timeout_zero_lets_ready_future_win,
             timeout_duration_max_is_never,

@@ -426,14 +426,35 @@ mod tests {
 
     #[test]
     fn one_parent_poll_per_round() {
-        // Every child yields once: the whole batch takes exactly two polls of the gather.
+        // Every child yields once. A pass stops after a run of `PENDING_RUN` Pendings (a
+        // runtime's cooperative budget looks like that) and the next resumes there, so the
+        // first round takes ⌈1000 / 128⌉ = 8 polls of the gather; the second completes
+        // every child in one. Each child is polled exactly twice.
         let polls = Cell::new(0);
-        let mut g = std::pin::pin!(gather((0..1000).map(|_| yield_now())));
+        let child_polls = Cell::new(0);
+        let child_polls = &child_polls;
+        let child = || {
+            let mut yielded = false;
+            std::future::poll_fn(move |cx| {
+                child_polls.set(child_polls.get() + 1);
+                if std::mem::replace(&mut yielded, true) {
+                    Poll::Ready(())
+                } else {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+            })
+        };
+        let mut g = std::pin::pin!(gather((0..1000).map(|_| child())));
         block_on(std::future::poll_fn(|cx| {
             polls.set(polls.get() + 1);
             g.as_mut().poll(cx)
         }));
-        assert_eq!(polls.get(), 2);
+        assert_eq!(
+            polls.get(),
+            1000usize.div_ceil(crate::set::PENDING_RUN as usize) + 1
+        );
+        assert_eq!(child_polls.get(), 2000);
     }
 
     #[test]

@@ -217,6 +217,11 @@ where
             if driver.is_done() && this.window.is_empty() {
                 return Poll::Ready(None);
             }
+            if driver.yielded() {
+                // The pass spent its budget and woke the task: no second pass.
+                driver.set.register(cx.waker());
+                return Poll::Pending;
+            }
         }
         Poll::Pending
     }

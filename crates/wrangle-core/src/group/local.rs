@@ -441,10 +441,16 @@ impl<'a, T, E> LocalTaskGroup<'a, T, E> {
             // A failure in a fail-fast group cancels the group, but the pass goes on: the
             // siblings woken with the failing child run once more and keep what they reach
             // (DESIGN's fail-fast rule, one scheduling round), and the rest are dropped below.
+            self.set.start_pass();
             self.set.poll_woken(|index, (polled, dropped)| {
                 children[index].1 = Some(record(shared, polled, dropped));
                 true
             });
+            if self.set.budget_spent() && !self.set.is_empty() {
+                // The pass spent its budget (see `FutureSet`): come back after the runtime's
+                // turn for the woken children it put off.
+                cx.waker().wake_by_ref();
+            }
         }
         if self.shared.kill.is_cancelled() {
             self.drop_rest();

@@ -107,7 +107,12 @@ impl<F: Future> Driver<F> {
 
     /// A pass that leaves the registered waker alone: for a caller that will return `Ready`
     /// if the pass produces something, and otherwise registers and passes again before it
-    /// returns `Pending` (so no wake is lost, and no wake is asked for when none is needed).
+    /// returns `Pending` (so no wake is lost, and no wake is asked for when none is needed)
+    /// — unless this pass [`yielded`](Self::yielded).
+    ///
+    /// A pass that spends its budget (see the [module docs](super)) stops where it is and
+    /// wakes `cx`'s waker, so the caller is polled again after the runtime has had its turn;
+    /// the caller returns `Pending` without another pass.
     pub(crate) fn pass_unregistered<S: Sink<F::Output>>(
         &mut self,
         cx: &mut Context<'_>,
@@ -118,8 +123,19 @@ impl<F: Future> Driver<F> {
             driver: self,
             finished: false,
         };
+        guard.driver.set.start_pass();
         guard.driver.pass_inner(cx, pull, sink);
         guard.finished = true;
+        drop(guard);
+        if self.yielded() {
+            cx.waker().wake_by_ref();
+        }
+    }
+
+    /// Whether the last pass stopped because it spent its budget, with work left: it has
+    /// woken the caller's task, and the caller should return `Pending` without another pass.
+    pub(crate) fn yielded(&self) -> bool {
+        self.set.budget_spent() && !self.is_done()
     }
 
     fn pass_inner<S: Sink<F::Output>>(
@@ -136,14 +152,14 @@ impl<F: Future> Driver<F> {
         if !finished {
             return;
         }
-        while !self.exhausted && sink.has_room(self.set.len()) {
+        while !self.exhausted && sink.has_room(self.set.len()) && !self.set.budget_spent() {
             match pull(cx) {
                 Poll::Ready(Some(future)) => {
                     let index = self.pulled;
                     self.pulled += 1;
                     sink.pulled(index);
                     let id = self.set.insert(index, future);
-                    if let Poll::Ready((index, value)) = self.set.poll_slot(id) {
+                    if let Poll::Ready((index, value)) = self.set.poll_counted(id) {
                         self.done += 1;
                         if !sink.put(index, value, Progress::new(self.done, self.total)) {
                             return;
@@ -269,6 +285,11 @@ impl<F: Future> Unordered<F> {
         self.pass_unregistered(cx, pull, progress, true);
         if let Some(item) = self.queue.pop_front() {
             return Poll::Ready(Some(item));
+        }
+        if self.driver.yielded() {
+            // Spent the pass's budget: the task has been woken, let the runtime run first.
+            self.driver.set.register(cx.waker());
+            return Poll::Pending;
         }
         if !self.driver.is_done() {
             self.driver.set.register(cx.waker());

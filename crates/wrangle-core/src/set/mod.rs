@@ -17,6 +17,16 @@
 //!   slots it took but did not poll are kept, in order, and the next pass polls them before
 //!   it takes any new wake. So no output is taken from a child before the caller wants it,
 //!   and every child woken before a pass is polled before any child is polled twice.
+//! - A pass has a budget: it stops, the same way, once [`PENDING_RUN`] children in a row have
+//!   returned `Pending`. That is what a runtime's cooperative budget looks like from here:
+//!   once a task has used up tokio's budget, each of tokio's resources returns `Pending` and
+//!   wakes the task (at once, or once the task yields), and polling the other woken children
+//!   then only wastes the turn — every child would be polled once per turn for a handful of
+//!   them to make progress, which is quadratic in the number of children. The caller wakes
+//!   its own task and returns `Pending`, so the runtime gets its turn (and refills its
+//!   budget) and the next poll resumes where this one stopped. A child that wakes itself
+//!   (a `yield_now`) is not a reason to stop: it is polled in the next pass anyway, so it
+//!   cannot make a pass longer.
 
 mod driver;
 mod kit;
@@ -37,6 +47,34 @@ use ready::{ChunkBits, Shared, SlotWakerRef, WORD, slot_waker};
 
 /// The tag of an empty slot, and the end of the free list.
 const NONE: usize = usize::MAX;
+
+/// A pass stops once this many child polls in a row returned `Pending`: tokio's cooperative
+/// budget is 128 polls per task turn, and once it is spent each resource returns `Pending`
+/// (waking the task at once or when it yields), which from here looks like a long run of
+/// `Pending`s.
+pub(crate) const PENDING_RUN: u32 = 128;
+
+/// What one pass may spend before it hands the thread back to the runtime.
+#[derive(Debug, Default, Clone, Copy)]
+struct Budget {
+    /// Child polls in a row that returned `Pending`.
+    pending_run: u32,
+    /// The pass must stop: put every other woken child off to the next one.
+    spent: bool,
+}
+
+impl Budget {
+    fn ready(&mut self) {
+        self.pending_run = 0;
+    }
+
+    fn pending(&mut self) {
+        self.pending_run += 1;
+        if self.pending_run >= PENDING_RUN {
+            self.spent = true;
+        }
+    }
+}
 
 /// log2 of [`WORD`].
 const WORD_SHIFT: u32 = usize::BITS.trailing_zeros();
@@ -91,6 +129,8 @@ pub(crate) struct FutureSet<F> {
     allocated: usize,
     /// How many slots the set can ever need (the limit, or the number of inputs if smaller).
     want: usize,
+    /// What the current pass has spent.
+    budget: Budget,
 }
 
 impl<F> FutureSet<F> {
@@ -109,6 +149,7 @@ impl<F> FutureSet<F> {
             len: 0,
             allocated: 0,
             want: want.max(1),
+            budget: Budget::default(),
         }
     }
 
@@ -291,18 +332,53 @@ impl<F> Drop for FutureSet<F> {
 impl<F: Future> FutureSet<F> {
     /// Polls the future in slot `id`, if any, with the slot's own waker; when it completes
     /// it is dropped in place and its slot freed, and its tag is returned with its output.
+    /// Not counted against the pass's budget (see [`poll_counted`](Self::poll_counted)).
     pub(crate) fn poll_slot(&mut self, id: usize) -> Poll<(usize, F::Output)> {
+        match self.poll_slot_inner(id) {
+            Polled::Ready(tag, output) => Poll::Ready((tag, output)),
+            Polled::Pending | Polled::Empty => Poll::Pending,
+        }
+    }
+
+    fn poll_slot_inner(&mut self, id: usize) -> Polled<F::Output> {
         let (k, off) = locate(id);
         let chunk = &mut self.chunks[k];
         let slot = chunk.slots.get(off).project();
         let (Some(future), Some(waker)) = (slot.future.as_pin_mut(), &chunk.wakers[off]) else {
             // A stale wake for a slot emptied since.
-            return Poll::Pending;
+            return Polled::Empty;
         };
         match future.poll(&mut Context::from_waker(&waker.waker)) {
-            Poll::Ready(output) => Poll::Ready((self.remove(id), output)),
-            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => Polled::Ready(self.remove(id), output),
+            Poll::Pending => Polled::Pending,
         }
+    }
+
+    /// [`poll_slot`](Self::poll_slot), counted against the pass's budget: a long run of
+    /// `Pending`s spends it.
+    pub(crate) fn poll_counted(&mut self, id: usize) -> Poll<(usize, F::Output)> {
+        match self.poll_slot_inner(id) {
+            Polled::Ready(tag, output) => {
+                self.budget.ready();
+                Poll::Ready((tag, output))
+            }
+            Polled::Pending => {
+                self.budget.pending();
+                Poll::Pending
+            }
+            Polled::Empty => Poll::Pending,
+        }
+    }
+
+    /// Starts a pass with a full budget.
+    pub(crate) fn start_pass(&mut self) {
+        self.budget = Budget::default();
+    }
+
+    /// Whether the current pass has spent its budget: it polls nothing more, and its caller
+    /// should wake its own task and return `Pending`.
+    pub(crate) fn budget_spent(&self) -> bool {
+        self.budget.spent
     }
 
     /// One pass over the woken children: polls each child woken since the last pass once,
@@ -310,20 +386,24 @@ impl<F: Future> FutureSet<F> {
     /// is polled in the next one, unless its mark lands in a part of the bitset this pass
     /// has not reached yet.
     ///
-    /// Once `f` returns `false` the pass stops: the woken children it has not polled are
-    /// kept, in order, and the next pass polls them before it takes any new wake. Returns
-    /// whether the pass went to the end (`false`: it stopped).
+    /// Once `f` returns `false`, or the pass's budget is spent, the pass stops: the woken
+    /// children it has not polled are kept, in order, and the next pass polls them before
+    /// it takes any new wake. Returns whether the pass went to the end (`false`: it stopped).
+    /// The budget is the one [`start_pass`](Self::start_pass) set.
     pub(crate) fn poll_woken(&mut self, mut f: impl FnMut(usize, F::Output) -> bool) -> bool {
         // First what a stopped pass left, in the order it was woken.
-        while let Some(id) = self.carry.pop_front() {
-            if let Poll::Ready((tag, output)) = self.poll_slot(id) {
+        while !self.budget.spent {
+            let Some(id) = self.carry.pop_front() else {
+                break;
+            };
+            if let Poll::Ready((tag, output)) = self.poll_counted(id) {
                 if !f(tag, output) {
                     return false;
                 }
             }
         }
         let mut chunks = self.shared.take_chunks();
-        let mut go_on = true;
+        let mut go_on = !self.budget.spent;
         while chunks != 0 {
             let k = chunks.trailing_zeros() as usize;
             chunks &= chunks - 1;
@@ -332,13 +412,23 @@ impl<F: Future> FutureSet<F> {
             bits.drain(&mut |off| {
                 if !go_on {
                     self.carry.push_back(base + off);
-                } else if let Poll::Ready((tag, output)) = self.poll_slot(base + off) {
+                } else if let Poll::Ready((tag, output)) = self.poll_counted(base + off) {
                     go_on = f(tag, output);
+                } else if self.budget.spent {
+                    go_on = false;
                 }
             });
         }
         go_on
     }
+}
+
+/// What polling a slot found.
+enum Polled<T> {
+    Ready(usize, T),
+    Pending,
+    /// No future there (a stale wake).
+    Empty,
 }
 
 #[cfg(test)]
@@ -375,6 +465,24 @@ mod tests {
         }
     }
 
+    /// Runs passes until one is not stopped by its budget, the way a caller that wakes
+    /// itself on a spent budget is polled again; returns whether the last went to the end,
+    /// and how many passes it took.
+    fn until_unspent<F: Future>(
+        set: &mut FutureSet<F>,
+        mut f: impl FnMut(usize, F::Output) -> bool,
+    ) -> (bool, usize) {
+        let mut passes = 0;
+        loop {
+            set.start_pass();
+            passes += 1;
+            let finished = set.poll_woken(&mut f);
+            if !set.budget_spent() {
+                return (finished, passes);
+            }
+        }
+    }
+
     #[test]
     fn grows_by_chunks_and_reuses_slots() {
         let mut set = FutureSet::new(usize::MAX);
@@ -383,18 +491,17 @@ mod tests {
         }
         assert_eq!(set.len(), 200);
         assert_eq!(set.chunks.len(), 3); // WORD + 2·WORD + 4·WORD ≥ 200 on 64-bit
-        let done = Cell::new(0);
-        set.poll_woken(|_, _| {
-            done.set(done.get() + 1);
-            true
-        });
-        assert_eq!(done.get(), 0);
+        // Every child wakes itself the first time. The first pass stops after a run of
+        // `PENDING_RUN` Pendings; the next polls the rest once, then the children woken
+        // since (all of them, in slot order), which complete.
         let mut tags = Vec::new();
-        set.poll_woken(|tag, out| {
+        let (finished, passes) = until_unspent(&mut set, |tag, out| {
             assert_eq!(out, 7);
             tags.push(tag);
             true
         });
+        assert!(finished);
+        assert_eq!(passes, 2);
         assert_eq!(tags, (0..200).collect::<Vec<_>>());
         assert!(set.is_empty());
         let id = set.insert(5, Countdown(0));
@@ -406,10 +513,10 @@ mod tests {
     fn a_stopped_pass_resumes_where_it_stopped() {
         let mut set = FutureSet::new(8);
         for i in 0..5 {
-            set.insert_woken(i, Countdown(1));
+            set.insert_woken(i, Countdown(0));
         }
-        assert!(set.poll_woken(|_, _| true), "all pending, each woke itself");
         let mut seen = Vec::new();
+        set.start_pass();
         assert!(!set.poll_woken(|tag, _| {
             seen.push(tag);
             false
@@ -418,17 +525,71 @@ mod tests {
         // Slot 0 is reused by a child woken now: the children the stopped pass did not
         // reach come first, though their slots come after it.
         set.insert_woken(5, Countdown(0));
+        set.start_pass();
         assert!(!set.poll_woken(|tag, _| {
             seen.push(tag);
             false
         }));
         assert_eq!(seen, [0, 1]);
+        set.start_pass();
         assert!(set.poll_woken(|tag, _| {
             seen.push(tag);
             true
         }));
         assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
         assert!(set.is_empty());
+    }
+
+    /// Pending until `ready` is set; never wakes itself.
+    struct Gate<'a> {
+        ready: &'a Cell<bool>,
+        polls: &'a Cell<usize>,
+    }
+
+    impl Future for Gate<'_> {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            self.polls.set(self.polls.get() + 1);
+            if self.ready.get() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_of_pending_children_spends_the_budget() {
+        // A runtime whose budget is spent: its resources return `Pending` (and wake their
+        // task later). The pass gives up after `PENDING_RUN` of them, and the next resumes
+        // with the rest, in order.
+        let ready = Cell::new(false);
+        let polls = Cell::new(0);
+        let n = PENDING_RUN as usize * 2 + 10;
+        let mut set = FutureSet::new(n);
+        for i in 0..n {
+            set.insert_woken(
+                i,
+                Gate {
+                    ready: &ready,
+                    polls: &polls,
+                },
+            );
+        }
+        set.start_pass();
+        assert!(!set.poll_woken(|_, _| true));
+        assert!(set.budget_spent());
+        assert_eq!(polls.get(), PENDING_RUN as usize);
+        ready.set(true);
+        let mut tags = Vec::new();
+        set.start_pass();
+        assert!(set.poll_woken(|tag, ()| {
+            tags.push(tag);
+            true
+        }));
+        assert!(!set.budget_spent(), "outputs reset the run");
+        assert_eq!(tags, (PENDING_RUN as usize..n).collect::<Vec<_>>());
+        assert_eq!(polls.get(), n);
     }
 
     #[test]
