@@ -159,7 +159,7 @@ impl<F: Future> Driver<F> {
                     self.pulled += 1;
                     sink.pulled(index);
                     let id = self.set.insert(index, future);
-                    if let Poll::Ready((index, value)) = self.set.poll_counted(id) {
+                    if let Poll::Ready((index, value)) = self.set.poll_fresh(id) {
                         self.done += 1;
                         if !sink.put(index, value, Progress::new(self.done, self.total)) {
                             return;

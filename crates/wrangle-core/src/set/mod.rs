@@ -17,8 +17,9 @@
 //!   slots it took but did not poll are kept, in order, and the next pass polls them before
 //!   it takes any new wake. So no output is taken from a child before the caller wants it,
 //!   and every child woken before a pass is polled before any child is polled twice.
-//! - A pass has a budget: it stops, the same way, once [`PENDING_RUN`] children in a row have
-//!   returned `Pending`. That is what a runtime's cooperative budget looks like from here:
+//! - A pass has a budget: it stops, the same way, once [`PENDING_RUN`] woken children in a
+//!   row have returned `Pending` (a new input's first poll does not count: it is pulled
+//!   once, and its `Pending` is usually just the child starting). That is what a runtime's cooperative budget looks like from here:
 //!   once a task has used up tokio's budget, each of tokio's resources returns `Pending` and
 //!   wakes the task (at once, or once the task yields), and polling the other woken children
 //!   then only wastes the turn — every child would be polled once per turn for a handful of
@@ -368,6 +369,17 @@ impl<F: Future> FutureSet<F> {
             }
             Polled::Empty => Poll::Pending,
         }
+    }
+
+    /// Polls a future just inserted into slot `id`: a `Pending` here is the future starting
+    /// (registering a timer, say), not a sign of a spent budget, so it does not count toward
+    /// the run; each input is pulled once, so pulls cannot repeat work.
+    pub(crate) fn poll_fresh(&mut self, id: usize) -> Poll<(usize, F::Output)> {
+        let polled = self.poll_slot(id);
+        if polled.is_ready() {
+            self.budget.ready();
+        }
+        polled
     }
 
     /// Starts a pass with a full budget.
