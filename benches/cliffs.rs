@@ -6,6 +6,7 @@
 //! ```text
 //! cargo bench --bench cliffs            # every table
 //! WRANGLE_BENCH_TABLE=sleep cargo bench --bench cliffs   # or: first, yield
+//! WRANGLE_BENCH_RT=smol cargo bench --bench cliffs       # runtimes whose name contains it
 //! ```
 //!
 //! - `sleep`: `as_completed` over N futures, future i sleeps (i % 4) × 250 µs on the
@@ -226,8 +227,12 @@ fn first_table(rts: &[Rt]) {
     println!(
         "\n### as_completed, time to the first result (input 0 ready, the rest sleep 50 ms) — µs (median)"
     );
-    println!("| runtime | N | wrangle | FuturesUnordered | wrangle ÷ FU |");
-    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "(wrangle alone: the same rounds back to back, without the anchor's 10⁵ timers and \
+         tasks being freed in between)"
+    );
+    println!("| runtime | N | wrangle | FuturesUnordered | wrangle ÷ FU | wrangle alone |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for rt in rts {
         for (n, rounds) in [(100u64, 51), (1_000, 31), (10_000, 15), (100_000, 7)] {
             let (w, f, r) = alternate(
@@ -235,11 +240,20 @@ fn first_table(rts: &[Rt]) {
                 &mut || on!(rt, |w| first_wrangle((0..n).map(|i| first_ready(w, i)))),
                 &mut || on!(rt, |w| first_fu((0..n).map(|i| first_ready(w, i)))),
             );
+            let alone = median(
+                (0..rounds)
+                    .map(|_| {
+                        on!(rt, |w| first_wrangle((0..n).map(|i| first_ready(w, i)))).as_nanos()
+                            as f64
+                    })
+                    .collect(),
+            );
             println!(
-                "| {} | {n} | {:.1} | {:.1} | {r:.2}× |",
+                "| {} | {n} | {:.1} | {:.1} | {r:.2}× | {:.1} |",
                 rt.name(),
                 w.as_nanos() as f64 / 1e3,
-                f.as_nanos() as f64 / 1e3
+                f.as_nanos() as f64 / 1e3,
+                alone / 1e3
             );
         }
     }
@@ -268,7 +282,12 @@ fn yield_table(rts: &[Rt]) {
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument other than that is ignored here.
     let table = std::env::var("WRANGLE_BENCH_TABLE").unwrap_or_default();
-    let rts = Rt::all();
+    // WRANGLE_BENCH_RT=smol (a substring of a runtime's name) runs only the matching ones.
+    let only = std::env::var("WRANGLE_BENCH_RT").unwrap_or_default();
+    let rts: Vec<Rt> = Rt::all()
+        .into_iter()
+        .filter(|rt| rt.name().contains(only.as_str()))
+        .collect();
     if table.is_empty() || table == "sleep" {
         sleep_table(&rts);
     }

@@ -1,5 +1,6 @@
 //! The harnesses of the runtimes in this workspace.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::Harness;
@@ -98,5 +99,72 @@ impl Harness for SimHarness {
     }
     fn shutdown(rt: &Self::Rt) {
         rt.shutdown();
+    }
+}
+
+/// smol on an executor the application built and runs on two threads of its own, wrapped
+/// with `Smol::from_executor`. Shutting it down is the application's part too: the harness
+/// stops its threads and drops its executor, which drops the tasks left in it.
+#[derive(Debug)]
+pub struct SmolWrapped;
+
+/// An application's executor and the threads that run it.
+struct App {
+    executor: Arc<async_executor::Executor<'static>>,
+    stop: async_channel::Sender<()>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// The executors [`SmolWrapped`] made and has not shut down yet.
+static APPS: Mutex<Vec<App>> = Mutex::new(Vec::new());
+
+impl Harness for SmolWrapped {
+    type Rt = wrangle_smol::Smol;
+    const SLACK: Duration = REAL_SLACK;
+    fn make() -> Self::Rt {
+        let executor = Arc::new(async_executor::Executor::new());
+        let (stop, stopped) = async_channel::bounded::<()>(1);
+        let threads = (0..2)
+            .map(|i| {
+                let (executor, stopped) = (executor.clone(), stopped.clone());
+                std::thread::Builder::new()
+                    .name(format!("app-executor-{i}"))
+                    .spawn(move || {
+                        async_io::block_on(executor.run(async { stopped.recv().await.ok() }));
+                    })
+                    .expect("the application's executor thread starts")
+            })
+            .collect();
+        APPS.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(App {
+                executor: executor.clone(),
+                stop,
+                threads,
+            });
+        wrangle_smol::Smol::from_executor(executor)
+    }
+    fn shutdown(rt: &Self::Rt) {
+        let executor = rt.executor();
+        rt.shutdown();
+        let Some(executor) = executor else { return };
+        let app = {
+            let mut apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
+            let at = apps
+                .iter()
+                .position(|a| Arc::ptr_eq(&a.executor, &executor));
+            at.map(|at| apps.swap_remove(at))
+        };
+        drop(executor);
+        let Some(app) = app else { return };
+        app.stop.close();
+        let current = std::thread::current().id();
+        for thread in app.threads {
+            // Called from one of the executor's own tasks: that thread leaves once the task's
+            // poll returns, and drops the executor then if it holds the last reference.
+            if thread.thread().id() != current {
+                let _ = thread.join();
+            }
+        }
     }
 }

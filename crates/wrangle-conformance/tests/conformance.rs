@@ -12,6 +12,10 @@ mod smol {
     wrangle_conformance::conformance_suite!(wrangle_conformance::harness::SmolHarness);
 }
 
+mod smol_wrapped {
+    wrangle_conformance::conformance_suite!(wrangle_conformance::harness::SmolWrapped);
+}
+
 mod async_std {
     wrangle_conformance::conformance_suite!(wrangle_conformance::harness::AsyncStdHarness);
 }

@@ -46,6 +46,9 @@ struct Inner {
     worker_ids: Vec<ThreadId>,
     grace: Duration,
     shut_down: AtomicBool,
+    /// Whether the executor is the application's ([`Smol::from_executor`]): `block_on`
+    /// runs it.
+    wrapped: bool,
 }
 
 impl Smol {
@@ -56,6 +59,47 @@ impl Smol {
     /// When a worker thread cannot be started.
     pub fn new() -> io::Result<Self> {
         SmolBuilder::new().build()
+    }
+
+    /// Wraps an executor the application already runs, as the tokio adapter's
+    /// `Tokio::from_handle` wraps a tokio runtime: tasks spawned through the handle run on `executor`, beside the
+    /// application's own, and [`block_on`](Runtime::block_on) runs the executor on the
+    /// calling thread while it waits (`async_io::block_on(executor.run(future))`, smol's own
+    /// idiom), so an executor that no other thread drives still makes progress.
+    ///
+    /// The executor stays the application's: [`shutdown`](Smol::shutdown) makes this handle
+    /// refuse new spawns and `block_on`, and leaves the executor and its tasks alone (the
+    /// application decides when they end); [`workers`](Smol::workers) is 0.
+    ///
+    /// # Examples
+    ///
+    /// With `async-executor` in your own dependencies, to build the executor:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use wrangle::{Runtime, Spawn};
+    ///
+    /// let executor = Arc::new(async_executor::Executor::new());
+    /// let rt = wrangle::smol::Smol::from_executor(executor.clone());
+    /// let task = rt.spawn(async { 6 * 7 });
+    /// // Nothing else drives `executor`: `block_on` runs it while it waits.
+    /// assert_eq!(rt.block_on(task), 42);
+    /// ```
+    pub fn from_executor(executor: Arc<Executor<'static>>) -> Self {
+        let (stop, _) = async_channel::bounded::<()>(1);
+        let (_, exited) = mpsc::channel();
+        Smol {
+            inner: Arc::new(Inner {
+                executor: RwLock::new(Some(executor)),
+                stop,
+                exited: std::sync::Mutex::new(exited),
+                workers: 0,
+                worker_ids: Vec::new(),
+                grace: DEFAULT_GRACE,
+                shut_down: AtomicBool::new(false),
+                wrapped: true,
+            }),
+        }
     }
 
     /// Shuts the runtime down: new spawns and `block_on` are refused, the workers stop, and
@@ -87,12 +131,31 @@ impl Smol {
         self.inner.shut_down.load(Ordering::Acquire)
     }
 
-    /// The number of worker threads.
+    /// The number of worker threads this runtime started (0 for a wrapped executor).
     pub fn workers(&self) -> usize {
         self.inner.workers
     }
 
-    fn executor(&self) -> Result<Arc<Executor<'static>>, SpawnError> {
+    /// The executor underneath, for smol-specific work beside wrangle's (spawning a
+    /// `!Send` future with async-executor's own API on a wrapped executor, say); `None` once
+    /// the runtime is shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let executor = Arc::new(async_executor::Executor::new());
+    /// let rt = wrangle::smol::Smol::from_executor(executor.clone());
+    /// assert!(Arc::ptr_eq(&rt.executor().unwrap(), &executor));
+    /// rt.shutdown();
+    /// assert!(rt.executor().is_none());
+    /// ```
+    pub fn executor(&self) -> Option<Arc<Executor<'static>>> {
+        self.executor_or_err().ok()
+    }
+
+    fn executor_or_err(&self) -> Result<Arc<Executor<'static>>, SpawnError> {
         let executor = self.inner.executor.read().ok().and_then(|ex| ex.clone());
         executor.ok_or_else(|| SpawnError::shutdown(NAME))
     }
@@ -170,7 +233,7 @@ impl Spawn for Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let executor = self.executor()?;
+        let executor = self.executor_or_err()?;
         let (job, task) = wrangle_core::task::new(future);
         executor.spawn(job).detach();
         Ok(task)
@@ -203,6 +266,12 @@ impl Runtime for Smol {
             return Err(BlockOnError::Shutdown(NAME));
         }
         let _driving = context::enter();
+        if self.inner.wrapped {
+            let executor = self
+                .executor_or_err()
+                .map_err(|_| BlockOnError::Shutdown(NAME))?;
+            return Ok(async_io::block_on(executor.run(future)));
+        }
         Ok(async_io::block_on(future))
     }
 }
@@ -283,6 +352,7 @@ impl SmolBuilder {
             worker_ids: Vec::with_capacity(workers),
             grace: self.grace,
             shut_down: AtomicBool::new(false),
+            wrapped: false,
         };
         for i in 0..workers {
             let executor = executor.clone();
