@@ -145,6 +145,7 @@
 //! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
 //! - `full`: all of them (for examples and comparisons).
 //!
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(feature = "tokio", doc = "[`Tokio`]: crate::tokio::Tokio")]
 #![cfg_attr(
     not(feature = "tokio"),

@@ -49,6 +49,7 @@
 //! async-std's runtime is global to the process and cannot be stopped. [`AsyncStd::shutdown`]
 //! makes a handle refuse new work and cancels every task that was spawned through it and is
 //! still running; its threads are daemon threads, so they never keep the program from exiting.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod runtime;

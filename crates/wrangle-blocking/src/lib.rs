@@ -74,6 +74,7 @@
 //! # Feature flags
 //!
 //! - `rayon` (off by default): `compute()` and `compute_in()`, on rayon's pool.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,

@@ -12,6 +12,7 @@
 //!
 //! See [`test`] for what it expands to, how it picks runtimes, and how sim seeds are chosen,
 //! reported and replayed.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod expand;

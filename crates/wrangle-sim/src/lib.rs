@@ -137,6 +137,7 @@
 //! # Feature flags
 //!
 //! None.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod block_on;

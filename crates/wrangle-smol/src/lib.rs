@@ -56,6 +56,7 @@
 //! Called from inside one of the runtime's own tasks, the shutdown does not wait for the worker
 //! it runs on; a grace too long for the clock ([`Duration::MAX`](std::time::Duration::MAX))
 //! waits for the workers without a deadline.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod runtime;

@@ -60,6 +60,7 @@
 //!   (on tokio's blocking threads and under `Runtime::enter()` it works), a deadline too far
 //!   for tokio's timer is "never", and [`Tokio::current`] outside a runtime is a
 //!   [`NoRuntime`] error rather than tokio's "no reactor running" panic.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod runtime;
