@@ -17,7 +17,7 @@ mod common;
 
 use common::{WORKERS, median};
 use criterion::{BenchmarkId, Criterion};
-use wrangle_core::Runtime;
+use wrangle_core::{Runtime, Spawn};
 
 const N: u64 = 200_000;
 
@@ -108,6 +108,66 @@ fn pairs() -> Vec<Pair> {
         ),
     });
 
+    // smol, wrapped: the application's executor (two threads of its own), spawned on through
+    // `Smol::from_executor` against smol's spawn on that same executor — from `block_on`,
+    // and from inside a task on it.
+    let app = Arc::new(async_executor::Executor::new());
+    for _ in 0..WORKERS {
+        let app = app.clone();
+        std::thread::spawn(move || async_io::block_on(app.run(std::future::pending::<()>())));
+    }
+    let wrapped = wrangle_smol::Smol::from_executor(app.clone());
+    let native_app = app.clone();
+    pairs.push(Pair {
+        runtime: "smol, wrapped executor, from block_on",
+        native: Box::new(move |n| {
+            async_io::block_on(async {
+                let hs: Vec<_> = (0..n).map(|i| native_app.spawn(async move { i })).collect();
+                for h in hs {
+                    black_box(h.await);
+                }
+            })
+        }),
+        wrangle: {
+            let rt = wrapped.clone();
+            Box::new(move |n| {
+                // `futures_lite`'s block_on: the wrapped handle's own `block_on` would run
+                // the executor on this thread too, which the native side does not.
+                futures_lite::future::block_on(async {
+                    let tasks: Vec<_> = (0..n).map(|i| rt.spawn(async move { i })).collect();
+                    for t in tasks {
+                        black_box(t.await);
+                    }
+                })
+            })
+        },
+    });
+    let native_app = app.clone();
+    pairs.push(Pair {
+        runtime: "smol, wrapped executor, from a task",
+        native: Box::new(move |n| {
+            let ex = native_app.clone();
+            async_io::block_on(native_app.spawn(async move {
+                let hs: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
+                for h in hs {
+                    black_box(h.await);
+                }
+            }))
+        }),
+        wrangle: {
+            let rt = wrapped.clone();
+            Box::new(move |n| {
+                let inner = rt.clone();
+                futures_lite::future::block_on(rt.spawn(async move {
+                    let tasks: Vec<_> = (0..n).map(|i| inner.spawn(async move { i })).collect();
+                    for t in tasks {
+                        black_box(t.await);
+                    }
+                }))
+            })
+        },
+    });
+
     // async-std's global runtime.
     pairs.push(Pair {
         runtime: "async-std",
@@ -133,7 +193,12 @@ fn timed(side: &Side, n: u64) -> Duration {
 }
 
 fn main() {
-    let pairs = pairs();
+    // WRANGLE_BENCH_RT=async-std (a substring of a runtime's name) runs only the matching pairs.
+    let only = std::env::var("WRANGLE_BENCH_RT").unwrap_or_default();
+    let pairs: Vec<Pair> = pairs()
+        .into_iter()
+        .filter(|p| p.runtime.contains(only.as_str()))
+        .collect();
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
