@@ -36,7 +36,7 @@ fn breaker<T: Timer>(timer: T, rate: bool) -> CircuitBreaker<T> {
 
 fn call<T: Timer>(breaker: &CircuitBreaker<T>, i: u64) {
     let permit = breaker.try_enter().expect("closed");
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         permit.failure();
     } else {
         permit.success();

@@ -82,11 +82,11 @@ impl TestId {
             command.push_str(" -p ");
             command.push_str(package);
         }
-        if let (Some(krate), Some(package)) = (self.krate, self.package) {
-            if krate != package.replace('-', "_") {
-                command.push_str(" --test ");
-                command.push_str(krate);
-            }
+        if let (Some(krate), Some(package)) = (self.krate, self.package)
+            && krate != package.replace('-', "_")
+        {
+            command.push_str(" --test ");
+            command.push_str(krate);
         }
         command.push_str(" -- --exact ");
         command.push_str(&self.path());

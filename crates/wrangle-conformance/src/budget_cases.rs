@@ -91,10 +91,11 @@ impl Future for Child {
         let stats = self.stats.clone();
         stats.polls.fetch_add(1, Ordering::Relaxed);
         let epoch = EPOCH.with(Cell::get);
-        if let Some((last, woken)) = &self.last {
-            if *last == epoch && !woken.load(Ordering::SeqCst) {
-                stats.repeated.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some((last, woken)) = &self.last
+            && *last == epoch
+            && !woken.load(Ordering::SeqCst)
+        {
+            stats.repeated.fetch_add(1, Ordering::Relaxed);
         }
         let granted = BUDGET.with(|b| match b.get() {
             Some(0) => false,

@@ -217,7 +217,7 @@ fn failing_seed_is_reported_with_its_replay_command() {
     // Fails on every seed whose first random draw is a multiple of 5.
     let body = |rt: AnyRuntime| async move {
         let draw = rt.random_u64();
-        assert!(draw % 5 != 0, "draw {draw}");
+        assert!(!draw.is_multiple_of(5), "draw {draw}");
     };
     let failure: SimFailure = try_sim(seed_plan(None, 100), body).expect_err("some seed fails");
     assert!(failure.run >= 1 && failure.run <= 100 && failure.runs == 100);
@@ -326,7 +326,7 @@ async fn generic_result_err_fails(_rt: impl Runtime) -> Result<(), std::io::Erro
 fn sim_with_fails_on_the_same_seed() {
     let any = try_sim(seed_plan(None, 100), |rt: AnyRuntime| async move {
         let draw = rt.random_u64();
-        assert!(draw % 5 != 0, "draw {draw}");
+        assert!(!draw.is_multiple_of(5), "draw {draw}");
     })
     .expect_err("some seed fails");
     let concrete = wrangle::__private::try_sim_with(seed_plan(None, 100), |rt| async move {

@@ -139,13 +139,13 @@ fn parse_args(attr: TokenStream) -> syn::Result<Args> {
         }
     });
     parser.parse2(attr)?;
-    if let (Some(runtimes), Some((_, span))) = (&args.runtimes, args.seeds) {
-        if !runtimes.iter().any(|(flavor, _)| *flavor == Flavor::Sim) {
-            return Err(Error::new(
-                span,
-                "`seeds` applies to sim, which `runtimes` leaves out; add `sim` to `runtimes`",
-            ));
-        }
+    if let (Some(runtimes), Some((_, span))) = (&args.runtimes, args.seeds)
+        && !runtimes.iter().any(|(flavor, _)| *flavor == Flavor::Sim)
+    {
+        return Err(Error::new(
+            span,
+            "`seeds` applies to sim, which `runtimes` leaves out; add `sim` to `runtimes`",
+        ));
     }
     Ok(args)
 }

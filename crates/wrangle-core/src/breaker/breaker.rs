@@ -325,10 +325,10 @@ impl<T: Timer> CircuitBreaker<T> {
 
     fn release_trial(&self, period: u64) {
         let mut state = self.lock();
-        if state.period == period {
-            if let Phase::HalfOpen { in_flight } = &mut state.phase {
-                *in_flight = in_flight.saturating_sub(1);
-            }
+        if state.period == period
+            && let Phase::HalfOpen { in_flight } = &mut state.phase
+        {
+            *in_flight = in_flight.saturating_sub(1);
         }
     }
 

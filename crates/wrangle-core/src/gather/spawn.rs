@@ -191,10 +191,10 @@ impl<O, T, E> Core<O, T, E> {
             None => {
                 let hint = inputs.size_hint();
                 self.outputs.reserve(hint.0);
-                if let (lower, Some(upper)) = hint {
-                    if lower == upper {
-                        self.total = Some(lower);
-                    }
+                if let (lower, Some(upper)) = hint
+                    && lower == upper
+                {
+                    self.total = Some(lower);
                 }
                 FutureSet::new(hint.1.map_or(self.limit, |upper| upper.min(self.limit)))
             }

@@ -279,10 +279,10 @@ impl<K: Hash + Eq + Clone, T: Timer> KeyWaiting<K, T> {
 
     /// Gives the place back, if one is held (the future is dropped before its turn).
     fn cancel(&mut self, limiter: &KeyedRateLimiter<K, T>) {
-        if let (Some(booking), Some(key)) = (self.booking.take(), self.key.as_ref()) {
-            if let Some(g) = limiter.lock().map.get_mut(key) {
-                g.cancel(&booking);
-            }
+        if let (Some(booking), Some(key)) = (self.booking.take(), self.key.as_ref())
+            && let Some(g) = limiter.lock().map.get_mut(key)
+        {
+            g.cancel(&booking);
         }
     }
 }

@@ -737,10 +737,10 @@ fn next_delay<T: Timer>(
             return Err(StopReason::Deadline);
         }
     }
-    if let Some(budget) = &policy.budget {
-        if !budget.try_spend() {
-            return Err(StopReason::Budget);
-        }
+    if let Some(budget) = &policy.budget
+        && !budget.try_spend()
+    {
+        return Err(StopReason::Budget);
     }
     Ok((now, delay))
 }

@@ -265,10 +265,10 @@ impl RetryPolicyBuilder {
     /// delay above the cap, a zero deadline, or a zero per-attempt timeout.
     pub fn build(self) -> Result<RetryPolicy, InvalidPolicy> {
         let p = self.policy;
-        if let Backoff::Exponential { factor, .. } = p.backoff {
-            if factor.is_nan() || factor < 1.0 {
-                return Err(InvalidPolicy::FactorBelowOne(factor));
-            }
+        if let Backoff::Exponential { factor, .. } = p.backoff
+            && (factor.is_nan() || factor < 1.0)
+        {
+            return Err(InvalidPolicy::FactorBelowOne(factor));
         }
         let initial = p.backoff.initial();
         if initial > p.max_delay {

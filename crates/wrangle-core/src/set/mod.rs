@@ -408,10 +408,10 @@ impl<F: Future> FutureSet<F> {
             let Some(id) = self.carry.pop_front() else {
                 break;
             };
-            if let Poll::Ready((tag, output)) = self.poll_counted(id) {
-                if !f(tag, output) {
-                    return false;
-                }
+            if let Poll::Ready((tag, output)) = self.poll_counted(id)
+                && !f(tag, output)
+            {
+                return false;
             }
         }
         let mut chunks = self.shared.take_chunks();

@@ -87,10 +87,10 @@ impl<T: Timer> Deadline<T> {
             *this.state = State::Armed(at);
             this.sleep.set(Some(timer.sleep_until(at)));
         }
-        if let Some(sleep) = this.sleep.as_mut().as_pin_mut() {
-            if sleep.poll(cx).is_ready() {
-                return true;
-            }
+        if let Some(sleep) = this.sleep.as_mut().as_pin_mut()
+            && sleep.poll(cx).is_ready()
+        {
+            return true;
         }
         !fresh && timer.now() >= at
     }
