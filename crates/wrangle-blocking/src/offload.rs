@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wrangle_core::{IntoLimit, Spawn, SpawnError, Task};
 
-use crate::pool::inner::Inner;
+use crate::pool::state::State;
 use crate::{BlockingPool, CallLimit, Submit, Unblock};
 
 /// Where a call is sent.
@@ -15,7 +15,7 @@ pub(crate) enum Route {
     /// The process-wide pool; resolved at submission, so `unblock()` costs no reference
     /// count.
     Global,
-    Pool(Arc<Inner>),
+    Pool(Arc<State>),
     /// A runtime's own blocking pool, through [`Spawn::try_spawn_blocking`].
     Runtime(Arc<dyn ErasedSpawn>),
 }

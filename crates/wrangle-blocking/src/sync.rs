@@ -1,9 +1,10 @@
 //! The synchronisation primitives of a call's shared state (`call.rs`) and of the pool's
-//! workers and submit path (`pool/inner.rs`, `pool/worker.rs`), which the loom models check
+//! state, workers and push protocol (`pool/state.rs`, `pool/threads.rs`, `pool/push.rs`),
+//! which the loom models check
 //! (RELIABILITY.md, "loom"): `std`'s and `atomic-waker`'s in every normal build, loom's in
 //! the crate's own tests under `RUSTFLAGS="--cfg loom"`, so the models run the real code.
-//! The supervisor (`pool/supervisor.rs`) stays on `std`: the models configure a pool that
-//! never starts one.
+//! The supervisor (in `pool/threads.rs`, its flags in `pool/state.rs`) stays on `std`: the
+//! models configure a pool that never starts one.
 
 #[cfg(not(all(loom, test)))]
 pub(crate) use atomic_waker::AtomicWaker;

@@ -6,12 +6,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 
-use event_listener::EventListener;
 use wrangle_core::{Spawn, Task};
 
 use crate::call::{self, Entry, Host, Request};
 use crate::call_limit::AcquireCall;
 use crate::offload::Route;
+use crate::pool::push::Push;
 use crate::{BlockingPool, CallLimit, Offload};
 
 /// Runs `f` on the process-wide [`BlockingPool`] and resolves to its result: asyncio's
@@ -100,11 +100,8 @@ struct Submission {
 
 enum Stage {
     Acquire(AcquireCall),
-    Queue {
-        entry: Option<Entry>,
-        /// Waiting for room in a full queue.
-        listener: Option<EventListener>,
-    },
+    /// Being queued on a pool (or handed to a runtime), through the pool's push protocol.
+    Queue(Push),
     /// Handed over; on a runtime, with the runtime's own task for the job.
     Handed(Option<Task<()>>),
 }
@@ -113,10 +110,7 @@ impl Submission {
     fn new(route: Route, limiter: Option<CallLimit>, host: Arc<dyn Host>) -> Self {
         let stage = match limiter {
             Some(limiter) => Stage::Acquire(limiter.acquire()),
-            None => Stage::Queue {
-                entry: Some(Entry::new(host.clone())),
-                listener: None,
-            },
+            None => Stage::Queue(Push::new(Entry::new(host.clone()))),
         };
         Self { route, host, stage }
     }
@@ -128,17 +122,14 @@ impl Submission {
                 Stage::Acquire(acquire) => {
                     let permit = ready!(Pin::new(acquire).poll(cx));
                     host.set_permit(permit);
-                    *stage = Stage::Queue {
-                        entry: Some(Entry::new(host.clone())),
-                        listener: None,
-                    };
+                    *stage = Stage::Queue(Push::new(Entry::new(host.clone())));
                 }
-                Stage::Queue { entry, listener } => {
-                    let inner = match route {
+                Stage::Queue(push) => {
+                    let pool = match route {
                         Route::Global => BlockingPool::global().inner(),
-                        Route::Pool(inner) => &*inner,
+                        Route::Pool(pool) => &*pool,
                         Route::Runtime(spawner) => {
-                            let handed = entry.take().and_then(|entry| {
+                            let handed = push.take_entry().and_then(|entry| {
                                 // If the runtime refuses, or later drops the closure unrun,
                                 // the entry is dropped with it: the call is discarded and
                                 // its task joins as cancelled.
@@ -148,31 +139,9 @@ impl Submission {
                             return Poll::Ready(());
                         }
                     };
-                    loop {
-                        let Some(queued) = entry.take() else {
-                            *stage = Stage::Handed(None);
-                            return Poll::Ready(());
-                        };
-                        match inner.try_push(queued) {
-                            Ok(()) => {
-                                if listener.take().is_some() {
-                                    inner.stop_listening_for_space();
-                                }
-                                *stage = Stage::Handed(None);
-                                return Poll::Ready(());
-                            }
-                            Err(back) => *entry = Some(back),
-                        }
-                        match listener {
-                            // Listen, then try once more before waiting.
-                            None => *listener = Some(inner.listen_for_space()),
-                            Some(waiting) => {
-                                ready!(Pin::new(waiting).poll(cx));
-                                *listener = None;
-                                inner.stop_listening_for_space();
-                            }
-                        }
-                    }
+                    ready!(push.poll_push(pool, cx));
+                    *stage = Stage::Handed(None);
+                    return Poll::Ready(());
                 }
                 Stage::Handed(_) => return Poll::Ready(()),
             }
@@ -189,10 +158,8 @@ impl Submission {
     fn stage_name(&self) -> &'static str {
         match self.stage {
             Stage::Acquire(_) => "waiting for a permit",
-            Stage::Queue {
-                listener: Some(_), ..
-            } => "waiting for room in the queue",
-            Stage::Queue { .. } => "not yet queued",
+            Stage::Queue(ref push) if push.is_waiting() => "waiting for room in the queue",
+            Stage::Queue(_) => "not yet queued",
             Stage::Handed(_) => "handed over",
         }
     }
@@ -200,16 +167,15 @@ impl Submission {
 
 impl Drop for Submission {
     fn drop(&mut self) {
-        if let Stage::Queue {
-            listener: Some(_), ..
-        } = self.stage
-        {
-            let inner = match &self.route {
-                Route::Global => BlockingPool::global().inner(),
-                Route::Pool(inner) => inner,
-                Route::Runtime(_) => return,
-            };
-            inner.stop_listening_for_space();
+        if let Stage::Queue(push) = &mut self.stage {
+            if push.is_waiting() {
+                let pool = match &self.route {
+                    Route::Global => BlockingPool::global().inner(),
+                    Route::Pool(pool) => pool,
+                    Route::Runtime(_) => return,
+                };
+                push.abandon(pool);
+            }
         }
     }
 }

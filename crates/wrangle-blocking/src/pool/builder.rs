@@ -3,6 +3,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use super::BlockingPool;
+use super::state::Config;
 use crate::ConfigError;
 
 /// The default [`PoolBuilder::max_threads`]: enough for anyio's default of 40 blocking calls at
@@ -43,17 +44,6 @@ pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
 pub const DEFAULT_GROW_AFTER: Duration = Duration::from_millis(1);
 
 /// The settings of a pool, validated.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) max_threads: usize,
-    pub(crate) queue_capacity: usize,
-    pub(crate) eager_threads: usize,
-    pub(crate) keep_alive: Duration,
-    pub(crate) grow_after: Duration,
-    pub(crate) batch_wakeups: bool,
-    pub(crate) thread_name: String,
-}
-
 /// Configures a [`BlockingPool`]; every setting has a documented default.
 ///
 /// | Setting | Default | What it does |

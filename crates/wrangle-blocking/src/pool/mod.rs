@@ -1,10 +1,38 @@
 //! [`BlockingPool`]: a bounded thread pool for blocking calls, its [`PoolBuilder`] and its
 //! [`PoolMetrics`].
+//!
+//! # Module map
+//!
+//! Inside, the pool's modules depend on each other one way (an arrow reads "uses"):
+//!
+//! ```text
+//! unblock.rs ──> push ──> threads ──> state <── builder, mod.rs (BlockingPool), offload.rs
+//!                  └─────────────────────┘
+//! ```
+//!
+//! - `state`: what the pool's handles, threads and submissions share: the settings, the
+//!   bounded queue, the workers' slots, the counters, and the flags and condition variables
+//!   threads wait on. It starts, runs and parks no thread, and uses no other module of the
+//!   pool.
+//! - `threads`: the whole thread lifecycle: starting workers and the supervisor (and giving
+//!   back their places when a spawn fails), the worker loop with its spinning, parking and
+//!   retiring, and the supervisor that grows the pool for blocked calls. It uses `state`
+//!   only.
+//! - `push`: the push protocol: a call is queued (or waits for room in a full queue), then a
+//!   spinning worker is left to take it, a parked one woken, or a new one started, and the
+//!   supervisor poked. It uses `state` and `threads`. The bridge's futures (`unblock.rs`)
+//!   drive it through one narrow type, `Push` (`poll_push`, and `abandon` when dropped while
+//!   waiting for room), and never touch the queue or the counters themselves.
+//!
+//! Nothing calls back up the chain: a worker never queues a call, the state never starts a
+//! thread, so there is no circle. (The public pair, [`PoolBuilder::build`] returning a
+//! [`BlockingPool`] and [`BlockingPool::builder`] returning a [`PoolBuilder`], is the API's
+//! shape, not the machinery's.)
 
 mod builder;
-pub(crate) mod inner;
-mod supervisor;
-mod worker;
+pub(crate) mod push;
+pub(crate) mod state;
+mod threads;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -15,8 +43,7 @@ pub use builder::{
 };
 
 use crate::{Offload, Submit, Unblock};
-use builder::Config;
-use inner::Inner;
+use state::{Config, State};
 
 /// A thread pool for blocking calls with a hard cap on its threads and a bounded queue.
 ///
@@ -96,7 +123,7 @@ pub struct BlockingPool {
 
 /// Closes the pool when the last `BlockingPool` is dropped.
 struct Handle {
-    inner: Arc<Inner>,
+    inner: Arc<State>,
 }
 
 impl Drop for Handle {
@@ -139,7 +166,7 @@ impl BlockingPool {
     pub(crate) fn from_config(config: Config) -> Self {
         Self {
             handle: Arc::new(Handle {
-                inner: Arc::new(Inner::new(config)),
+                inner: Arc::new(State::new(config)),
             }),
         }
     }
@@ -157,7 +184,7 @@ impl BlockingPool {
         GLOBAL.get_or_init(BlockingPool::new)
     }
 
-    pub(crate) fn inner(&self) -> &Arc<Inner> {
+    pub(crate) fn inner(&self) -> &Arc<State> {
         &self.handle.inner
     }
 
