@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use super::backoff::delay;
+use super::decide::next_delay;
 use super::{
-    AlwaysTransient, Attempt, ByError, Classification, Classify, FailedAttempt, Jitter, RetryError,
-    RetryPolicy, RetryStats, StopReason, When,
+    AlwaysTransient, Attempt, ByError, Classification, Classify, FailedAttempt, RetryError,
+    RetryPolicy, RetryStats, When,
 };
 use crate::time::{Sleep, sleep, sleep_until};
 use crate::{Elapsed, Timer};
@@ -282,7 +282,7 @@ pin_project! {
 
 impl<T: Timer, P, F, Fut, C, H, S> Retry<T, P, F, Fut, C, H, S> {
     /// Retries only the errors for which `predicate` returns `true`; any other error stops
-    /// the call at once ([`StopReason::Permanent`]).
+    /// the call at once ([`StopReason::Permanent`](super::StopReason::Permanent)).
     ///
     /// # Examples
     ///
@@ -624,7 +624,7 @@ where
 pub(crate) const RETRIES_PER_POLL: u32 = 32;
 
 /// A sleep of `delay` from `now`; one too long to represent never ends.
-fn sleep_until_or_never<T: Timer>(timer: &T, now: Instant, delay: Duration) -> Sleep<T> {
+pub(super) fn sleep_until_or_never<T: Timer>(timer: &T, now: Instant, delay: Duration) -> Sleep<T> {
     match now.checked_add(delay) {
         Some(deadline) => sleep_until(timer, deadline),
         None => sleep(timer, Duration::MAX),
@@ -688,61 +688,6 @@ fn start_attempt<T: Timer, F, Fut>(
         timeout: cut.map(|at| Box::pin(sleep_until(timer, at))),
         attempt,
     });
-}
-
-/// Decides whether to retry after `attempt` failed, and after how long.
-fn next_delay<T: Timer>(
-    timer: &T,
-    policy: &RetryPolicy,
-    previous: Option<Duration>,
-    start: &mut Option<Instant>,
-    deadline: Option<Instant>,
-    attempt: Attempt,
-    classification: Classification,
-) -> Result<(Option<Instant>, Duration), StopReason> {
-    let retries_so_far = attempt.number.saturating_sub(1);
-    match classification {
-        Classification::Permanent => return Err(StopReason::Permanent),
-        _ if retries_so_far >= policy.max_retries => return Err(StopReason::Exhausted),
-        _ => {}
-    }
-    let delay = match classification {
-        Classification::RetryAfter(hint) => hint.min(policy.max_delay),
-        _ => {
-            let random = if policy.jitter == Jitter::None {
-                0
-            } else {
-                timer.random_u64()
-            };
-            delay(
-                &policy.backoff,
-                policy.jitter,
-                policy.max_delay,
-                retries_so_far,
-                previous,
-                random,
-            )
-        }
-    };
-    // The clock is read only when something needs it: a deadline, a delay to sleep, or
-    // timing that was asked for when the call started. Otherwise (an immediate retry) the
-    // clock starts later, at the first read.
-    let now = (deadline.is_some() || !delay.is_zero() || start.is_some()).then(|| timer.now());
-    if let Some(now) = now {
-        start.get_or_insert(now);
-    }
-    if let (Some(deadline), Some(now)) = (deadline, now) {
-        // No point sleeping to wake at (or past) the deadline with no time for an attempt.
-        if now.checked_add(delay).is_none_or(|wake| wake >= deadline) {
-            return Err(StopReason::Deadline);
-        }
-    }
-    if let Some(budget) = &policy.budget
-        && !budget.try_spend()
-    {
-        return Err(StopReason::Budget);
-    }
-    Ok((now, delay))
 }
 
 impl<T, P, F, Fut, R, E, C, H, S> Future for Retry<T, P, F, Fut, C, H, S>

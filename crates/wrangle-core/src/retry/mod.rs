@@ -19,7 +19,10 @@
 //!   its `source()`.
 //!
 //! [`retry_with`] threads an owned context through the attempts, and [`retry_blocking`] serves
-//! synchronous code. The timer and the policy are borrowed (`retry(&rt, &policy, ..)`, no
+//! synchronous code ([`retry_blocking_on`] on a runtime's clock, wrangle-sim's included). Every
+//! form makes the same decision after a failed attempt, in one place: classify the failure,
+//! count the attempt, then the retry limit, the delay (a `Retry-After` hint, or the capped,
+//! jittered backoff), the deadline and the budget, on the timer's clock and random source. The timer and the policy are borrowed (`retry(&rt, &policy, ..)`, no
 //! clone) or owned (`retry(rt.clone(), policy, ..)`, a `'static` future that can be spawned);
 //! [`TimerExt::retry`](crate::TimerExt::retry) is the method form, `rt.retry(policy, factory)`, which owns a clone of the
 //! handle.
@@ -138,6 +141,7 @@ mod backoff;
 mod blocking;
 mod budget;
 mod classify;
+mod decide;
 mod error;
 mod future;
 mod policy;
@@ -145,7 +149,7 @@ mod with;
 
 pub use attempt::Attempt;
 pub use backoff::{Backoff, Jitter};
-pub use blocking::retry_blocking;
+pub use blocking::{retry_blocking, retry_blocking_on};
 pub use budget::RetryBudget;
 pub use classify::{AlwaysTransient, ByError, Classification, Classify, Retryable, When};
 pub use error::{FailedAttempt, RetryError, RetryStats, StopReason};
