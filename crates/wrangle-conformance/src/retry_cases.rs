@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use wrangle_core::retry::{FailedAttempt, RetryPolicy, StopReason, retry};
-use wrangle_core::{Runtime, Timer};
+use wrangle_core::retry::{
+    Classification, FailedAttempt, RetryPolicy, StopReason, retry, retry_blocking_on,
+};
+use wrangle_core::{Runtime, Spawn, Timer};
 
 use crate::Harness;
 use crate::support::Alive;
@@ -148,4 +150,51 @@ pub fn retry_tiny_delays_yield_between_polls<H: Harness>() {
         assert_eq!(err.attempts(), 201);
         assert!(most <= 33, "{most} attempts within one poll");
     });
+}
+
+/// The blocking form on the runtime's clock: a call that always fails, retried in a job of the
+/// runtime's `spawn_blocking` by `retry_blocking_on`, sleeps the policy's delays (10, 20,
+/// 40 ms) on the runtime's own clock between attempts — never less, and exactly on virtual
+/// time — and each attempt sees the time since the first.
+pub fn retry_blocking_on_sleeps_on_runtime_clock<H: Harness>() {
+    let rt = H::make();
+    let policy = RetryPolicy::builder()
+        .exponential(MS * 10, 2.0)
+        .max_retries(3)
+        .build()
+        .unwrap();
+    let job_rt = rt.clone();
+    let (err, elapsed, took) = rt.block_on(async {
+        rt.spawn_blocking(move || {
+            let rt = job_rt;
+            let start = rt.now();
+            let mut elapsed = Vec::new();
+            let err = retry_blocking_on(
+                &rt,
+                &policy,
+                |_| Classification::Transient,
+                |attempt| {
+                    elapsed.push((attempt.elapsed(), rt.now() - start));
+                    Err::<(), _>("down")
+                },
+            )
+            .unwrap_err();
+            (err, elapsed, rt.now() - start)
+        })
+        .await
+    });
+    assert_eq!((err.attempts(), err.reason()), (4, StopReason::Exhausted));
+    assert_eq!(err.total_delay(), MS * 70);
+    let planned = [MS * 0, MS * 10, MS * 30, MS * 70];
+    for ((seen, clock), at) in elapsed.iter().zip(planned) {
+        assert!(
+            *seen >= at && *seen <= *clock,
+            "{seen:?} vs {at:?}, {clock:?}"
+        );
+        assert!(*clock <= at + H::SLACK, "{clock:?} vs {at:?}");
+    }
+    assert!(
+        took >= MS * 70 && took <= MS * 70 + H::SLACK,
+        "took {took:?}"
+    );
 }

@@ -54,6 +54,7 @@ macro_rules! conformance_suite {
             retry_deadline_counts_attempt_time,
             retry_attempt_timeout_drops_attempt,
             retry_tiny_delays_yield_between_polls,
+            retry_blocking_on_sleeps_on_runtime_clock,
             rate_limiter_spacing,
             breaker_cooldown,
             breaker_saturates_and_ignores_stale_trials,
