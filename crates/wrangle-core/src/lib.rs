@@ -26,7 +26,7 @@
 //! | [`rate`] | rate limits: [`rate::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`rate::KeyedRateLimiter`] (per host, idle keys evicted) |
 //! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore`, `Barrier` for tasks: async-lock's locks, semaphore and barrier re-exported, [`sync::Event`] and [`sync::Condition`] on event-listener; the table of asyncio counterparts |
 //! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
-//! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code |
+//! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code, [`retry::retry_blocking_on`] for sync code on a runtime's clock (virtual time included) |
 //!
 //! # In-task combinators
 //!
