@@ -167,15 +167,15 @@ impl Submission {
 
 impl Drop for Submission {
     fn drop(&mut self) {
-        if let Stage::Queue(push) = &mut self.stage {
-            if push.is_waiting() {
-                let pool = match &self.route {
-                    Route::Global => BlockingPool::global().inner(),
-                    Route::Pool(pool) => pool,
-                    Route::Runtime(_) => return,
-                };
-                push.abandon(pool);
-            }
+        if let Stage::Queue(push) = &mut self.stage
+            && push.is_waiting()
+        {
+            let pool = match &self.route {
+                Route::Global => BlockingPool::global().inner(),
+                Route::Pool(pool) => pool,
+                Route::Runtime(_) => return,
+            };
+            push.abandon(pool);
         }
     }
 }

@@ -185,7 +185,7 @@ pub fn retry_blocking_on_sleeps_on_runtime_clock<H: Harness>() {
     });
     assert_eq!((err.attempts(), err.reason()), (4, StopReason::Exhausted));
     assert_eq!(err.total_delay(), MS * 70);
-    let planned = [MS * 0, MS * 10, MS * 30, MS * 70];
+    let planned = [Duration::ZERO, MS * 10, MS * 30, MS * 70];
     for ((seen, clock), at) in elapsed.iter().zip(planned) {
         assert!(
             *seen >= at && *seen <= *clock,

@@ -141,8 +141,7 @@ mod on_sim {
             })
             .classify(|e: &u32| classify(e))
             .await;
-            let seen = seen.lock().unwrap().clone();
-            seen
+            seen.lock().unwrap().clone()
         })
     }
 
