@@ -55,6 +55,7 @@ impl Clock for SystemClock {
 /// `start` is when the call started, if the clock has been read: the clock is read only when
 /// something needs it (a deadline, a delay to sleep, or timing asked for when the call
 /// started); otherwise (an immediate retry) it starts later, at the first read.
+#[inline]
 pub(crate) fn next_delay<C: Clock>(
     clock: &C,
     policy: &RetryPolicy,
