@@ -235,6 +235,12 @@ pub use wrangle_async_std as async_std;
 #[doc(inline)]
 pub use wrangle_sim as sim;
 
+/// tower layers (feature `tower`; its HTTP classification with feature `http`): timeout,
+/// retry, rate limits, circuit breakers, concurrency limits and load shedding, on any runtime.
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use wrangle_tower as tower;
+
 // `#[wrangle::test]`, documented in its crate.
 pub use wrangle_macros::test;
 
