@@ -35,8 +35,8 @@ use crate::BoxError;
 ///     let per_host = KeyedRateLimiter::new(rt.clone(), Quota::per_second(1).unwrap());
 ///     let clock = rt.clone();
 ///     let mut svc = ServiceBuilder::new()
-///         .layer(KeyedRateLimitLayer::new(per_host, |host: &&str| *host))
-///         .service_fn(move |host: &str| {
+///         .layer(KeyedRateLimitLayer::new(per_host, |host: &&'static str| *host))
+///         .service_fn(move |host: &'static str| {
 ///             let at = clock.elapsed();
 ///             async move { Ok::<_, std::io::Error>((host, at)) }
 ///         });
