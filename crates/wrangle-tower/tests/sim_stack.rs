@@ -119,8 +119,8 @@ fn client_stack_exact_on_virtual_time() {
                     .clone_request(clone_request::<String>),
             )
             .layer(breakers.clone())
-            .layer(TimeoutLayer::new(rt.clone(), Duration::from_secs(1)))
             .layer(KeyedRateLimitLayer::new(per_host, host))
+            .layer(TimeoutLayer::new(rt.clone(), Duration::from_secs(1)))
             .service(faulty(rt.clone(), log.clone()));
         let get = |path: &str| Request::get(path).body(String::new()).unwrap();
         let mut finished = Vec::new();
