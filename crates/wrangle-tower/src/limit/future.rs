@@ -3,8 +3,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use async_lock::SemaphoreGuardArc;
 use pin_project_lite::pin_project;
+
+use super::semaphore::Permit;
 
 pin_project! {
     /// Response future of [`ConcurrencyLimit`](super::ConcurrencyLimit): the inner call,
@@ -13,12 +14,12 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        permit: Option<SemaphoreGuardArc>,
+        permit: Option<Permit>,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, permit: Option<SemaphoreGuardArc>) -> Self {
+    pub(crate) fn new(inner: F, permit: Option<Permit>) -> Self {
         Self { inner, permit }
     }
 }

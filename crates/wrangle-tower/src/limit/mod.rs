@@ -2,6 +2,7 @@
 //! [`ConcurrencyLimit`].
 
 mod future;
+mod semaphore;
 
 use std::fmt;
 use std::future::Future;
@@ -9,8 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use async_lock::futures::AcquireArc;
-use async_lock::{Semaphore, SemaphoreGuardArc};
+use semaphore::{Acquire, Permit, Semaphore};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -81,8 +81,8 @@ impl fmt::Debug for ConcurrencyLimitLayer {
 
 /// A service with at most N calls in flight; made by [`ConcurrencyLimitLayer`].
 ///
-/// `poll_ready` waits (FIFO, async-lock's fair semaphore) for a permit, then for the inner
-/// service; the call that follows takes the permit, and its response future holds it until
+/// `poll_ready` waits for a permit (woken in the order the waiters started waiting, though a
+/// caller that finds a permit free takes it), then for the inner service; the call that follows takes the permit, and its response future holds it until
 /// it completes or is dropped. A clone starts without a permit. A permit held by a service
 /// that is dropped before calling is released.
 ///
@@ -106,8 +106,8 @@ impl fmt::Debug for ConcurrencyLimitLayer {
 pub struct ConcurrencyLimit<S> {
     inner: S,
     semaphore: Arc<Semaphore>,
-    permit: Option<SemaphoreGuardArc>,
-    acquiring: Option<Pin<Box<AcquireArc>>>,
+    permit: Option<Permit>,
+    acquiring: Option<Acquire>,
 }
 
 impl<S> ConcurrencyLimit<S> {
@@ -149,14 +149,14 @@ where
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         if self.permit.is_none() {
             if self.acquiring.is_none() {
-                match self.semaphore.try_acquire_arc() {
+                match self.semaphore.try_acquire() {
                     Some(permit) => self.permit = Some(permit),
-                    // The slow path: a place in the semaphore's queue, kept across polls.
-                    None => self.acquiring = Some(Box::pin(self.semaphore.acquire_arc())),
+                    // The slow path: a waiter, kept across polls.
+                    None => self.acquiring = Some(Acquire::new(self.semaphore.clone())),
                 }
             }
             if let Some(acquiring) = self.acquiring.as_mut() {
-                let permit = ready!(acquiring.as_mut().poll(cx));
+                let permit = ready!(Pin::new(acquiring).poll(cx));
                 self.acquiring = None;
                 self.permit = Some(permit);
             }
