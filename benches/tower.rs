@@ -201,9 +201,7 @@ fn main() {
                     }
                     let id = criterion::BenchmarkId::new(sname, format!("{}/{lname}", exec.name()));
                     group.bench_function(id, |b| {
-                        b.iter_custom(|iters| {
-                            run_on(exec, layer, side, iters).unwrap_or_default()
-                        })
+                        b.iter_custom(|iters| run_on(exec, layer, side, iters).unwrap_or_default())
                     });
                 }
             }
@@ -217,7 +215,9 @@ fn main() {
         "\nns added per request over no layer (median of {rounds} rounds of {N} calls, \
          alternating order; target: wrangle <= 1.0x tower's added cost)"
     );
-    println!("| runtime | layer | bare ns/call | wrangle added | tower added | wrangle ÷ tower (added) |");
+    println!(
+        "| runtime | layer | bare ns/call | wrangle added | tower added | wrangle ÷ tower (added) |"
+    );
     println!("|---|---|---:|---:|---:|---:|");
     for exec in &execs {
         for (layer, lname) in LAYERS {

@@ -304,10 +304,16 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
 
     // The innermost service: one GET, counted; a 429 doubles its host's spacing.
     let get = {
-        let (rt, shared, bar, per_host) = (rt.clone(), shared.clone(), bar.clone(), per_host.clone());
+        let (rt, shared, bar, per_host) =
+            (rt.clone(), shared.clone(), bar.clone(), per_host.clone());
         tower::service_fn(move |request: Request<String>| {
-            let (rt, shared, bar, per_host, http) =
-                (rt.clone(), shared.clone(), bar.clone(), per_host.clone(), http.clone());
+            let (rt, shared, bar, per_host, http) = (
+                rt.clone(),
+                shared.clone(),
+                bar.clone(),
+                per_host.clone(),
+                http.clone(),
+            );
             async move {
                 let path = request.uri().path().to_owned();
                 let host = host(&request);
@@ -316,7 +322,10 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                     s.requests += 1;
                     s.in_flight += 1;
                     s.peak = s.peak.max(s.in_flight);
-                    s.starts.entry(host.clone()).or_default().push(rt.now() - begin);
+                    s.starts
+                        .entry(host.clone())
+                        .or_default()
+                        .push(rt.now() - begin);
                 }
                 let _in_flight = InFlight(shared.clone());
                 let response = http.get(&path).await?;
@@ -328,7 +337,9 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                         per_host.set_quota(&host, spacing.slowed(2));
                         common::say(
                             &bar,
-                            format!("  GET {path}: 429, Retry-After 1 s; host {host}'s spacing doubles"),
+                            format!(
+                                "  GET {path}: 429, Retry-After 1 s; host {host}'s spacing doubles"
+                            ),
                         );
                     }
                     _ => {
@@ -357,7 +368,10 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
                 .consecutive_failures(3)
                 .cooldown(cooldown)
                 .on_state_change(move |from, to| {
-                    common::say(&bar, format!("  breaker of host {host}: {from:?} -> {to:?}"));
+                    common::say(
+                        &bar,
+                        format!("  breaker of host {host}: {from:?} -> {to:?}"),
+                    );
                 })
                 .build(clock.clone())
                 .expect("a valid breaker")

@@ -59,8 +59,8 @@ use wrangle::rate::{KeyedRateLimiter, Quota, RateLimited};
 use wrangle::retry::RetryPolicy;
 use wrangle::tower::http::{HttpStatus, ServerErrors, clone_request};
 use wrangle::tower::{
-    BoxError, ConcurrencyLimitLayer, KeyedCircuitBreakerLayer, KeyedRateLimitLayer,
-    LoadShedLayer, Overloaded, RetryError, RetryLayer, TimeoutLayer,
+    BoxError, ConcurrencyLimitLayer, KeyedCircuitBreakerLayer, KeyedRateLimitLayer, LoadShedLayer,
+    Overloaded, RetryError, RetryLayer, TimeoutLayer,
 };
 use wrangle::{Runtime, Timer};
 
@@ -90,7 +90,11 @@ struct Seen {
 
 impl Seen {
     fn handled(&self) -> u32 {
-        self.paths.lock().expect("no panics while held").values().sum()
+        self.paths
+            .lock()
+            .expect("no panics while held")
+            .values()
+            .sum()
     }
 
     fn status(&self, status: u16) -> u32 {
@@ -403,14 +407,24 @@ fn run(env: &Env, report: &mut Report) -> std::io::Result<()> {
         // d's breaker, which refuses the 4th attempt.
         report.equal(env, "crawl: pages fetched", 8, ok);
         report.equal(env, "crawl: requests sent", 14, sent.load(Ordering::SeqCst));
-        report.equal(env, "crawl: requests the server handled", 14, server.seen.handled());
+        report.equal(
+            env,
+            "crawl: requests the server handled",
+            14,
+            server.seen.handled(),
+        );
         report.equal(
             env,
             "crawl: failed with the breaker open",
             1,
             refused_by_breaker,
         );
-        report.equal(env, "crawl: breakers opened", 1, opened.load(Ordering::SeqCst));
+        report.equal(
+            env,
+            "crawl: breakers opened",
+            1,
+            opened.load(Ordering::SeqCst),
+        );
         // Timed-out requests were dropped: hyper closes the connection, and the server's
         // hung call ends when it sees that.
         let waited = rt.now();

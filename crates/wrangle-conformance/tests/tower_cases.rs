@@ -1,6 +1,7 @@
 //! The tower layers' contract (wrangle-tower, `wrangle::tower`), one body on every runtime:
 //! tokio multi-thread and current-thread, smol, async-std and sim. Durations are exact on sim
 //! and checked with wide bounds on the real runtimes (a shared CI machine).
+#![allow(clippy::unwrap_used)]
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,8 +54,7 @@ fn napper(
     Response = u64,
     Error = BoxError,
     Future = impl Future<Output = Result<u64, BoxError>> + Send + 'static,
->
-+ Clone
+> + Clone
 + Send
 + 'static {
     let rt = rt.clone();
@@ -88,7 +88,10 @@ async fn global_rate_limit_waits_in_poll_ready(rt: AnyRuntime) {
     let mut b = a.clone();
     let start = rt.now();
     assert!(poll_ready_now(&mut a).is_ready(), "the first slot is free");
-    assert!(poll_ready_now(&mut b).is_pending(), "the second waits for its slot");
+    assert!(
+        poll_ready_now(&mut b).is_pending(),
+        "the second waits for its slot"
+    );
     a.call(0).await.unwrap();
     b.ready().await.unwrap().call(0).await.unwrap();
     within(&rt, "the second slot", rt.now() - start, ms(40));
@@ -150,7 +153,13 @@ async fn breaker_opens_refuses_and_half_opens(rt: AnyRuntime) {
         .layer(CircuitBreakerLayer::new(breaker.clone()))
         .service_fn(move |ok: bool| {
             seen.fetch_add(1, Ordering::SeqCst);
-            async move { if ok { Ok(()) } else { Err::<(), BoxError>("down".into()) } }
+            async move {
+                if ok {
+                    Ok(())
+                } else {
+                    Err::<(), BoxError>("down".into())
+                }
+            }
         });
     for _ in 0..2 {
         assert!(svc.ready().await.unwrap().call(false).await.is_err());

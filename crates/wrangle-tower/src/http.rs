@@ -74,16 +74,14 @@ impl Default for HttpStatus {
 impl<B> Classifier<Response<B>> for HttpStatus {
     fn response(&self, response: &Response<B>) -> Option<Classification> {
         match response.status() {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Some(
-                match response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| retry_after(v, (self.now)()))
-                {
-                    Some(after) => Classification::RetryAfter(after),
-                    None => Classification::Transient,
-                },
-            ),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Some(match response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| retry_after(v, (self.now)()))
+            {
+                Some(after) => Classification::RetryAfter(after),
+                None => Classification::Transient,
+            }),
             StatusCode::REQUEST_TIMEOUT
             | StatusCode::INTERNAL_SERVER_ERROR
             | StatusCode::BAD_GATEWAY

@@ -1,6 +1,7 @@
 //! The client stack (retry + breaker per host + timeout + rate per host) and the server stack
 //! (per-client rate limit refusing, concurrency limit with load shedding) over an in-process
 //! service with faults, on virtual time: every figure exact.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,8 +16,8 @@ use wrangle::retry::{RetryBudget, RetryPolicy, StopReason};
 use wrangle::sim::Sim;
 use wrangle::tower::http::{HttpStatus, ServerErrors, clone_request};
 use wrangle::tower::{
-    BoxError, ConcurrencyLimitLayer, KeyedCircuitBreakerLayer, KeyedRateLimitLayer,
-    LoadShedLayer, Overloaded, RetryError, RetryLayer, TimeoutLayer,
+    BoxError, ConcurrencyLimitLayer, KeyedCircuitBreakerLayer, KeyedRateLimitLayer, LoadShedLayer,
+    Overloaded, RetryError, RetryLayer, TimeoutLayer,
 };
 
 fn ms(n: u64) -> Duration {
@@ -103,7 +104,9 @@ fn client_stack_exact_on_virtual_time() {
                     .consecutive_failures(3)
                     .cooldown(Duration::from_secs(10))
                     .on_state_change(move |from, to| {
-                        seen.lock().unwrap().push((host.clone(), from, to, at.elapsed()));
+                        seen.lock()
+                            .unwrap()
+                            .push((host.clone(), from, to, at.elapsed()));
                     })
                     .build(clock)
                     .unwrap()
@@ -126,35 +129,75 @@ fn client_stack_exact_on_virtual_time() {
         let mut finished = Vec::new();
 
         // a: 200 at once.
-        let ok = client.ready().await.unwrap().call(get("/a/1")).await.unwrap();
+        let ok = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/a/1"))
+            .await
+            .unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         finished.push(rt.elapsed());
         // b: 429 with Retry-After: 1 at 0.4 s, retried at 1.4 s.
-        let ok = client.ready().await.unwrap().call(get("/b/1")).await.unwrap();
+        let ok = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/b/1"))
+            .await
+            .unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         finished.push(rt.elapsed());
         // c: 500 at 1.8 s, backoff 0.1 s but the host's rate holds it to 2.1 s; 500 at 2.3 s,
         // backoff 0.2 s, rate to 2.6 s; 200.
-        let ok = client.ready().await.unwrap().call(get("/c/1")).await.unwrap();
+        let ok = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/c/1"))
+            .await
+            .unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         finished.push(rt.elapsed());
         // d: hangs; timed out at 3.8, 4.9, 6.1 s (backoff 0.1, 0.2 s): d's breaker opens at
         // 6.1 s; the 4th attempt, 0.4 s later, is refused by it, and retries are exhausted.
-        let err = client.ready().await.unwrap().call(get("/d/1")).await.unwrap_err();
+        let err = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/d/1"))
+            .await
+            .unwrap_err();
         let err = err.downcast_ref::<RetryError>().unwrap();
         assert_eq!((err.attempts(), err.reason()), (4, StopReason::Exhausted));
-        let open = err.last_error().unwrap().downcast_ref::<CircuitOpen>().unwrap();
+        let open = err
+            .last_error()
+            .unwrap()
+            .downcast_ref::<CircuitOpen>()
+            .unwrap();
         assert_eq!(open.retry_after(), ms(9_600));
         assert_eq!(err.total_delay(), ms(700));
         finished.push(rt.elapsed());
         // The cooldown ends at 16.1 s: a trial call goes through and closes the breaker.
         wrangle::sleep_until(&rt, rt.now() + ms(9_600)).await;
-        let ok = client.ready().await.unwrap().call(get("/d/1")).await.unwrap();
+        let ok = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/d/1"))
+            .await
+            .unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         finished.push(rt.elapsed());
         // e: 503 with an HTTP-date 2 s ahead; 429 with Retry-After 3600, capped at 5 s; 503
         // with a malformed Retry-After, ignored: the backoff (0.4 s); 200.
-        let ok = client.ready().await.unwrap().call(get("/e/1")).await.unwrap();
+        let ok = client
+            .ready()
+            .await
+            .unwrap()
+            .call(get("/e/1"))
+            .await
+            .unwrap();
         assert_eq!(ok.status(), StatusCode::OK);
         finished.push(rt.elapsed());
 
@@ -190,9 +233,24 @@ fn client_stack_exact_on_virtual_time() {
         assert_eq!(
             transitions,
             [
-                ("d".to_owned(), BreakerState::Closed, BreakerState::Open, s(6.1)),
-                ("d".to_owned(), BreakerState::Open, BreakerState::HalfOpen, s(16.1)),
-                ("d".to_owned(), BreakerState::HalfOpen, BreakerState::Closed, s(16.3)),
+                (
+                    "d".to_owned(),
+                    BreakerState::Closed,
+                    BreakerState::Open,
+                    s(6.1)
+                ),
+                (
+                    "d".to_owned(),
+                    BreakerState::Open,
+                    BreakerState::HalfOpen,
+                    s(16.1)
+                ),
+                (
+                    "d".to_owned(),
+                    BreakerState::HalfOpen,
+                    BreakerState::Closed,
+                    s(16.3)
+                ),
             ],
             "the breakers' state changes, and when"
         );
@@ -243,9 +301,19 @@ fn server_stack_refuses_exactly() {
         let outcomes = wrangle::gather(calls).await;
         assert_eq!(
             outcomes,
-            ["200 at 200ms", "200 at 200ms", "shed", "shed", "429 after 1s"]
+            [
+                "200 at 200ms",
+                "200 at 200ms",
+                "shed",
+                "shed",
+                "429 after 1s"
+            ]
         );
-        assert_eq!(log.lock().unwrap().len(), 2, "requests that reached the service");
+        assert_eq!(
+            log.lock().unwrap().len(),
+            2,
+            "requests that reached the service"
+        );
         // The permits are back: two more go through (new clients: a shed request has used
         // its client's slot, as a refused one has).
         let again = [
@@ -280,7 +348,10 @@ fn budget_is_shared_across_requests() {
         for expected in [3, 1] {
             let err = svc.clone().oneshot(()).await.unwrap_err();
             let err = err.downcast_ref::<RetryError>().unwrap();
-            assert_eq!((err.attempts(), err.reason()), (expected, StopReason::Budget));
+            assert_eq!(
+                (err.attempts(), err.reason()),
+                (expected, StopReason::Budget)
+            );
         }
         assert_eq!(*calls.lock().unwrap(), 4);
         assert_eq!(rt.elapsed(), ms(20));
@@ -316,7 +387,11 @@ fn a_request_that_cannot_be_copied_is_sent_once() {
 #[test]
 fn exhausted_on_a_response_returns_it() {
     wrangle::sim::run(1, |rt| async move {
-        let policy = RetryPolicy::builder().constant(ms(10)).max_retries(2).build().unwrap();
+        let policy = RetryPolicy::builder()
+            .constant(ms(10))
+            .max_retries(2)
+            .build()
+            .unwrap();
         let svc = ServiceBuilder::new()
             .layer(RetryLayer::new(rt.clone(), policy).classify(HttpStatus::new()))
             .service_fn(|_: ()| async {

@@ -224,6 +224,7 @@ impl<R> Future for KeyedResponseFuture<R> {
 
 impl<R> fmt::Debug for KeyedResponseFuture<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyedResponseFuture").finish_non_exhaustive()
+        f.debug_struct("KeyedResponseFuture")
+            .finish_non_exhaustive()
     }
 }

@@ -84,7 +84,11 @@ impl fmt::Display for RetryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let attempts = self.stats.attempts();
         let plural = if attempts == 1 { "" } else { "s" };
-        write!(f, "retry gave up after {attempts} attempt{plural} ({})", self.reason)?;
+        write!(
+            f,
+            "retry gave up after {attempts} attempt{plural} ({})",
+            self.reason
+        )?;
         if self.timed_out() {
             f.write_str(": the last attempt timed out")?;
         }

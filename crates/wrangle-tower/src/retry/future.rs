@@ -89,9 +89,9 @@ impl<Res: Send + 'static> ResponseFuture<Res> {
                             outcome: Ok((response, _)),
                             ..
                         }) => Ok(response),
-                        Some(Failed { outcome: Err(e), .. }) => {
-                            Err(RetryError::new(Some(e), reason, stats).into())
-                        }
+                        Some(Failed {
+                            outcome: Err(e), ..
+                        }) => Err(RetryError::new(Some(e), reason, stats).into()),
                         None => Err(RetryError::new(None, reason, stats).into()),
                     }
                 }
