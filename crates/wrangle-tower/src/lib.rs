@@ -73,7 +73,7 @@
 //!
 //! # Feature flags
 //!
-//! - `http`: [`http`] — retry classification by status code with `Retry-After` in both its
+//! - `http`: the `http` module — retry classification by status code with `Retry-After` in both its
 //!   forms, a breaker failure rule for 5xx, and a clone hook for `http::Request`s.
 #![forbid(unsafe_code)]
 

@@ -2,7 +2,7 @@
 ///
 /// Implemented by [`ErrorsOnly`] (no response is a failure), by closures
 /// `Fn(&Response) -> bool`, and, with the `http` feature, by
-/// [`ServerErrors`](crate::http::ServerErrors) (5xx responses).
+/// `http::ServerErrors` (5xx responses).
 ///
 /// # Examples
 ///

@@ -13,7 +13,7 @@ use crate::BoxError;
 /// through one wrangle [`CircuitBreaker`](Breaker).
 ///
 /// Errors count as failures; responses do when [`failure_if`](Self::failure_if) says so
-/// (with the `http` feature, [`ServerErrors`](crate::http::ServerErrors): 5xx).
+/// (with the `http` feature, `http::ServerErrors`: 5xx).
 ///
 /// # Examples
 ///

@@ -13,7 +13,7 @@ use crate::BoxError;
 ///
 /// Implemented by [`ErrorsOnly`] (responses are never retried), by closures
 /// `Fn(&Response) -> Option<Classification>` (with the default for errors), and, with the
-/// `http` feature, by [`HttpStatus`](crate::http::HttpStatus).
+/// `http` feature, by `http::HttpStatus`.
 ///
 /// # Examples
 ///

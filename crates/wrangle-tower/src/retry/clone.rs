@@ -10,7 +10,7 @@
 ///
 /// Implemented by [`ByClone`] (for `Req: Clone`, the default), and closures
 /// `Fn(&Req) -> Option<Req>`; with the `http` feature,
-/// [`clone_request`](crate::http::clone_request) copies an `http::Request` whose body is
+/// `http::clone_request` copies an `http::Request` whose body is
 /// `Clone`.
 ///
 /// # Examples
