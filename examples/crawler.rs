@@ -31,7 +31,7 @@
 //! its connection, and the server sees that (checked for the three hung requests).
 //!
 //! Durations (latency, `Retry-After`, timeouts) are in scenario seconds, scaled by `--scale`
-//! (default 0.1; the attempt timeout is never below 100 ms of real time, so a loaded machine
+//! (default 0.1; the attempt timeout is never below 250 ms of real time, so a loaded machine
 //! does not time out healthy requests). Real sockets need real time: there is no `sim` run.
 //! Only 127.0.0.1 is contacted.
 
@@ -295,7 +295,7 @@ fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
     let server = Server::start(env.secs(0.2))?;
     println!("  server listening on http://{}", server.addr);
     let http = Http::new(env, server.addr)?;
-    let attempt_timeout = env.secs(1.0).max(Duration::from_millis(100));
+    let attempt_timeout = env.secs(1.0).max(Duration::from_millis(250));
     let bar = common::progress(env, URLS.len() as u64, "pages");
     let begin = rt.now();
     let spacing = Quota::with_interval(env.secs(0.5)).expect("0.5 s is a valid spacing");

@@ -1,4 +1,4 @@
-//! The client stack (retry + breaker per host + timeout + rate per host) and the server stack
+//! The client stack (retry + breaker per host + rate per host + timeout) and the server stack
 //! (per-client rate limit refusing, concurrency limit with load shedding) over an in-process
 //! service with faults, on virtual time: every figure exact.
 #![allow(clippy::unwrap_used)]
