@@ -446,3 +446,41 @@ fn auto_traits() {
     send_static(&svc);
     send_static(&svc.call(1));
 }
+
+/// A keyed breaker's map is swept of closed breakers when it reaches 1 024 keys; an open one
+/// is kept, and still refuses.
+#[test]
+fn idle_keyed_breakers_are_evicted() {
+    wrangle::sim::run(1, |rt| async move {
+        let clock = rt.clone();
+        let layer = KeyedCircuitBreakerLayer::new(
+            move |_: &u32| {
+                CircuitBreaker::builder()
+                    .consecutive_failures(1)
+                    .build(clock.clone())
+                    .unwrap()
+            },
+            |n: &u32| *n,
+        );
+        let mut svc = ServiceBuilder::new()
+            .layer(layer.clone())
+            .service_fn(|n: u32| async move {
+                if n == 0 {
+                    Err::<u32, BoxError>("down".into())
+                } else {
+                    Ok(n)
+                }
+            });
+        assert!(svc.ready().await.unwrap().call(0).await.is_err());
+        assert_eq!(layer.breaker(&0).state(), BreakerState::Open);
+        for n in 1..1024 {
+            svc.ready().await.unwrap().call(n).await.unwrap();
+        }
+        assert_eq!(layer.len(), 1024);
+        // The 1 025th key sweeps: the 1 023 closed breakers go, the open one stays.
+        svc.ready().await.unwrap().call(5000).await.unwrap();
+        assert_eq!(layer.len(), 2);
+        let refused = svc.ready().await.unwrap().call(0).await.unwrap_err();
+        assert!(refused.is::<CircuitOpen>());
+    });
+}
