@@ -53,6 +53,17 @@ pub struct HttpStatus {
 
 impl HttpStatus {
     /// The classification, dates against [`SystemTime::now`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::retry::Classification;
+    /// use wrangle::tower::http::HttpStatus;
+    /// use wrangle::tower::retry::Classifier;
+    ///
+    /// let ok = http::Response::builder().status(200).body(()).unwrap();
+    /// assert_eq!(HttpStatus::new().response(&ok), None::<Classification>);
+    /// ```
     pub fn new() -> Self {
         Self {
             now: SystemTime::now,
@@ -60,6 +71,24 @@ impl HttpStatus {
     }
 
     /// Measure HTTP-dates against `now` instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use wrangle::retry::Classification;
+    /// use wrangle::tower::http::HttpStatus;
+    /// use wrangle::tower::retry::Classifier;
+    ///
+    /// fn fixed() -> SystemTime { UNIX_EPOCH + Duration::from_secs(1_445_412_470) } // 07:27:50 GMT
+    /// let busy = http::Response::builder()
+    ///     .status(503)
+    ///     .header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")
+    ///     .body(())
+    ///     .unwrap();
+    /// let c = HttpStatus::new().wall_clock(fixed);
+    /// assert_eq!(c.response(&busy), Some(Classification::RetryAfter(Duration::from_secs(10))));
+    /// ```
     pub fn wall_clock(self, now: fn() -> SystemTime) -> Self {
         Self { now }
     }

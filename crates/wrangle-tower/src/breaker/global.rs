@@ -54,6 +54,17 @@ pub struct CircuitBreakerLayer<T: Timer, P = ErrorsOnly> {
 impl<T: Timer> CircuitBreakerLayer<T> {
     /// A layer that sends every call through `breaker` (shared with its clones and whoever
     /// else holds it); only errors count as failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::CircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let breaker = CircuitBreaker::builder().consecutive_failures(5).build(rt).unwrap();
+    /// let layer = CircuitBreakerLayer::new(breaker);
+    /// # drop(layer);
+    /// ```
     pub fn new(breaker: Breaker<T>) -> Self {
         Self {
             breaker,
@@ -64,6 +75,17 @@ impl<T: Timer> CircuitBreakerLayer<T> {
 
 impl<T: Timer, P> CircuitBreakerLayer<T, P> {
     /// Count the responses for which `failure` is true as failures too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::CircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let breaker = CircuitBreaker::builder().build(rt).unwrap();
+    /// let layer = CircuitBreakerLayer::new(breaker).failure_if(|status: &u16| *status >= 500);
+    /// # drop(layer);
+    /// ```
     pub fn failure_if<P2>(self, failure: P2) -> CircuitBreakerLayer<T, P2> {
         CircuitBreakerLayer {
             breaker: self.breaker,
@@ -111,21 +133,67 @@ pub struct CircuitBreaker<S, T: Timer, P = ErrorsOnly> {
 
 impl<S, T: Timer, P> CircuitBreaker<S, T, P> {
     /// The breaker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::{BreakerState, CircuitBreaker};
+    /// use wrangle::tower::CircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let breaker = CircuitBreaker::builder().build(rt).unwrap();
+    /// let svc = CircuitBreakerLayer::new(breaker).layer(tower::service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) }));
+    /// assert_eq!(svc.breaker().state(), BreakerState::Closed);
+    /// ```
     pub fn breaker(&self) -> &Breaker<T> {
         &self.breaker
     }
 
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::CircuitBreakerLayer::new(CircuitBreaker::builder().build(rt).unwrap()).layer(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::CircuitBreakerLayer::new(CircuitBreaker::builder().build(rt).unwrap()).layer(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::CircuitBreakerLayer::new(CircuitBreaker::builder().build(rt).unwrap()).layer(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

@@ -98,6 +98,19 @@ where
 {
     /// A layer with a breaker per key `key(&request)`, each made by `make(&key)`; only errors
     /// count as failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::KeyedCircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = KeyedCircuitBreakerLayer::new(
+    ///     move |_shard: &u32| CircuitBreaker::builder().consecutive_failures(5).build(rt.clone()).unwrap(),
+    ///     |(shard, _query): &(u32, String)| *shard,
+    /// );
+    /// assert!(layer.is_empty());
+    /// ```
     pub fn new(make: impl Fn(&K) -> Breaker<T> + Send + Sync + 'static, key: F) -> Self {
         Self {
             breakers: Arc::new(Breakers {
@@ -119,6 +132,21 @@ where
     T: Timer,
 {
     /// Count the responses for which `failure` is true as failures too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::KeyedCircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// // Responses with a negative status count as failures too.
+    /// let layer = KeyedCircuitBreakerLayer::new(
+    ///     move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(),
+    ///     |x: &u8| *x,
+    /// )
+    /// .failure_if(|status: &i32| *status < 0);
+    /// # drop(layer);
+    /// ```
     pub fn failure_if<P2>(self, failure: P2) -> KeyedCircuitBreakerLayer<K, T, F, P2> {
         KeyedCircuitBreakerLayer {
             breakers: self.breakers,
@@ -128,11 +156,39 @@ where
     }
 
     /// The breaker of `key` (made now if the key is new), to read its state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::{BreakerState, CircuitBreaker};
+    /// use wrangle::tower::KeyedCircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = KeyedCircuitBreakerLayer::new(
+    ///     move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(),
+    ///     |x: &u8| *x,
+    /// );
+    /// assert_eq!(layer.breaker(&7).state(), BreakerState::Closed);
+    /// assert_eq!(layer.len(), 1);
+    /// ```
     pub fn breaker(&self, key: &K) -> Breaker<T> {
         self.breakers.get(key)
     }
 
     /// How many keys have a breaker now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::KeyedCircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = KeyedCircuitBreakerLayer::new(
+    ///     move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(),
+    ///     |x: &u8| *x,
+    /// );
+    /// let _ = (layer.breaker(&1), layer.breaker(&2), layer.breaker(&1));
+    /// assert_eq!(layer.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.breakers
             .map
@@ -143,6 +199,19 @@ where
     }
 
     /// Whether no key has a breaker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::breaker::CircuitBreaker;
+    /// use wrangle::tower::KeyedCircuitBreakerLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = KeyedCircuitBreakerLayer::new(
+    ///     move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(),
+    ///     |x: &u8| *x,
+    /// );
+    /// assert!(layer.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -197,16 +266,50 @@ pub struct KeyedCircuitBreaker<S, K, T: Timer, F, P = ErrorsOnly> {
 
 impl<S, K, T: Timer, F, P> KeyedCircuitBreaker<S, K, T, F, P> {
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::KeyedCircuitBreakerLayer::new(move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(), |x: &u8| *x).layer(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::KeyedCircuitBreakerLayer::new(move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(), |x: &u8| *x).layer(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::breaker::CircuitBreaker;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::KeyedCircuitBreakerLayer::new(move |_: &u8| CircuitBreaker::builder().build(rt.clone()).unwrap(), |x: &u8| *x).layer(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

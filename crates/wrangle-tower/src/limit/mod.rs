@@ -47,6 +47,15 @@ impl ConcurrencyLimitLayer {
     /// # Errors
     ///
     /// [`InvalidLimit`] when `max` is 0: no call would ever be admitted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::tower::{ConcurrencyLimitLayer, InvalidLimit};
+    ///
+    /// assert!(ConcurrencyLimitLayer::new(16).is_ok());
+    /// assert!(matches!(ConcurrencyLimitLayer::new(0), Err(InvalidLimit { .. })));
+    /// ```
     pub fn new(max: usize) -> Result<Self, InvalidLimit> {
         if max == 0 {
             return Err(InvalidLimit(()));
@@ -112,16 +121,47 @@ pub struct ConcurrencyLimit<S> {
 
 impl<S> ConcurrencyLimit<S> {
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::ConcurrencyLimitLayer::new(8).unwrap().layer(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::ConcurrencyLimitLayer::new(8).unwrap().layer(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service (a permit it held is released).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::ConcurrencyLimitLayer::new(8).unwrap().layer(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

@@ -14,6 +14,12 @@ pub struct Overloaded(());
 
 impl Overloaded {
     /// The error (for services that shed load themselves).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(wrangle::tower::Overloaded::new(), wrangle::tower::Overloaded::default());
+    /// ```
     pub fn new() -> Self {
         Self(())
     }

@@ -24,6 +24,19 @@ pub struct LoadShedLayer(());
 
 impl LoadShedLayer {
     /// The layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::ServiceBuilder;
+    /// use wrangle::tower::{ConcurrencyLimitLayer, LoadShedLayer};
+    ///
+    /// let svc = ServiceBuilder::new()
+    ///     .layer(LoadShedLayer::new())
+    ///     .layer(ConcurrencyLimitLayer::new(4).unwrap())
+    ///     .service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) });
+    /// # drop(svc);
+    /// ```
     pub fn new() -> Self {
         Self(())
     }
@@ -71,6 +84,18 @@ pub struct LoadShed<S> {
 
 impl<S> LoadShed<S> {
     /// Wraps `inner`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::ServiceExt;
+    /// use wrangle::tower::LoadShed;
+    ///
+    /// wrangle::sim::run(1, |_rt| async move {
+    ///     let svc = LoadShed::new(tower::service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) }));
+    ///     assert_eq!(svc.oneshot(3).await.unwrap(), 3);
+    /// });
+    /// ```
     pub fn new(inner: S) -> Self {
         Self {
             inner,
@@ -79,16 +104,44 @@ impl<S> LoadShed<S> {
     }
 
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::LoadShed::new(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::LoadShed::new(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::LoadShed::new(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

@@ -41,6 +41,16 @@ pub struct RateLimitLayer<T: Timer> {
 impl<T: Timer> RateLimitLayer<T> {
     /// A layer admitting calls through `limiter` (shared: its clones, and other layers or
     /// code holding it, draw on the same schedule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{Quota, RateLimiter};
+    /// use wrangle::tower::RateLimitLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = RateLimitLayer::new(RateLimiter::new(rt, Quota::per_second(100).unwrap()));
+    /// # drop(layer);
+    /// ```
     pub fn new(limiter: RateLimiter<T>) -> Self {
         Self { limiter }
     }
@@ -83,6 +93,17 @@ pub struct RateLimit<S, T: Timer> {
 
 impl<S, T: Timer> RateLimit<S, T> {
     /// Wraps `inner`, admitting its calls through `limiter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{Quota, RateLimiter};
+    /// use wrangle::tower::RateLimit;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let limiter = RateLimiter::new(rt, Quota::per_second(100).unwrap());
+    /// let svc = RateLimit::new(tower::service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) }), limiter);
+    /// # drop(svc);
+    /// ```
     pub fn new(inner: S, limiter: RateLimiter<T>) -> Self {
         Self {
             inner,
@@ -93,16 +114,47 @@ impl<S, T: Timer> RateLimit<S, T> {
     }
 
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{Quota, RateLimiter};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::RateLimit::new(inner, RateLimiter::new(rt, Quota::per_second(5).unwrap()));
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{Quota, RateLimiter};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::RateLimit::new(inner, RateLimiter::new(rt, Quota::per_second(5).unwrap()));
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{Quota, RateLimiter};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::RateLimit::new(inner, RateLimiter::new(rt, Quota::per_second(5).unwrap()));
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

@@ -59,6 +59,17 @@ where
     T: Timer,
 {
     /// A layer admitting each call through `limiter`, under the key `key(&request)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::rate::{KeyedRateLimiter, Quota};
+    /// use wrangle::tower::KeyedRateLimitLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let per_user = KeyedRateLimiter::<u64, _>::new(rt, Quota::per_second(10).unwrap());
+    /// let layer = KeyedRateLimitLayer::new(per_user, |(user, _body): &(u64, String)| *user);
+    /// # drop(layer);
+    /// ```
     pub fn new(limiter: KeyedRateLimiter<K, T>, key: F) -> Self {
         Self {
             limiter,
@@ -70,6 +81,23 @@ where
     /// Refuse a call over its key's rate at once, with
     /// [`RateLimited`](wrangle_core::rate::RateLimited), instead of waiting (a server's
     /// choice: answer 429 rather than hold the connection).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::{Layer, ServiceExt};
+    /// use wrangle::rate::{KeyedRateLimiter, Quota, RateLimited};
+    /// use wrangle::tower::KeyedRateLimitLayer;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let limiter = KeyedRateLimiter::new(rt.clone(), Quota::per_second(1).unwrap());
+    ///     let layer = KeyedRateLimitLayer::new(limiter, |x: &u8| *x).reject();
+    ///     let svc = layer.layer(tower::service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) }));
+    ///     assert_eq!(svc.clone().oneshot(1).await.unwrap(), 1);
+    ///     let refused = svc.oneshot(1).await.unwrap_err();
+    ///     assert_eq!(refused.downcast_ref::<RateLimited>().unwrap().retry_after(), std::time::Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn reject(mut self) -> Self {
         self.reject = true;
         self
@@ -130,16 +158,50 @@ pub struct KeyedRateLimit<S, K, T: Timer, F> {
 
 impl<S, K, T: Timer, F> KeyedRateLimit<S, K, T, F> {
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::rate::{KeyedRateLimiter, Quota};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::KeyedRateLimitLayer::new(KeyedRateLimiter::<u8, _>::new(rt, Quota::per_second(5).unwrap()), |x: &u8| *x).layer(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::rate::{KeyedRateLimiter, Quota};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::KeyedRateLimitLayer::new(KeyedRateLimiter::<u8, _>::new(rt, Quota::per_second(5).unwrap()), |x: &u8| *x).layer(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::rate::{KeyedRateLimiter, Quota};
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::KeyedRateLimitLayer::new(KeyedRateLimiter::<u8, _>::new(rt, Quota::per_second(5).unwrap()), |x: &u8| *x).layer(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

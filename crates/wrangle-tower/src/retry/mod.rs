@@ -72,6 +72,16 @@ pub struct RetryLayer<T, C = ErrorsOnly, H = ByClone> {
 impl<T: Timer> RetryLayer<T> {
     /// A layer retrying errors ([`classify_error`]) as `policy` says, copying requests with
     /// `Clone`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::retry::RetryPolicy;
+    /// use wrangle::tower::RetryLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = RetryLayer::new(rt, RetryPolicy::default());
+    /// assert_eq!(layer.policy().max_retries(), 3);
+    /// ```
     pub fn new(timer: T, policy: RetryPolicy) -> Self {
         Self {
             timer,
@@ -84,6 +94,18 @@ impl<T: Timer> RetryLayer<T> {
 
 impl<T: Timer, C, H> RetryLayer<T, C, H> {
     /// Classify responses (and errors) with `classifier`; see [`Classifier`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::retry::{Classification, RetryPolicy};
+    /// use wrangle::tower::RetryLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// // Retry a negative answer as if it were an error.
+    /// let layer = RetryLayer::new(rt, RetryPolicy::default())
+    ///     .classify(|answer: &i32| (*answer < 0).then_some(Classification::Transient));
+    /// # drop(layer);
+    /// ```
     pub fn classify<C2>(self, classifier: C2) -> RetryLayer<T, C2, H> {
         RetryLayer {
             timer: self.timer,
@@ -95,6 +117,18 @@ impl<T: Timer, C, H> RetryLayer<T, C, H> {
 
     /// Copy requests with `hook`; see [`CloneRequest`] (and what happens to a request it
     /// cannot copy).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::retry::RetryPolicy;
+    /// use wrangle::tower::RetryLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// // Keep a copy of small bodies only; a large one is sent once.
+    /// let layer = RetryLayer::new(rt, RetryPolicy::default())
+    ///     .clone_request(|body: &Vec<u8>| (body.len() <= 4096).then(|| body.clone()));
+    /// # drop(layer);
+    /// ```
     pub fn clone_request<H2>(self, hook: H2) -> RetryLayer<T, C, H2> {
         RetryLayer {
             timer: self.timer,
@@ -105,6 +139,16 @@ impl<T: Timer, C, H> RetryLayer<T, C, H> {
     }
 
     /// The policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::retry::RetryPolicy;
+    /// use wrangle::tower::RetryLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let policy = RetryPolicy::builder().max_retries(5).build().unwrap();
+    /// assert_eq!(RetryLayer::new(rt, policy).policy().max_retries(), 5);
+    /// ```
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }
@@ -161,16 +205,50 @@ pub struct Retry<S, T, C = ErrorsOnly, H = ByClone> {
 
 impl<S, T, C, H> Retry<S, T, C, H> {
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::retry::RetryPolicy;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::RetryLayer::new(rt, RetryPolicy::default()).layer(inner);
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::retry::RetryPolicy;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::RetryLayer::new(rt, RetryPolicy::default()).layer(inner);
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// use wrangle::retry::RetryPolicy;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::RetryLayer::new(rt, RetryPolicy::default()).layer(inner);
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }

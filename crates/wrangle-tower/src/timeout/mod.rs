@@ -46,6 +46,16 @@ pub struct TimeoutLayer<T> {
 impl<T: Timer> TimeoutLayer<T> {
     /// A layer that limits each call to `timeout` on `timer`'s clock. `Duration::MAX` is no
     /// limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::tower::TimeoutLayer;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let layer = TimeoutLayer::new(rt, Duration::from_secs(2));
+    /// # drop(layer);
+    /// ```
     pub fn new(timer: T, timeout: Duration) -> Self {
         Self { timer, timeout }
     }
@@ -98,6 +108,16 @@ pub struct Timeout<S, T> {
 
 impl<S, T: Timer> Timeout<S, T> {
     /// Wraps `inner`, limiting each call to `timeout` on `timer`'s clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::tower::Timeout;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let svc = Timeout::new(tower::service_fn(|x: u8| async move { Ok::<_, std::io::Error>(x) }), rt, Duration::from_secs(2));
+    /// # drop(svc);
+    /// ```
     pub fn new(inner: S, timer: T, timeout: Duration) -> Self {
         Self {
             inner,
@@ -107,16 +127,47 @@ impl<S, T: Timer> Timeout<S, T> {
     }
 
     /// The wrapped service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::Timeout::new(inner, rt, Duration::from_secs(1));
+    /// assert_eq!(svc.get_ref(), "inner");
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The wrapped service, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let mut svc = wrangle::tower::Timeout::new(inner, rt, Duration::from_secs(1));
+    /// svc.get_mut().push('!');
+    /// assert_eq!(svc.get_ref(), "inner!");
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
 
     /// Unwraps the service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let rt = wrangle::sim::Sim::new(1);
+    /// let inner = String::from("inner");
+    /// let svc = wrangle::tower::Timeout::new(inner, rt, Duration::from_secs(1));
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }
