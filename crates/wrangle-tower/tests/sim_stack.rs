@@ -484,3 +484,39 @@ fn idle_keyed_breakers_are_evicted() {
         assert!(refused.is::<CircuitOpen>());
     });
 }
+
+/// Retry over a concurrency limit of one: the permit `poll_ready` reserved is the one the
+/// first attempt uses (a retry that called a clone instead would wait for ever for it), and
+/// retries take it again.
+#[test]
+fn retry_over_a_concurrency_limit_uses_the_reserved_permit() {
+    wrangle::sim::run(1, |rt| async move {
+        let policy = RetryPolicy::builder().constant(ms(10)).build().unwrap();
+        let calls = Arc::new(Mutex::new(0));
+        let seen = calls.clone();
+        let svc = ServiceBuilder::new()
+            .layer(RetryLayer::new(rt.clone(), policy))
+            .layer(ConcurrencyLimitLayer::new(1).unwrap())
+            .service_fn(move |x: u32| {
+                let n = {
+                    let mut calls = seen.lock().unwrap();
+                    *calls += 1;
+                    *calls
+                };
+                async move {
+                    if n < 3 {
+                        Err::<u32, BoxError>("busy".into())
+                    } else {
+                        Ok(x)
+                    }
+                }
+            });
+        // `ready` then `call` on one service that lives on (`oneshot` would drop it, and its
+        // reserved permit with it, before awaiting the call).
+        let mut svc = svc;
+        assert_eq!(svc.ready().await.unwrap().call(7).await.unwrap(), 7);
+        assert_eq!(*calls.lock().unwrap(), 3);
+        assert_eq!(svc.ready().await.unwrap().call(8).await.unwrap(), 8);
+        assert_eq!(rt.elapsed(), ms(20));
+    });
+}

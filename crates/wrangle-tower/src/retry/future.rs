@@ -41,6 +41,10 @@ impl<Res: Send + 'static> ResponseFuture<Res> {
         H: CloneRequest<Req> + Send + 'static,
     {
         Self(Box::pin(async move {
+            // The first attempt uses the service readied by `poll_ready`; later ones a clone
+            // made before it was used (a clone holds no reservation of its own).
+            let template = service.clone();
+            let mut readied = Some(service);
             let mut next = Some(request);
             let classify = classifier.clone();
             let outcome = retry(timer, policy, move |_| {
@@ -48,7 +52,7 @@ impl<Res: Send + 'static> ResponseFuture<Res> {
                 // The copy for the next attempt is made while the request still exists.
                 next = request.as_ref().and_then(|r| hook.clone_request(r));
                 let copied = next.is_some();
-                let mut service = service.clone();
+                let mut service = readied.take().unwrap_or_else(|| template.clone());
                 let classifier = classifier.clone();
                 async move {
                     let fail = |e: BoxError| Failed {

@@ -175,8 +175,9 @@ impl<T, C, H> fmt::Debug for RetryLayer<T, C, H> {
 
 /// A service whose calls are retried; made by [`RetryLayer`].
 ///
-/// `poll_ready` is the inner service's (backpressure passes through). `call` copies the
-/// inner service (hence `S: Clone`) into the response future, which runs wrangle's
+/// `poll_ready` is the inner service's (backpressure passes through). `call` moves the
+/// service it readied into the response future (the first attempt uses it and what it
+/// reserved) and keeps a clone for the next call (hence `S: Clone`); the future runs wrangle's
 /// [`retry`](wrangle_core::retry::retry()): each attempt copies the request (for the next
 /// one), waits for the inner service to be ready, calls it, and classifies the outcome.
 ///
@@ -275,8 +276,11 @@ where
     }
 
     fn call(&mut self, request: Req) -> Self::Future {
+        // The service `poll_ready` readied goes with the call (its reservation, a concurrency
+        // permit say, is used by the first attempt); a fresh clone stays for the next call.
+        let fresh = self.inner.clone();
         ResponseFuture::new(
-            self.inner.clone(),
+            std::mem::replace(&mut self.inner, fresh),
             self.layer.timer.clone(),
             self.layer.policy.clone(),
             self.layer.classifier.clone(),
