@@ -38,7 +38,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -82,63 +81,20 @@ struct Seen {
     hung_up: AtomicU32,
 }
 
-/// The flaky server: hyper's HTTP/1 server on an ephemeral port of 127.0.0.1, on a
-/// current-thread tokio runtime in a thread of its own. Dropping it stops that runtime, and
-/// every connection with it (the hung ones too).
+/// The flaky server (see `common::HttpServer`) and what it counts.
 struct Server {
-    addr: SocketAddr,
+    http: common::HttpServer,
     seen: Arc<Seen>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
     fn start(latency: Duration) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         let seen = Arc::new(Seen::default());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let counts = seen.clone();
-        let thread = std::thread::Builder::new()
-            .name("crawler-server".to_owned())
-            .spawn(move || {
-                let accept = async {
-                    let listener = tokio::net::TcpListener::from_std(listener)?;
-                    loop {
-                        let (stream, _) = listener.accept().await?;
-                        let counts = counts.clone();
-                        let service = hyper::service::service_fn(move |request| {
-                            answer(request, counts.clone(), latency)
-                        });
-                        tokio::spawn(async move {
-                            // A failed connection is the client's business (it hung up).
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                };
-                rt.block_on(async {
-                    let stopped = async {
-                        let _ = stopped.await;
-                        Ok::<(), std::io::Error>(())
-                    };
-                    if let Err(e) = futures_lite::future::or(accept, stopped).await {
-                        eprintln!("  server: {e}");
-                    }
-                });
-                // `rt` drops here, and every connection task with it.
-            })?;
-        Ok(Server {
-            addr,
-            seen,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        let http = common::HttpServer::start("crawler-server", move |request| {
+            answer(request, counts.clone(), latency)
+        })?;
+        Ok(Server { http, seen })
     }
 
     fn requests(&self) -> u32 {
@@ -152,17 +108,6 @@ impl Server {
 
     fn hung_up(&self) -> u32 {
         self.seen.hung_up.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -180,7 +125,7 @@ async fn answer(
     request: Request<Incoming>,
     seen: Arc<Seen>,
     latency: Duration,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     let earlier = {
         let mut paths = seen.paths.lock().expect("no panics while held");
@@ -204,9 +149,9 @@ async fn answer(
     if let Some(after) = retry_after {
         response = response.header(RETRY_AFTER, after);
     }
-    Ok(response
+    response
         .body(Full::new(Bytes::from(format!("page {path}"))))
-        .expect("a valid response"))
+        .expect("a valid response")
 }
 
 /// The client: one reqwest `Client`, and whether the crawler's runtime is tokio, whose context
@@ -293,8 +238,8 @@ fn host(request: &Request<String>) -> String {
 fn crawl(env: &Env, report: &mut Report) -> std::io::Result<()> {
     let rt = &env.rt;
     let server = Server::start(env.secs(0.2))?;
-    println!("  server listening on http://{}", server.addr);
-    let http = Http::new(env, server.addr)?;
+    println!("  server listening on http://{}", server.http.addr);
+    let http = Http::new(env, server.http.addr)?;
     let attempt_timeout = env.secs(1.0).max(Duration::from_millis(250));
     let bar = common::progress(env, URLS.len() as u64, "pages");
     let begin = rt.now();

@@ -172,25 +172,15 @@ fn answer(outcome: Result<Response<Full<Bytes>>, BoxError>) -> Response<Full<Byt
     }
 }
 
-/// The server: hyper on an ephemeral port of 127.0.0.1, on a current-thread tokio runtime in
-/// a thread of its own, behind its stack. Dropping it stops that runtime and every connection.
+/// The server (see `common::HttpServer`) behind its stack, and what it counts.
 struct Server {
-    addr: SocketAddr,
+    http: common::HttpServer,
     seen: Arc<Seen>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
     fn start(env: &Env) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let server_rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         let seen = Arc::new(Seen::default());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The stack keeps time on the example's runtime handle (any runtime's clock can be
         // read from any thread); its layers never sleep here (refusing, shedding).
         let per_client = KeyedRateLimiter::new(
@@ -213,59 +203,17 @@ impl Server {
                 handle(req, counts.clone(), scale)
             }));
         let counts = seen.clone();
-        let thread = std::thread::Builder::new()
-            .name("tower-server".to_owned())
-            .spawn(move || {
-                let accept = async {
-                    let listener = tokio::net::TcpListener::from_std(listener)?;
-                    loop {
-                        let (stream, _) = listener.accept().await?;
-                        let (stack, counts) = (stack.clone(), counts.clone());
-                        let service = hyper::service::service_fn(move |request| {
-                            let (stack, counts) = (stack.clone(), counts.clone());
-                            async move {
-                                let response = answer(stack.oneshot(request).await);
-                                let status = response.status().as_u16();
-                                let mut statuses =
-                                    counts.statuses.lock().expect("no panics while held");
-                                *statuses.entry(status).or_insert(0) += 1;
-                                Ok::<_, Infallible>(response)
-                            }
-                        });
-                        tokio::spawn(async move {
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                };
-                server_rt.block_on(async {
-                    let stopped = async {
-                        let _ = stopped.await;
-                        Ok::<(), std::io::Error>(())
-                    };
-                    if let Err(e) = futures_lite::future::or(accept, stopped).await {
-                        eprintln!("  server: {e}");
-                    }
-                });
-            })?;
-        Ok(Server {
-            addr,
-            seen,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let http = common::HttpServer::start("tower-server", move |request| {
+            let (stack, counts) = (stack.clone(), counts.clone());
+            async move {
+                let response = answer(stack.oneshot(request).await);
+                let status = response.status().as_u16();
+                let mut statuses = counts.statuses.lock().expect("no panics while held");
+                *statuses.entry(status).or_insert(0) += 1;
+                response
+            }
+        })?;
+        Ok(Server { http, seen })
     }
 }
 
@@ -323,7 +271,7 @@ fn host(request: &Request<String>) -> String {
 fn run(env: &Env, report: &mut Report) -> std::io::Result<()> {
     let rt = &env.rt;
     let server = Server::start(env)?;
-    println!("  server listening on http://{}", server.addr);
+    println!("  server listening on http://{}", server.http.addr);
     let sent = Arc::new(AtomicU32::new(0));
     let opened = Arc::new(AtomicU32::new(0));
     let attempt_timeout = env.secs(1.0).max(Duration::from_millis(250));
@@ -366,7 +314,7 @@ fn run(env: &Env, report: &mut Report) -> std::io::Result<()> {
         // against an attempt's time.
         .layer(KeyedRateLimitLayer::new(per_host, host))
         .layer(TimeoutLayer::new(rt.clone(), attempt_timeout))
-        .service(hyper_client(env, server.addr, sent.clone()));
+        .service(hyper_client(env, server.http.addr, sent.clone()));
 
     rt.block_on(async {
         // 1. The crawl.
@@ -448,7 +396,7 @@ fn run(env: &Env, report: &mut Report) -> std::io::Result<()> {
         let greedy = ServiceBuilder::new()
             .layer(retry)
             .layer(TimeoutLayer::new(rt.clone(), attempt_timeout))
-            .service(hyper_client(env, server.addr, greedy_sent.clone()));
+            .service(hyper_client(env, server.http.addr, greedy_sent.clone()));
         let refused_before = server.seen.status(429);
         let begin = rt.now();
         let calls = (1..=4).map(|page| {
@@ -486,7 +434,7 @@ fn run(env: &Env, report: &mut Report) -> std::io::Result<()> {
         // 3. A burst of twelve at the slow /f/*, from twelve clients, with no client stack:
         // eight are served, four shed with 503 at once.
         let burst_sent = Arc::new(AtomicU32::new(0));
-        let raw = hyper_client(env, server.addr, burst_sent.clone());
+        let raw = hyper_client(env, server.http.addr, burst_sent.clone());
         let shed_before = server.seen.status(503);
         let burst = (1..=12).map(|i| {
             let raw = raw.clone();
