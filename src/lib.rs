@@ -24,6 +24,7 @@
 //! | [`CancellationToken`], [`cancel`], [`group`], [`shield()`] | cancellation signals, task groups, work that outlives its caller |
 //! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore` and `Barrier` for tasks: async-lock's locks, semaphore and barrier, an [`Event`](sync::Event) and a [`Condition`](sync::Condition), on any runtime |
 //! | [`test`] | `#[wrangle::test]`: one async test body on every runtime, sim seeds printed for replay |
+//! | `tower` (feature `tower`) | tower layers on any runtime: timeout, retry (responses classified, `Retry-After`, budgets), rate limits (global, keyed), circuit breakers (global, keyed), concurrency limit, load shedding |
 //! | [`tokio`], [`smol`], [`async_std`], [`sim`] | the runtimes, one feature each: [`Tokio`], [`Smol`], [`AsyncStd`], [`Sim`] |
 //!
 //! # Quick start
@@ -143,6 +144,9 @@
 //!
 //! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
 //! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
+//! - `tower`: [`wrangle::tower`](https://docs.rs/wrangle-tower), tower middleware built on
+//!   wrangle's timeout, retry, rate limits and breakers; `http`: its HTTP classification
+//!   (status codes, `Retry-After`), with the `http` crate.
 //! - `full`: all of them (for examples and comparisons).
 //!
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -235,6 +239,12 @@ pub use wrangle_async_std as async_std;
 #[cfg(feature = "sim")]
 #[doc(inline)]
 pub use wrangle_sim as sim;
+
+/// tower layers (feature `tower`; its HTTP classification with feature `http`): timeout,
+/// retry, rate limits, circuit breakers, concurrency limits and load shedding, on any runtime.
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use wrangle_tower as tower;
 
 // `#[wrangle::test]`, documented in its crate.
 pub use wrangle_macros::test;
