@@ -212,6 +212,11 @@ pub use wrangle_core::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gath
 #[doc(inline)]
 pub use wrangle_blocking as blocking;
 
+/// A timer driver that needs no reactor: [`Sleep`](timer::Sleep), the sleep of the smol and
+/// async-std adapters, usable on any executor.
+#[doc(inline)]
+pub use wrangle_timer as timer;
+
 /// The tokio adapter (feature `tokio`): [`Tokio`](tokio::Tokio), multi-thread or
 /// current-thread.
 #[cfg(feature = "tokio")]
