@@ -18,6 +18,7 @@
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
 //! | [`rate`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
+//! | [`timer`] | the timer driver behind smol's and async-std's sleeps: no reactor, any executor |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
@@ -125,7 +126,7 @@
 //! | Runtime | Feature | Type |
 //! |---|---|---|
 //! | tokio, multi-thread or current-thread | `tokio` | [`wrangle::tokio::Tokio`][`Tokio`] |
-//! | smol (async-executor + async-io + blocking) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
+//! | smol (async-executor + async-io + blocking, [`timer`]'s sleeps) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
 //! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | [`wrangle::async_std::AsyncStd`][`AsyncStd`] |
 //! | virtual time, deterministic, for tests | `sim` | [`wrangle::sim::Sim`][`Sim`] |
 //!

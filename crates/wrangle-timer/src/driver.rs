@@ -234,6 +234,9 @@ impl Global {
             if wake_at == u64::MAX {
                 std::thread::park();
             } else {
+                // Woken up to the kernel's timer slack late (50 µs by default on Linux). Parking
+                // short and yielding through the rest was tried and measured worse on 2 cores:
+                // the yielding thread takes the workers' time (BENCHMARKS.md, issue 19).
                 let at = self.base + Duration::from_nanos(wake_at);
                 let wait = at.saturating_duration_since(Instant::now());
                 if !wait.is_zero() {
