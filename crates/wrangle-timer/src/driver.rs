@@ -24,6 +24,10 @@ use crate::sync::{AtomicU64, AtomicUsize, Mutex};
 /// such a sleep stays pending without an entry.
 pub(crate) const NEVER: u64 = u64::MAX / 2;
 
+/// While no [`Driver`](crate::Driver) is held, the thread looks this often (in nanoseconds)
+/// whether every sleep is gone, and exits if so.
+const IDLE_CHECK: u64 = 1_000_000_000;
+
 /// One shard on its own cache lines.
 #[repr(align(128))]
 #[derive(Debug, Default)]
@@ -230,7 +234,12 @@ impl Global {
             if live == 0 && self.users.load(SeqCst) == 0 && self.try_exit() {
                 return;
             }
-            let wake_at = self.publish(earliest);
+            let mut wake_at = self.publish(earliest);
+            if self.users.load(SeqCst) == 0 {
+                // No runtime holds the thread: look again within `IDLE_CHECK`, so that it exits
+                // soon after its last sleep is dropped, not at that sleep's deadline.
+                wake_at = wake_at.min(now.saturating_add(IDLE_CHECK));
+            }
             if wake_at == u64::MAX {
                 std::thread::park();
             } else {

@@ -3,13 +3,13 @@ use std::fmt;
 use crate::driver::global;
 
 /// A runtime's hold on the timer driver's thread: while any `Driver` exists the thread stays
-/// up between sleeps; once the last is dropped it exits as soon as no sleep is armed (and a
-/// later sleep starts it again).
+/// up between sleeps; once the last is dropped it exits as soon as no sleep is armed (within
+/// a second of the last one being dropped), and a later sleep starts it again.
 ///
 /// Runtimes hold one for as long as they live (the smol and async-std adapters do). Creating
 /// one starts nothing: the thread starts at the first sleep that is armed, so a process that
 /// never sleeps pays nothing. Sleeps work without any `Driver`; the thread then exits
-/// whenever no sleep is armed.
+/// whenever no sleep is armed (looking once a second).
 ///
 /// # Examples
 ///

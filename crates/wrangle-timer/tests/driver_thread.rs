@@ -34,4 +34,19 @@ fn thread_starts_lazily_and_exits_with_the_last_driver() {
     block_on(Sleep::at(deadline));
     assert!(Instant::now() >= deadline);
     wait_for("the thread exits again", || !stats().thread_running);
+    // A sleep an hour away, armed then dropped, does not keep the thread for the hour.
+    let driver = Driver::new();
+    let mut sleep = Box::pin(Sleep::at(Instant::now() + Duration::from_secs(3600)));
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(std::future::Future::poll(sleep.as_mut(), &mut cx).is_pending());
+    assert!(stats().thread_running);
+    drop(driver);
+    // Let the thread see the last handle go while the sleep is still armed.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(stats().thread_running, "an armed sleep keeps the thread");
+    drop(sleep);
+    wait_for("the thread exits within its idle check", || {
+        !stats().thread_running
+    });
 }
