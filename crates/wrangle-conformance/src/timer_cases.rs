@@ -52,8 +52,9 @@ pub fn sleeps_never_complete_early<H: Harness>() {
 
 /// 10^6 sleeps (10^5 in a debug build) 1 h away armed (polled once, 1 000 alive at a time)
 /// and dropped leave no entry behind, as the runtime's timer counts them
-/// ([`Harness::timer_footprint`]); the timer still works afterwards. Where the timer is shared by the process, other cases' sleeps are
-/// allowed for: the bound is far below what 10^5 leaked entries would hold.
+/// ([`Harness::timer_footprint`]); the timer still works afterwards. Where the timer is
+/// shared by the process, other cases' sleeps are allowed for: the bound is far below what
+/// 10^5 leaked entries would hold.
 pub fn million_timeouts_armed_and_dropped_leave_no_entry<H: Harness>() {
     let rt = H::make();
     // 10^6 in an optimised build (`cargo test --release`); 10^5 in the debug build CI runs,
