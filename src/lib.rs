@@ -18,6 +18,7 @@
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
 //! | [`rate`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
+//! | [`timer`] | the timer driver behind smol's and async-std's sleeps: no reactor, any executor |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
@@ -126,7 +127,7 @@
 //! | Runtime | Feature | Type |
 //! |---|---|---|
 //! | tokio, multi-thread or current-thread | `tokio` | [`wrangle::tokio::Tokio`][`Tokio`] |
-//! | smol (async-executor + async-io + blocking) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
+//! | smol (async-executor + async-io + blocking, [`timer`]'s sleeps) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
 //! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | [`wrangle::async_std::AsyncStd`][`AsyncStd`] |
 //! | virtual time, deterministic, for tests | `sim` | [`wrangle::sim::Sim`][`Sim`] |
 //!
@@ -216,6 +217,11 @@ pub use wrangle_core::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gath
 /// crossings and a detector for futures that block their thread.
 #[doc(inline)]
 pub use wrangle_blocking as blocking;
+
+/// A timer driver that needs no reactor: [`Sleep`](timer::Sleep), the sleep of the smol and
+/// async-std adapters, usable on any executor.
+#[doc(inline)]
+pub use wrangle_timer as timer;
 
 /// The tokio adapter (feature `tokio`): [`Tokio`](tokio::Tokio), multi-thread or
 /// current-thread.

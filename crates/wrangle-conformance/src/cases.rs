@@ -18,6 +18,7 @@ pub use crate::group_cases::*;
 pub use crate::retry_cases::*;
 use crate::support::{Alive, DropFlag, settle, wait_until};
 pub use crate::sync_cases::*;
+pub use crate::timer_cases::*;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

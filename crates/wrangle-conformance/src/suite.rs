@@ -93,6 +93,8 @@ macro_rules! conformance_suite {
             two_locks_deadlock_is_seen,
             two_locks_in_one_order_finish,
             spawn_named_is_current_inside_the_task,
+            sleeps_never_complete_early,
+            million_timeouts_armed_and_dropped_leave_no_entry,
         }
     };
 }
