@@ -13,6 +13,7 @@
 //! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
 //! | [`TimerExt`], [`FutureExt`] | method forms: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)`; `fut.timeout(&rt, d)` |
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`TaskSet`] | a set of tasks that grows while it runs, joined in completion order (tokio's `JoinSet`) |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
@@ -182,7 +183,7 @@
 
 pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, Deadlock, DynRuntime, IntoLimit, JoinError,
-    Runtime, Spawn, SpawnError, StuckTask, Task, Timer, context, task,
+    Runtime, Spawn, SpawnError, StuckTask, Task, TaskSet, Timer, context, task, task_set,
 };
 // Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
 pub use wrangle_core::{

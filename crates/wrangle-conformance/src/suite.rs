@@ -91,6 +91,10 @@ macro_rules! conformance_suite {
             two_locks_deadlock_is_seen,
             two_locks_in_one_order_finish,
             spawn_named_is_current_inside_the_task,
+            task_set_joins_in_completion_order,
+            task_set_abort_all_and_drop_cancel,
+            task_set_keeps_no_taken_outcome,
+            task_set_panic_surfaces_at_join,
         }
     };
 }

@@ -13,6 +13,7 @@
 //! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`TaskSet`] ([`task_set`]) | a dynamic set of tasks drained in completion order (tokio's `JoinSet`): spawn while running, `join_next`, `abort_all`; outcomes not kept once taken |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`]: [`Sleep`], [`Interval`], [`YieldNow`] |
 //! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
 //! | [`gather()`], [`try_gather()`] | run many futures at once, outputs in input order; bounded with `.limit(n)`; fail-fast or collect-all (asyncio's `return_exceptions=True`) |
@@ -148,6 +149,7 @@ mod set;
 mod shield;
 pub mod sync;
 pub mod task;
+pub mod task_set;
 pub mod time;
 pub mod timeout;
 mod timer_ext;
@@ -169,6 +171,7 @@ pub use race_ok::{AggregateError, RaceOk, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
+pub use task_set::TaskSet;
 pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use timer_ext::TimerExt;
