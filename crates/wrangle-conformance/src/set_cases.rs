@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_lite::FutureExt as _;
-use wrangle_core::{JoinError, Runtime, Spawn, TaskSet};
+use wrangle_core::group::{SpawnRefused, StartError, TaskGroup};
+use wrangle_core::{JoinError, Runtime, Spawn, TaskSet, Timer};
 
 use crate::Harness;
 use crate::support::{Alive, wait_until};
@@ -81,7 +82,11 @@ pub fn task_set_abort_all_and_drop_cancel<H: Harness>() {
             cancelled += 1;
         }
         assert_eq!(cancelled, 5);
-        assert_eq!(alive.load(Ordering::SeqCst), 0, "a task outlived its outcome");
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            0,
+            "a task outlived its outcome"
+        );
 
         for _ in 0..5 {
             let guard = Alive::new(&alive);
@@ -170,5 +175,181 @@ pub fn task_set_panic_surfaces_at_join<H: Harness>() {
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"again"));
     });
     assert_eq!(rt.block_on(rt.spawn(async { 1 })), 1);
+    H::shutdown(&rt);
+}
+
+/// A child spawns siblings into its own group through the group's nursery: they run at once,
+/// in parallel with it, and the group's await waits for them and reports their outcomes
+/// after the children spawned before them; in a fail-fast group a nursery child's failure
+/// cancels the others.
+pub fn nursery_child_spawns_siblings<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let mut group = TaskGroup::new(rt.clone());
+        let nursery = group.nursery();
+        let (open, gate) = async_channel::bounded::<()>(1);
+        group.spawn(async move {
+            // The sibling lets this child through: both run at once.
+            nursery
+                .spawn(async move {
+                    open.send(()).await.unwrap();
+                    Ok(2)
+                })
+                .map_err(|e| e.to_string())?;
+            gate.recv().await.unwrap();
+            nursery.spawn(async { Ok(3) }).map_err(|e| e.to_string())?;
+            Ok::<u32, String>(1)
+        });
+        assert_eq!(group.join().await.unwrap(), [1, 2, 3]);
+
+        // Fail-fast across the nursery.
+        let alive = Arc::new(AtomicUsize::new(0));
+        let mut group = TaskGroup::new(rt.clone());
+        let guard = Alive::new(&alive);
+        group.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<Result<u32, String>>().await
+        });
+        let nursery = group.nursery();
+        group.spawn(async move {
+            nursery
+                .spawn_named("late", async { Err("late failed".to_owned()) })
+                .map_err(|e| e.to_string())?;
+            Ok(0)
+        });
+        let err = group.join().await.unwrap_err();
+        assert_eq!(err.first().error(), "late failed");
+        assert_eq!(err.first().child().name(), Some("late"));
+        assert_eq!(alive.load(Ordering::SeqCst), 0, "a child outlived the join");
+    });
+    H::shutdown(&rt);
+}
+
+/// A sibling spawned after the group was joined, dropped or cancelled is refused with a
+/// clear error — never silently lost — and its future is dropped unpolled.
+pub fn nursery_refuses_after_join_or_cancel<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let polled = Arc::new(AtomicUsize::new(0));
+        let late = |polled: &Arc<AtomicUsize>| {
+            let polled = polled.clone();
+            async move {
+                polled.fetch_add(1, Ordering::SeqCst);
+                Ok::<u32, ()>(0)
+            }
+        };
+
+        let group = TaskGroup::<_, u32, ()>::new(rt.clone());
+        let nursery = group.nursery();
+        assert_eq!(group.join().await, Ok(vec![]));
+        assert_eq!(nursery.spawn(late(&polled)), Err(SpawnRefused::Joined));
+
+        let group = TaskGroup::<_, u32, ()>::new(rt.clone());
+        let nursery = group.nursery();
+        group.cancel();
+        let refused = nursery.spawn(late(&polled)).unwrap_err();
+        assert_eq!(refused, SpawnRefused::Cancelled);
+        assert_eq!(
+            refused.to_string(),
+            "the task group is being cancelled; child not spawned"
+        );
+        assert!(matches!(
+            nursery.start::<(), _, _>(|_| late(&polled)).await,
+            Err(StartError::Refused(SpawnRefused::Cancelled))
+        ));
+        drop(group);
+        assert_eq!(nursery.spawn(late(&polled)), Err(SpawnRefused::Joined));
+
+        // Let any wrongly spawned future run before looking (50 ms on the runtime's clock).
+        wait_until(&rt, ms(50), || false).await;
+        assert_eq!(polled.load(Ordering::SeqCst), 0, "a refused child ran");
+    });
+    H::shutdown(&rt);
+}
+
+/// `start` returns the value the child signals, once it signals (not when it ends), and the
+/// child runs on in the group.
+pub fn start_returns_the_signalled_value<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let mut group = TaskGroup::<_, &str, String>::new(&rt);
+        let (clock, (stop, stopped)) = (rt.clone(), async_channel::bounded::<()>(1));
+        let begin = rt.now();
+        let port = group.start(|status| async move {
+            wrangle_core::sleep(&clock, ms(50)).await; // binding
+            status.started(8080u16);
+            let _ = stopped.recv().await; // serving
+            Ok("served")
+        });
+        assert_eq!(port.await, Ok(8080));
+        let took = rt.now() - begin;
+        assert!(took >= ms(50) && took <= ms(50) + H::SLACK, "took {took:?}");
+        stop.send(()).await.unwrap();
+        assert_eq!(group.join().await.unwrap(), ["served"]);
+    });
+    H::shutdown(&rt);
+}
+
+/// `start` when the child does not signal: it fails first (`Failed`, the error is the
+/// group's), returns first (`NeverSignalled`, the value is the group's), or the group fails
+/// first and cancels it (`Cancelled`, the child is gone).
+pub fn start_outcomes_without_signal<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        // Fails before signalling.
+        let mut group = TaskGroup::<_, u32, String>::new(&rt);
+        let start = group.start::<u16, _, _>(|_status| async { Err("bind failed".to_owned()) });
+        assert_eq!(start.await, Err(StartError::Failed));
+        assert_eq!(
+            group.join().await.unwrap_err().first().error(),
+            "bind failed"
+        );
+
+        // Panics before signalling: failed, and the panic surfaces at the group's join.
+        let mut group = TaskGroup::<_, u32, String>::new(&rt);
+        let start = group.start::<u16, _, _>(|_status| async { panic!("bind bug") });
+        assert_eq!(start.await, Err(StartError::Failed));
+        let payload = AssertUnwindSafe(group.join())
+            .catch_unwind()
+            .await
+            .unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"bind bug"));
+
+        // Returns Ok before signalling.
+        let mut group = TaskGroup::<_, u32, String>::new(&rt);
+        let start = group.start::<u16, _, _>(|status| async move {
+            drop(status);
+            Ok(7)
+        });
+        assert_eq!(start.await, Err(StartError::NeverSignalled));
+        assert_eq!(group.join().await.unwrap(), [7]);
+
+        // The group fails first: the starting child is cancelled, and gone.
+        let alive = Arc::new(AtomicUsize::new(0));
+        let mut group = TaskGroup::<_, u32, String>::new(&rt);
+        let (guard, clock) = (Alive::new(&alive), rt.clone());
+        let start = group.start::<u16, _, _>(|status| async move {
+            let _guard = guard;
+            wrangle_core::sleep(&clock, ms(10_000)).await;
+            status.started(1);
+            Ok(0)
+        });
+        let clock = rt.clone();
+        group.spawn(async move {
+            wrangle_core::sleep(&clock, ms(10)).await;
+            Err("sibling failed".to_owned())
+        });
+        let begin = rt.now();
+        assert_eq!(start.await, Err(StartError::Cancelled));
+        assert!(rt.now() - begin <= ms(10) + H::SLACK);
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            0,
+            "the cancelled child is still alive"
+        );
+        let err = group.join().await.unwrap_err();
+        assert_eq!(err.first().error(), "sibling failed");
+        assert_eq!(err.cancelled().len(), 1);
+    });
     H::shutdown(&rt);
 }

@@ -95,6 +95,10 @@ macro_rules! conformance_suite {
             task_set_abort_all_and_drop_cancel,
             task_set_keeps_no_taken_outcome,
             task_set_panic_surfaces_at_join,
+            nursery_child_spawns_siblings,
+            nursery_refuses_after_join_or_cancel,
+            start_returns_the_signalled_value,
+            start_outcomes_without_signal,
         }
     };
 }

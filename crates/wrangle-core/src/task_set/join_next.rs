@@ -55,8 +55,6 @@ impl<S, T> FusedFuture for JoinNext<'_, S, T> {
 
 impl<S, T> fmt::Debug for JoinNext<'_, S, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinNext")
-            .field("set", &self.set)
-            .finish()
+        f.debug_struct("JoinNext").field("set", &self.set).finish()
     }
 }

@@ -61,7 +61,8 @@ impl<T> ReadyQueue<T> {
     /// The set is dropped: drops what is queued, and every outcome from now on.
     pub(super) fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let queued = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
+        let queued =
+            std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
         drop(queued);
     }
 }
@@ -117,7 +118,10 @@ impl<F: Future> Future for Tracked<F> {
         };
         // The future's own `Drop` runs before its outcome can be seen; a panic there wins
         // over a value, as it does in a group.
-        let outcome = match (catch_unwind(AssertUnwindSafe(|| this.future.set(None))), outcome) {
+        let outcome = match (
+            catch_unwind(AssertUnwindSafe(|| this.future.set(None))),
+            outcome,
+        ) {
             (Err(payload), Ok(_)) => Err(JoinError::Panicked(Panic::new(payload))),
             (_, outcome) => outcome,
         };
