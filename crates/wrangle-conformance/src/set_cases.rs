@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use futures_lite::FutureExt as _;
 use wrangle_core::group::{SpawnRefused, StartError, TaskGroup};
+use wrangle_core::rate::{Quota, RateLimiter};
 use wrangle_core::{JoinError, Runtime, Spawn, TaskSet, Timer};
 
 use crate::Harness;
@@ -350,6 +351,52 @@ pub fn start_outcomes_without_signal<H: Harness>() {
         let err = group.join().await.unwrap_err();
         assert_eq!(err.first().error(), "sibling failed");
         assert_eq!(err.cancelled().len(), 1);
+    });
+    H::shutdown(&rt);
+}
+
+/// A spawning gather with a rate and a concurrency limit: never more than `limit` tasks in
+/// flight, the k-th started no earlier than k admission intervals after the first, outputs
+/// in input order.
+pub fn spawn_gather_rate_and_limit<H: Harness>() {
+    let rt = H::make();
+    rt.block_on(async {
+        let limiter = RateLimiter::new(rt.clone(), Quota::per_second(20).unwrap());
+        let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let starts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let begin = rt.now();
+        let calls = (0..6u64).map(|i| {
+            let (rt, in_flight, peak, starts) =
+                (rt.clone(), in_flight.clone(), peak.clone(), starts.clone());
+            async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                starts.lock().unwrap().push(rt.now());
+                wrangle_core::sleep(&rt, ms(30)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        });
+        let out = wrangle_core::spawn_gather(&rt, calls)
+            .limit(2)
+            .rate(&limiter)
+            .await;
+        assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+        assert!(
+            peak.load(Ordering::SeqCst) <= 2,
+            "more than the limit in flight"
+        );
+        let mut starts = starts.lock().unwrap().clone();
+        starts.sort();
+        for (k, start) in starts.iter().enumerate() {
+            assert!(*start - begin >= ms(50) * k as u32, "start {k} too early");
+        }
+        // Starts 50 ms apart, the last one runs 30 ms.
+        let took = rt.now() - begin;
+        assert!(
+            took >= ms(280) && took <= ms(280) + H::SLACK,
+            "took {took:?}"
+        );
     });
     H::shutdown(&rt);
 }

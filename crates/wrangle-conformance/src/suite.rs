@@ -99,6 +99,7 @@ macro_rules! conformance_suite {
             nursery_refuses_after_join_or_cancel,
             start_returns_the_signalled_value,
             start_outcomes_without_signal,
+            spawn_gather_rate_and_limit,
         }
     };
 }
