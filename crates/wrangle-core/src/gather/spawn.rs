@@ -436,20 +436,6 @@ where
         self
     }
 
-    /// Calls `hook` with the [`Progress`] (done, total) each time a task completes, from
-    /// inside the gather's `poll`: keep it short.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # wrangle::sim::run(1, |rt| async move {
-    /// let mut done = 0;
-    /// wrangle::spawn_gather(&rt, (0..3).map(|i| async move { i }))
-    ///     .progress(|p| done = p.done())
-    ///     .await;
-    /// assert_eq!(done, 3);
-    /// # });
-    /// ```
     /// Starts each input only once `limiter` admits it, as well as within the limit:
     /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`), with
     /// every child spawned. Each task waits for its own admission (through a clone of the
@@ -491,6 +477,20 @@ where
         }
     }
 
+    /// Calls `hook` with the [`Progress`] (done, total) each time a task completes, from
+    /// inside the gather's `poll`: keep it short.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut done = 0;
+    /// wrangle::spawn_gather(&rt, (0..3).map(|i| async move { i }))
+    ///     .progress(|p| done = p.done())
+    ///     .await;
+    /// assert_eq!(done, 3);
+    /// # });
+    /// ```
     pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> SpawnGather<I, S, Q> {
         SpawnGather {
             inputs: self.inputs,
@@ -644,19 +644,6 @@ where
         self
     }
 
-    /// Calls `hook` with the [`Progress`] each time a task succeeds.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # wrangle::sim::run(1, |rt| async move {
-    /// let mut done = 0;
-    /// let _ = wrangle::try_spawn_gather(&rt, (0..3).map(|i| async move { Ok::<_, ()>(i) }))
-    ///     .progress(|p| done = p.done())
-    ///     .await;
-    /// assert_eq!(done, 3);
-    /// # });
-    /// ```
     /// Starts each input only once `limiter` admits it, as well as within the limit:
     /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`), with
     /// every child spawned. Each task waits for its own admission (through a clone of the
@@ -702,6 +689,19 @@ where
         }
     }
 
+    /// Calls `hook` with the [`Progress`] each time a task succeeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # wrangle::sim::run(1, |rt| async move {
+    /// let mut done = 0;
+    /// let _ = wrangle::try_spawn_gather(&rt, (0..3).map(|i| async move { Ok::<_, ()>(i) }))
+    ///     .progress(|p| done = p.done())
+    ///     .await;
+    /// assert_eq!(done, 3);
+    /// # });
+    /// ```
     pub fn progress<Q: FnMut(Progress)>(self, hook: Q) -> TrySpawnGather<I, S, Q> {
         TrySpawnGather {
             inputs: self.inputs,
