@@ -153,6 +153,7 @@ pub mod task_set;
 pub mod time;
 pub mod timeout;
 mod timer_ext;
+mod trace;
 pub mod wait;
 
 pub use as_completed::{AsCompleted, as_completed};

@@ -336,6 +336,7 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
             State::Done(Record::cancelled())
         } else {
             let child = Child::new(future, self.shared.clone(), name.clone());
+            let child = crate::trace::group_child(child, name.as_ref(), Some(index));
             State::Running(self.spawner.spawn(child).join())
         };
         self.children.push(Entry {

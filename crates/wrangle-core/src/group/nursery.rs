@@ -161,6 +161,8 @@ impl<S: Spawn, T, E> Nursery<S, T, E> {
             return Err(SpawnRefused::Cancelled);
         }
         let child = Child::new(future, self.shared.clone(), name.clone());
+        // The index is given at adoption: not known yet.
+        let child = crate::trace::group_child(child, name.as_ref(), None);
         let task = self.spawner.spawn(child).join();
         inbox.children.push((name, State::Running(task)));
         Ok(())
