@@ -144,7 +144,11 @@
 //!
 //! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
 //! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
-//! - `full`: all of them (for examples and comparisons).
+//! - `tokio-util`: `tokio::token`, wrangle's `CancellationToken` to and from tokio-util's
+//!   (turns `tokio` on).
+//! - `tracing`: spans for group children, retry attempts, rate-limit waits and blocking calls
+//!   (off by default; without it the span code is compiled out).
+//! - `full`: the runtimes and `rayon` (for examples and comparisons).
 //!
 #![cfg_attr(feature = "tokio", doc = "[`Tokio`]: crate::tokio::Tokio")]
 #![cfg_attr(

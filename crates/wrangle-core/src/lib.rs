@@ -20,7 +20,7 @@
 //! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
 //! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
-//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
+//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period; a [`group::Nursery`] to spawn siblings from inside a child, [`group::TaskGroup::start`] to wait for a child's ready signal |
 //! | [`spawn_gather()`], [`try_spawn_gather()`], [`shield()`] | the spawning forms of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
@@ -122,7 +122,12 @@
 //!
 //! # Feature flags
 //!
-//! None: the core has no optional parts.
+//! - `tracing` (off by default): spans for group children (`group_child{name, index}`),
+//!   retry attempts (`retry_attempt{attempt, delay_ms, reason}`) and rate-limit waits
+//!   (`rate_limit_wait{wait_ms}`), targets `wrangle::group`, `wrangle::retry`,
+//!   `wrangle::rate`, level `DEBUG`. Without it the span code is compiled out. (Retry's and
+//!   the breaker's `tracing` events are there either way.)
+//! - `tokio` (for the tokio adapter): lets [`Task`] hold tokio's `JoinHandle` inline.
 // `deny`, not `forbid`: one module, `set::pinned`, pins futures in a slab (see its docs).
 #![deny(unsafe_code)]
 

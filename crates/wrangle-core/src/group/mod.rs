@@ -70,9 +70,12 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 ///
 /// The group keeps every child's outcome until it is joined, so its memory grows with the
 /// number of children spawned into it; for a long stream of short jobs, the spawning form
-/// of gather ([`spawn_gather()`](crate::gather::spawn_gather())) keeps memory to its limit.
-/// Children are spawned through `&mut TaskGroup`, so a child cannot spawn siblings into its
-/// own group (trio passes the nursery around for that); it can run a group of its own.
+/// of gather ([`spawn_gather()`](crate::gather::spawn_gather())) keeps memory to its limit,
+/// and a [`TaskSet`](crate::TaskSet) keeps no outcome once it is taken.
+/// A child spawns siblings into its own group through the group's [`Nursery`]
+/// ([`nursery`](TaskGroup::nursery), trio's nursery passed around), and
+/// [`start`](TaskGroup::start) waits until a child signals that it is ready (anyio's
+/// `TaskGroup.start`).
 ///
 /// A child is cancelled the way every wrangle task is: its future is dropped at its next
 /// scheduling point, so its synchronous `Drop` cleanup runs. For cleanup that must `.await`,

@@ -393,3 +393,49 @@ impl<S, T> fmt::Debug for TaskSet<S, T> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctest::ThreadPerTask;
+    use futures_lite::future::block_on;
+
+    #[test]
+    fn smoke() {
+        let mut set = TaskSet::new(&ThreadPerTask);
+        for i in 0..10u32 {
+            set.spawn(async move { i });
+        }
+        let mut out: Vec<_> = block_on(set.join_all());
+        out.sort_unstable();
+        assert_eq!(out, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn empty() {
+        let mut set = TaskSet::<_, ()>::new(&ThreadPerTask);
+        assert!(block_on(set.join_next()).is_none());
+        assert!(set.try_join_next().is_none());
+        assert!(block_on(set.join_all()).is_empty());
+    }
+
+    #[test]
+    fn debug() {
+        let mut set = TaskSet::new(&ThreadPerTask);
+        set.spawn(async {});
+        assert_eq!(format!("{set:?}"), "TaskSet { len: 1, .. }");
+    }
+
+    /// Slots are reused once their outcome is taken, so a long-lived set fed one task at a
+    /// time holds one slot.
+    #[test]
+    fn slots_are_reused() {
+        let mut set = TaskSet::new(&ThreadPerTask);
+        let n = if cfg!(miri) { 5 } else { 100 };
+        for i in 0..n {
+            set.spawn(async move { i });
+            assert_eq!(block_on(set.join_next()).unwrap().unwrap(), i);
+        }
+        assert_eq!(set.slots.len(), 1);
+    }
+}
