@@ -23,6 +23,13 @@ pub(crate) struct Entered<'a> {
     _inner: std::marker::PhantomData<&'a ()>,
 }
 
+/// Leaving the span is the inner guard's drop; an explicit `Drop` so that ending an entry
+/// early (`drop(entered)`) reads as what it is, with the feature on or off.
+impl Drop for Entered<'_> {
+    #[inline]
+    fn drop(&mut self) {}
+}
+
 impl Span {
     /// A retry attempt: its number, and the delay waited before it (0 for the first).
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
