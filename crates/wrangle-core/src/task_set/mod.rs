@@ -156,7 +156,7 @@ impl<S: Spawn, T: Send + 'static> TaskSet<S, T> {
     }
 
     /// Like [`spawn`](Self::spawn), naming the task (see
-    /// [`Spawn::spawn_named`](crate::Spawn::spawn_named)).
+    /// [`Spawn::spawn_named`]).
     ///
     /// # Examples
     ///
