@@ -11,6 +11,10 @@
 //! bytes) until the runtime shuts down. A source that is already cancelled gives an already
 //! cancelled token, at once and without a watcher.
 
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
+
 use tokio_util::sync::CancellationToken as TokioUtilToken;
 use wrangle_core::CancellationToken;
 
@@ -44,17 +48,13 @@ pub fn to_tokio_util(rt: &Tokio, token: &CancellationToken) -> TokioUtilToken {
         theirs.cancel();
         return theirs;
     }
-    let (source, target) = (token.clone(), theirs.clone());
-    // A plain tokio task: detached, so it lives until one token fires or the runtime stops.
-    drop(rt.handle().spawn(async move {
-        if target
-            .run_until_cancelled(source.cancelled_owned())
-            .await
-            .is_some()
-        {
-            target.cancel();
-        }
-    }));
+    let target = theirs.clone();
+    spawn_watcher(
+        rt,
+        token.clone().cancelled_owned(),
+        theirs.clone().cancelled_owned(),
+        move || target.cancel(),
+    );
     theirs
 }
 
@@ -87,15 +87,37 @@ pub fn from_tokio_util(rt: &Tokio, token: &TokioUtilToken) -> CancellationToken 
         ours.cancel();
         return ours;
     }
-    let (source, target) = (token.clone(), ours.clone());
+    let target = ours.clone();
+    spawn_watcher(
+        rt,
+        token.clone().cancelled_owned(),
+        ours.clone().cancelled_owned(),
+        move || target.cancel(),
+    );
+    ours
+}
+
+/// The watcher: waits for `source` or `target` to fire, and calls `fire` if `source` did.
+/// A plain tokio task, detached: it lives until one token fires or the runtime stops.
+fn spawn_watcher<S, T>(rt: &Tokio, source: S, target: T, fire: impl FnOnce() + Send + 'static)
+where
+    S: Future<Output = ()> + Send + 'static,
+    T: Future<Output = ()> + Send + 'static,
+{
     drop(rt.handle().spawn(async move {
-        if target
-            .run_until_cancelled(source.cancelled_owned())
-            .await
-            .is_some()
-        {
-            target.cancel();
+        let (mut source, mut target) = (pin!(source), pin!(target));
+        let source_fired = poll_fn(|cx| {
+            if source.as_mut().poll(cx).is_ready() {
+                Poll::Ready(true)
+            } else if target.as_mut().poll(cx).is_ready() {
+                Poll::Ready(false)
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        if source_fired {
+            fire();
         }
     }));
-    ours
 }
