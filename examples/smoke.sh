@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 SCALE="${SCALE:-0.02}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 EXAMPLES=(showcase fanout failures bulk retry flow structured offload sync deadlock)
+# examples/tracing.rs needs the `tracing` feature too: built and run on its own below.
 # crawler.rs talks real HTTP on 127.0.0.1, so it runs on the real runtimes only.
 [[ -f examples/crawler.rs ]] && EXAMPLES+=(crawler)
 # tower.rs too: a hyper server and client behind wrangle's tower layers.
@@ -53,6 +54,20 @@ for rt in tokio smol async-std; do
         failed+=("structured-ctrl-c-$rt")
     fi
 done
+# examples/tracing.rs: the `tracing` feature's spans on every runtime; its output must show
+# the span tree (a retry attempt inside the named group child) and the detector naming it.
+start=$SECONDS
+cargo build --quiet --features full,tracing --example tracing
+log="$TARGET/smoke-tracing.log"
+if RUST_LOG=wrangle=debug,wrangle_blocking=warn,tracing=info "$TARGET/debug/examples/tracing" >"$log" 2>&1 \
+    && grep -q 'group_child{name="fetch" index=0}:retry_attempt{attempt=2 delay_ms=50}' "$log" \
+    && grep -q 'group_child="fetch"' "$log"; then
+    echo "smoke: tracing ok in $((SECONDS - start)) s"
+else
+    echo "smoke: tracing FAILED; its output:"
+    cat "$log"
+    failed+=("tracing")
+fi
 if ((${#failed[@]})); then
     echo "smoke: ${#failed[@]} example(s) failed: ${failed[*]}"
     exit 1

@@ -13,6 +13,7 @@
 //! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
 //! | [`TimerExt`], [`FutureExt`] | method forms: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)`; `fut.timeout(&rt, d)` |
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`TaskSet`] | a set of tasks that grows while it runs, joined in completion order (tokio's `JoinSet`) |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
@@ -148,7 +149,11 @@
 //! - `tower`: [`wrangle::tower`](https://docs.rs/wrangle-tower), tower middleware built on
 //!   wrangle's timeout, retry, rate limits and breakers; `http`: its HTTP classification
 //!   (status codes, `Retry-After`), with the `http` crate.
-//! - `full`: all of them (for examples and comparisons).
+//! - `tokio-util`: `tokio::token`, wrangle's `CancellationToken` to and from tokio-util's
+//!   (turns `tokio` on).
+//! - `tracing`: spans for group children, retry attempts, rate-limit waits and blocking calls
+//!   (off by default; without it the span code is compiled out).
+//! - `full`: the runtimes, `rayon`, `tower` and `http` (for examples and comparisons).
 //!
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(feature = "tokio", doc = "[`Tokio`]: crate::tokio::Tokio")]
@@ -188,7 +193,7 @@
 
 pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, Deadlock, DynRuntime, IntoLimit, JoinError,
-    Runtime, Spawn, SpawnError, StuckTask, Task, Timer, context, task,
+    Runtime, Spawn, SpawnError, StuckTask, Task, TaskSet, Timer, context, task, task_set,
 };
 // Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
 pub use wrangle_core::{

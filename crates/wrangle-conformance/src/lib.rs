@@ -42,6 +42,7 @@ mod flow_cases;
 mod group_cases;
 pub mod harness;
 mod retry_cases;
+mod set_cases;
 mod suite;
 pub mod support;
 mod sync_cases;
