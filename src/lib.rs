@@ -151,7 +151,7 @@
 //!   (status codes, `Retry-After`), with the `http` crate.
 //! - `tokio-util`: `tokio::token`, wrangle's `CancellationToken` to and from tokio-util's
 //!   (turns `tokio` on).
-//! - `tracing`: spans for group children, retry attempts, rate-limit waits and blocking calls
+//! - `tracing`: spans for group children, retry attempts, rate-limit waits, breaker state changes and blocking calls
 //!   (off by default; without it the span code is compiled out).
 //! - `full`: the runtimes, `rayon`, `tower` and `http` (for examples and comparisons).
 //!

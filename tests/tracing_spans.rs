@@ -189,3 +189,40 @@ request id=7
 "
     );
 }
+
+/// A breaker's state changes are spans of their own, under the call that caused them: the
+/// failure that trips it (closed → open), and after the cooldown the trial (open →
+/// half-open) and its success (half-open → closed).
+#[test]
+fn breaker_transitions_are_spans_under_the_call() {
+    use wrangle::breaker::CircuitBreaker;
+    let capture = Arc::new(Capture::default());
+    let dispatch = tracing::Dispatch::from(capture.clone());
+    tracing::dispatcher::with_default(&dispatch, || {
+        wrangle::sim::run(1, |rt| {
+            let request = tracing::info_span!("request", id = 9);
+            async move {
+                let breaker = CircuitBreaker::builder()
+                    .consecutive_failures(1)
+                    .cooldown(Duration::from_secs(5))
+                    .build(rt.clone())
+                    .unwrap();
+                let failed = breaker.call(async { Err::<(), _>("down") }).await;
+                assert!(failed.is_err());
+                wrangle::sleep(&rt, Duration::from_secs(5)).await;
+                let ok = breaker.call(async { Ok::<_, &str>(1) }).await;
+                assert_eq!(ok.ok(), Some(1));
+            }
+            .instrument(request)
+        });
+    });
+    assert_eq!(
+        capture.tree("request"),
+        "\
+request id=9
+  breaker_transition from=Closed to=Open
+  breaker_transition from=Open to=HalfOpen
+  breaker_transition from=HalfOpen to=Closed
+"
+    );
+}

@@ -124,7 +124,7 @@
 //!
 //! | Feature | What it does | Who turns it on |
 //! |---|---|---|
-//! | `tracing` | spans for group children (`group_child{name, index}`), retry attempts (`retry_attempt{attempt, delay_ms, reason}`) and rate-limit waits (`rate_limit_wait{wait_ms}`), targets `wrangle::group`, `wrangle::retry`, `wrangle::rate`, level `DEBUG`; without it the span code is compiled out (retry's and the breaker's `tracing` events are there either way) | the application, through the facade's `tracing` feature |
+//! | `tracing` | spans for group children (`group_child{name, index}`), retry attempts (`retry_attempt{attempt, delay_ms, reason}`) rate-limit waits (`rate_limit_wait{wait_ms}`) and breaker state changes (`breaker_transition{from, to}`, around the change's event and hook), targets `wrangle::group`, `wrangle::retry`, `wrangle::rate`, `wrangle::breaker`, level `DEBUG`; without it the span code is compiled out (retry's and the breaker's `tracing` events are there either way) | the application, through the facade's `tracing` feature |
 //! | `tokio` | [`Task`] holds tokio's `JoinHandle` inline (`Task::from_tokio`) instead of behind a box or wrangle's own shared state | `wrangle-tokio`, never a user |
 //!
 //! Why `tokio` is a feature and not a [`NativeHandle`](task::NativeHandle) box: with 200 000

@@ -1,8 +1,9 @@
 //! The spans of the `tracing` feature, in one place: a group child, a retry attempt, a
-//! rate-limit wait. Without the feature every helper here is a no-op on a zero-sized type,
+//! rate-limit wait, a breaker's state change. Without the feature every helper here is a no-op on a zero-sized type,
 //! so the default build carries none of it.
 //!
-//! Targets: `wrangle::group`, `wrangle::retry`, `wrangle::rate`; level `DEBUG`.
+//! Targets: `wrangle::group`, `wrangle::retry`, `wrangle::rate`, `wrangle::breaker`; level
+//! `DEBUG`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -57,6 +58,22 @@ impl Span {
                 target: "wrangle::rate",
                 "rate_limit_wait",
                 wait_ms = wait.as_millis() as u64,
+            )),
+        }
+    }
+
+    /// A circuit breaker's state change, `from` → `to`: a span around the change's event and
+    /// the breaker's `on_state_change` hook, a child of the call that caused it.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    #[inline]
+    pub(crate) fn breaker_transition(from: &dyn std::fmt::Debug, to: &dyn std::fmt::Debug) -> Self {
+        Self {
+            #[cfg(feature = "tracing")]
+            inner: Some(tracing::debug_span!(
+                target: "wrangle::breaker",
+                "breaker_transition",
+                from = ?from,
+                to = ?to,
             )),
         }
     }
