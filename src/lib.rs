@@ -13,17 +13,20 @@
 //! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
 //! | [`TimerExt`], [`FutureExt`] | method forms: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)`; `fut.timeout(&rt, d)` |
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`TaskSet`] | a set of tasks that grows while it runs, joined in completion order (tokio's `JoinSet`) |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
 //! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
 //! | [`rate`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
+//! | [`timer`] | the timer driver behind smol's and async-std's sleeps: no reactor, any executor |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
 //! | [`as_completed()`], [`wait()`], [`race()`], [`race_ok()`] | outputs in completion order; done and pending; the first to finish or to succeed |
 //! | [`timeout()`], [`timeout_at()`] | a time limit on any future |
 //! | [`CancellationToken`], [`cancel`], [`group`], [`shield()`] | cancellation signals, task groups, work that outlives its caller |
 //! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore` and `Barrier` for tasks: async-lock's locks, semaphore and barrier, an [`Event`](sync::Event) and a [`Condition`](sync::Condition), on any runtime |
 //! | [`test`] | `#[wrangle::test]`: one async test body on every runtime, sim seeds printed for replay |
+//! | `tower` (feature `tower`) | tower layers on any runtime: timeout, retry (responses classified, `Retry-After`, budgets), rate limits (global, keyed), circuit breakers (global, keyed), concurrency limit, load shedding |
 //! | [`tokio`], [`smol`], [`async_std`], [`sim`] | the runtimes, one feature each: [`Tokio`], [`Smol`], [`AsyncStd`], [`Sim`] |
 //!
 //! # Quick start
@@ -125,7 +128,7 @@
 //! | Runtime | Feature | Type |
 //! |---|---|---|
 //! | tokio, multi-thread or current-thread | `tokio` | [`wrangle::tokio::Tokio`][`Tokio`] |
-//! | smol (async-executor + async-io + blocking) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
+//! | smol (async-executor + async-io + blocking, [`timer`]'s sleeps) | `smol` | [`wrangle::smol::Smol`][`Smol`] |
 //! | async-std — **legacy**: discontinued upstream, prefer smol | `async-std` | [`wrangle::async_std::AsyncStd`][`AsyncStd`] |
 //! | virtual time, deterministic, for tests | `sim` | [`wrangle::sim::Sim`][`Sim`] |
 //!
@@ -143,7 +146,14 @@
 //!
 //! - `tokio`, `smol`, `async-std`, `sim`: one runtime each.
 //! - `rayon`: `blocking::compute`, CPU-heavy work on rayon's pool.
-//! - `full`: all of them (for examples and comparisons).
+//! - `tower`: [`wrangle::tower`](https://docs.rs/wrangle-tower), tower middleware built on
+//!   wrangle's timeout, retry, rate limits and breakers; `http`: its HTTP classification
+//!   (status codes, `Retry-After`), with the `http` crate.
+//! - `tokio-util`: `tokio::token`, wrangle's `CancellationToken` to and from tokio-util's
+//!   (turns `tokio` on).
+//! - `tracing`: spans for group children, retry attempts, rate-limit waits, breaker state changes and blocking calls
+//!   (off by default; without it the span code is compiled out).
+//! - `full`: the runtimes, `rayon`, `tower` and `http` (for examples and comparisons).
 //!
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(feature = "tokio", doc = "[`Tokio`]: crate::tokio::Tokio")]
@@ -183,7 +193,7 @@
 
 pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, Deadlock, DynRuntime, IntoLimit, JoinError,
-    Runtime, Spawn, SpawnError, StuckTask, Task, Timer, context, task,
+    Runtime, Spawn, SpawnError, StuckTask, Task, TaskSet, Timer, context, task, task_set,
 };
 // Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
 pub use wrangle_core::{
@@ -213,6 +223,11 @@ pub use wrangle_core::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gath
 #[doc(inline)]
 pub use wrangle_blocking as blocking;
 
+/// A timer driver that needs no reactor: [`Sleep`](timer::Sleep), the sleep of the smol and
+/// async-std adapters, usable on any executor.
+#[doc(inline)]
+pub use wrangle_timer as timer;
+
 /// The tokio adapter (feature `tokio`): [`Tokio`](tokio::Tokio), multi-thread or
 /// current-thread.
 #[cfg(feature = "tokio")]
@@ -235,6 +250,12 @@ pub use wrangle_async_std as async_std;
 #[cfg(feature = "sim")]
 #[doc(inline)]
 pub use wrangle_sim as sim;
+
+/// tower layers (feature `tower`; its HTTP classification with feature `http`): timeout,
+/// retry, rate limits, circuit breakers, concurrency limits and load shedding, on any runtime.
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use wrangle_tower as tower;
 
 // `#[wrangle::test]`, documented in its crate.
 pub use wrangle_macros::test;

@@ -384,3 +384,79 @@ impl Drop for Cleanup {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// An HTTP/1 server for the examples that talk real HTTP (crawler.rs, tower.rs): hyper's
+/// server on an ephemeral port of 127.0.0.1, on a current-thread tokio runtime in a thread of
+/// its own, so it serves the same way whichever runtime its clients run on. Each request is
+/// answered by `handler`. Dropping it stops that runtime, and every connection with it (hung
+/// ones too).
+pub(crate) struct HttpServer {
+    pub(crate) addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub(crate) fn start<H, Fut>(name: &str, handler: H) -> std::io::Result<Self>
+    where
+        H: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = hyper::Response<http_body_util::Full<hyper::body::Bytes>>>
+            + Send
+            + 'static,
+    {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                let accept = async {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    loop {
+                        let (stream, _) = listener.accept().await?;
+                        let handler = handler.clone();
+                        let service = hyper::service::service_fn(move |request| {
+                            let answer = handler(request);
+                            async move { Ok::<_, std::convert::Infallible>(answer.await) }
+                        });
+                        tokio::spawn(async move {
+                            // A failed connection is the client's business (it hung up).
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        });
+                    }
+                };
+                rt.block_on(async {
+                    let stopped = async {
+                        let _ = stopped.await;
+                        Ok::<(), std::io::Error>(())
+                    };
+                    if let Err(e) = futures_lite::future::or(accept, stopped).await {
+                        eprintln!("  server: {e}");
+                    }
+                });
+                // `rt` drops here, and every connection task with it.
+            })?;
+        Ok(HttpServer {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -30,7 +30,7 @@
 //! |---|---|
 //! | [`Spawn::spawn`](wrangle_core::Spawn::spawn) | `async_std::task::spawn`; the [`Task`](wrangle_core::Task) cancels when dropped |
 //! | [`Spawn::spawn_blocking`](wrangle_core::Spawn::spawn_blocking) | `async_std::task::spawn_blocking` |
-//! | [`Timer::sleep_until`](wrangle_core::Timer::sleep_until), [`Timer::now`](wrangle_core::Timer::now) | `async_io::Timer::at` (the reactor async-std runs on), `Instant::now` |
+//! | [`Timer::sleep_until`](wrangle_core::Timer::sleep_until), [`Timer::now`](wrangle_core::Timer::now) | [`wrangle_timer::Sleep::at`] (wrangle's timer driver, a thread of its own: no reactor turn per arm), `Instant::now` |
 //! | [`Timer::random_u64`](wrangle_core::Timer::random_u64) | `fastrand` |
 //! | [`Runtime::block_on`](wrangle_core::Runtime::block_on) | `async_std::task::block_on` |
 //! | [`AsyncStd::shutdown`] | the handle refuses new work and cancels what it spawned (below) |

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use wrangle_core::{AbortHandle, BlockOnError, Runtime, Spawn, SpawnError, Task, Timer, context};
-use wrangle_smol::AsyncIoSleep;
+use wrangle_timer::{Driver, Sleep};
 
 const NAME: &str = "async-std";
 
@@ -30,6 +30,8 @@ pub struct AsyncStd {
 #[derive(Default)]
 struct Inner {
     shut_down: AtomicBool,
+    /// Keeps wrangle-timer's driver thread up between sleeps while a handle lives.
+    _timer: Driver,
     /// Tasks spawned through this handle that may still be running, so that `shutdown`
     /// can cancel them: the global runtime will not drop them for us.
     spawned: Mutex<Spawned>,
@@ -113,10 +115,11 @@ impl fmt::Debug for AsyncStd {
 }
 
 impl Timer for AsyncStd {
-    type Sleep = AsyncIoSleep;
+    type Sleep = Sleep;
 
-    fn sleep_until(&self, deadline: Instant) -> AsyncIoSleep {
-        AsyncIoSleep::at(deadline)
+    #[inline]
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        Sleep::at(deadline)
     }
 
     fn now(&self) -> Instant {

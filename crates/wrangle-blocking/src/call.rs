@@ -53,6 +53,16 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    // Feature `tracing`: a span from submission to the closure's end, a child of the
+    // caller's span, entered on the thread that runs the closure.
+    #[cfg(feature = "tracing")]
+    let f = {
+        let span = tracing::debug_span!(target: "wrangle::blocking", "blocking_call");
+        move || {
+            let _entered = span.enter();
+            f()
+        }
+    };
     let (job, task) = wrangle_core::task::new_blocking(move || {
         // The permit goes back before the outcome (value or panic) is published, so a
         // caller that sees the outcome and starts its next call finds the permit free.

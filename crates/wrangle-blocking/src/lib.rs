@@ -74,6 +74,9 @@
 //! # Feature flags
 //!
 //! - `rayon` (off by default): `compute()` and `compute_in()`, on rayon's pool.
+//! - `tracing` (off by default): a `blocking_call` span (target `wrangle::blocking`, `DEBUG`)
+//!   from each call's submission to its closure's end, a child of the caller's span and
+//!   entered on the thread that runs it; turns on wrangle-core's spans too.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(

@@ -16,8 +16,10 @@ pub use crate::deadlock_cases::*;
 pub use crate::flow_cases::*;
 pub use crate::group_cases::*;
 pub use crate::retry_cases::*;
+pub use crate::set_cases::*;
 use crate::support::{Alive, DropFlag, settle, wait_until};
 pub use crate::sync_cases::*;
+pub use crate::timer_cases::*;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

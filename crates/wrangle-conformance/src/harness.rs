@@ -3,7 +3,17 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::Harness;
+use crate::{Harness, TimerFootprint};
+
+/// wrangle-timer's driver, shared by the smol and async-std harnesses (and the whole process).
+fn wrangle_timer_footprint() -> Option<TimerFootprint> {
+    let stats = wrangle_timer::stats();
+    Some(TimerFootprint {
+        entries: stats.entries,
+        capacity: stats.capacity,
+        exact: false,
+    })
+}
 
 /// Real clocks on a shared machine: timers may fire this late before a case fails.
 const REAL_SLACK: Duration = Duration::from_secs(2);
@@ -70,6 +80,9 @@ impl Harness for SmolHarness {
     fn shutdown(rt: &Self::Rt) {
         rt.shutdown();
     }
+    fn timer_footprint(_: &Self::Rt) -> Option<TimerFootprint> {
+        wrangle_timer_footprint()
+    }
 }
 
 /// async-std's global runtime (legacy).
@@ -85,6 +98,9 @@ impl Harness for AsyncStdHarness {
     fn shutdown(rt: &Self::Rt) {
         rt.shutdown();
     }
+    fn timer_footprint(_: &Self::Rt) -> Option<TimerFootprint> {
+        wrangle_timer_footprint()
+    }
 }
 
 /// wrangle-sim: virtual time, so every timing figure is exact (no slack).
@@ -99,6 +115,14 @@ impl Harness for SimHarness {
     }
     fn shutdown(rt: &Self::Rt) {
         rt.shutdown();
+    }
+    fn timer_footprint(rt: &Self::Rt) -> Option<TimerFootprint> {
+        let (entries, capacity) = rt.timer_footprint();
+        Some(TimerFootprint {
+            entries,
+            capacity,
+            exact: true,
+        })
     }
 }
 

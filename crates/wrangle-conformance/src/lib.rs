@@ -42,9 +42,11 @@ mod flow_cases;
 mod group_cases;
 pub mod harness;
 mod retry_cases;
+mod set_cases;
 mod suite;
 pub mod support;
 mod sync_cases;
+mod timer_cases;
 
 use std::time::Duration;
 
@@ -79,4 +81,40 @@ pub trait Harness: 'static {
 
     /// Shuts the runtime down the way its adapter documents.
     fn shutdown(rt: &Self::Rt);
+
+    /// The entries and capacity the runtime's timer holds, through its test hook, if it has
+    /// one (tokio's wheel has none). `exact` says the figure is this runtime's alone; when it
+    /// is false the timer is shared by the whole process (wrangle-timer's driver), so other
+    /// cases running at the same time add their own sleeps to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle_conformance::{Harness, harness::SimHarness};
+    ///
+    /// let rt = SimHarness::make();
+    /// assert_eq!(SimHarness::timer_footprint(&rt).unwrap().entries, 0);
+    /// ```
+    fn timer_footprint(rt: &Self::Rt) -> Option<TimerFootprint> {
+        let _ = rt;
+        None
+    }
+}
+
+/// What a runtime's timer holds, for [`Harness::timer_footprint`].
+///
+/// # Examples
+///
+/// ```
+/// let f = wrangle_conformance::TimerFootprint { entries: 0, capacity: 0, exact: true };
+/// assert_eq!(f.entries, 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerFootprint {
+    /// Entries held (armed, or removed but not yet reclaimed).
+    pub entries: usize,
+    /// Elements of capacity held.
+    pub capacity: usize,
+    /// Whether the figures are this runtime's alone (else process-wide).
+    pub exact: bool,
 }

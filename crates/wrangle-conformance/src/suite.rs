@@ -94,6 +94,17 @@ macro_rules! conformance_suite {
             two_locks_deadlock_is_seen,
             two_locks_in_one_order_finish,
             spawn_named_is_current_inside_the_task,
+            sleeps_never_complete_early,
+            million_timeouts_armed_and_dropped_leave_no_entry,
+            task_set_joins_in_completion_order,
+            task_set_abort_all_and_drop_cancel,
+            task_set_keeps_no_taken_outcome,
+            task_set_panic_surfaces_at_join,
+            nursery_child_spawns_siblings,
+            nursery_refuses_after_join_or_cancel,
+            start_returns_the_signalled_value,
+            start_outcomes_without_signal,
+            spawn_gather_rate_and_limit,
         }
     };
 }

@@ -109,6 +109,9 @@ pub fn event_wait_with_timeout<H: Harness>() {
     rt.block_on(async {
         for (set_at, expected, returns) in [(1, 1, true), (3, 2, false)] {
             let event = Event::new();
+            // Before the setter's sleep is made: its deadline counts from its creation, so a
+            // start read after it could find the event set less than `set_at` units later.
+            let start = rt.now();
             let setter = rt.spawn({
                 let (event, nap) = (event.clone(), rt.sleep(u * set_at));
                 async move {
@@ -116,7 +119,6 @@ pub fn event_wait_with_timeout<H: Harness>() {
                     event.set();
                 }
             });
-            let start = rt.now();
             let waited = rt.timeout(u * 2, event.wait()).await;
             let took = rt.now() - start;
             assert_eq!(waited.is_ok(), returns, "event set at {set_at} units");

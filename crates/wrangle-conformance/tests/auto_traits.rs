@@ -11,6 +11,8 @@ fn adapter_types() {
     send_sync::<wrangle_tokio::TokioSleep>();
     send_sync_unpin::<wrangle_smol::SmolBuilder>();
     send_sync_unpin::<wrangle_smol::AsyncIoSleep>();
+    send_sync_unpin::<wrangle_timer::Sleep>();
+    send_sync_unpin::<wrangle_timer::Driver>();
     send_sync_unpin::<wrangle_async_std::AsyncStd>();
     send_sync_unpin::<wrangle_sim::Sim>();
     send_sync_unpin::<wrangle_sim::SimSleep>();

@@ -13,13 +13,14 @@
 //! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
+//! | [`TaskSet`] ([`task_set`]) | a dynamic set of tasks drained in completion order (tokio's `JoinSet`): spawn while running, `join_next`, `abort_all`; outcomes not kept once taken |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`]: [`Sleep`], [`Interval`], [`YieldNow`] |
 //! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
 //! | [`gather()`], [`try_gather()`] | run many futures at once, outputs in input order; bounded with `.limit(n)`; fail-fast or collect-all (asyncio's `return_exceptions=True`) |
 //! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
 //! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
 //! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
-//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period |
+//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period; a [`group::Nursery`] to spawn siblings from inside a child, [`group::TaskGroup::start`] to wait for a child's ready signal |
 //! | [`spawn_gather()`], [`try_spawn_gather()`], [`shield()`] | the spawning forms of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
 //! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
@@ -123,14 +124,15 @@
 //!
 //! | Feature | What it does | Who turns it on |
 //! |---|---|---|
+//! | `tracing` | spans for group children (`group_child{name, index}`), retry attempts (`retry_attempt{attempt, delay_ms, reason}`) rate-limit waits (`rate_limit_wait{wait_ms}`) and breaker state changes (`breaker_transition{from, to}`, around the change's event and hook), targets `wrangle::group`, `wrangle::retry`, `wrangle::rate`, `wrangle::breaker`, level `DEBUG`; without it the span code is compiled out (retry's and the breaker's `tracing` events are there either way) | the application, through the facade's `tracing` feature |
 //! | `tokio` | [`Task`] holds tokio's `JoinHandle` inline (`Task::from_tokio`) instead of behind a box or wrangle's own shared state | `wrangle-tokio`, never a user |
 //!
-//! Why a feature and not a [`NativeHandle`](task::NativeHandle) box: with 200 000 tasks
-//! alive, the boxed handle was one more pointer chase per task — +160 ns per spawn-and-join
-//! on tokio, 1.3× tokio's own spawn — and wrangle's shared state (a second allocation per
-//! task, freed across threads) was 2.1×; held inline, spawn-and-join is at parity with
-//! tokio's own (BENCHMARKS.md, "Spawn and join"). The feature only adds an enum variant and
-//! tokio's `rt` types to the build; no behaviour of the core changes with it.
+//! Why `tokio` is a feature and not a [`NativeHandle`](task::NativeHandle) box: with 200 000
+//! tasks alive, the boxed handle was one more pointer chase per task — +160 ns per
+//! spawn-and-join on tokio, 1.3× tokio's own spawn — and wrangle's shared state (a second
+//! allocation per task, freed across threads) was 2.1×; held inline, spawn-and-join is at
+//! parity with tokio's own (BENCHMARKS.md, "Spawn and join"). The feature only adds an enum
+//! variant and tokio's `rt` types to the build; no behaviour of the core changes with it.
 // `deny`, not `forbid`: one module, `set::pinned`, pins futures in a slab (see its docs).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
@@ -158,9 +160,11 @@ mod set;
 mod shield;
 pub mod sync;
 pub mod task;
+pub mod task_set;
 pub mod time;
 pub mod timeout;
 mod timer_ext;
+mod trace;
 pub mod wait;
 
 pub use as_completed::{AsCompleted, as_completed};
@@ -179,6 +183,7 @@ pub use race_ok::{AggregateError, RaceOk, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
 pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
+pub use task_set::TaskSet;
 pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use timer_ext::TimerExt;

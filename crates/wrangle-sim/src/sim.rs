@@ -96,6 +96,21 @@ impl Sim {
         self.inner.elapsed()
     }
 
+    /// The timers held (armed sleeps) and the capacity their structure holds: the test hook
+    /// the conformance suite counts entries with. Not part of the API (hidden, exempt from
+    /// semver).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = wrangle::sim::Sim::new(1);
+    /// assert_eq!(rt.timer_footprint().0, 0);
+    /// ```
+    #[doc(hidden)]
+    pub fn timer_footprint(&self) -> (usize, usize) {
+        self.inner.lock().timer_footprint()
+    }
+
     /// Stops the simulation for good.
     ///
     /// Afterwards [`try_spawn`](Spawn::try_spawn) and

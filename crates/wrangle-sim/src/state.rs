@@ -102,6 +102,11 @@ impl State {
         Some(due)
     }
 
+    /// Timers held and the capacity held for them (a `BTreeMap` holds exactly its entries).
+    pub(crate) fn timer_footprint(&self) -> (usize, usize) {
+        (self.timers.len(), self.timers.len())
+    }
+
     /// Counts a blocking job of this simulation as parked instead of running.
     pub(crate) fn park_job(&mut self) {
         self.running_jobs -= 1;

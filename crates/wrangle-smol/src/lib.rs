@@ -2,7 +2,9 @@
 //!
 //! [`Smol`] is a multi-thread runtime built from the crates smol is made of: an
 //! `async-executor` driven by worker threads (one per core unless told otherwise), `async-io`
-//! timers, and the `blocking` crate's thread pool for blocking work. An application reaches
+//! for `block_on` and I/O, and the `blocking` crate's thread pool for blocking work; its
+//! sleeps are wrangle's own timer driver ([`wrangle_timer::Sleep`], `wrangle::timer`), which
+//! costs no reactor turn per arm. An application reaches
 //! it as `wrangle::smol`, with the facade's `smol` feature on:
 //! `wrangle = { version = "…", features = ["smol"] }`.
 //!
@@ -10,7 +12,8 @@
 //! |---|---|
 //! | [`Smol`] | the runtime handle: cloneable, `Send + Sync`; [`Smol::new`] builds one |
 //! | [`SmolBuilder`] | worker threads and the shutdown grace period |
-//! | [`AsyncIoSleep`] | the timer future, an `async_io::Timer` |
+//! | [`Sleep`] | the timer future, re-exported from `wrangle-timer` |
+//! | [`AsyncIoSleep`] | an `async_io::Timer` as a sleep, for code that wants the reactor's timer |
 //!
 //! # Examples
 //!
@@ -38,7 +41,7 @@
 //! |---|---|
 //! | [`Spawn::spawn`](wrangle_core::Spawn::spawn) | `Executor::spawn` on the runtime's executor, run by its worker threads; the [`Task`](wrangle_core::Task) cancels when dropped |
 //! | [`Spawn::spawn_blocking`](wrangle_core::Spawn::spawn_blocking) | `blocking::unblock`, the `blocking` crate's thread pool |
-//! | [`Timer::sleep_until`](wrangle_core::Timer::sleep_until), [`Timer::now`](wrangle_core::Timer::now) | `async_io::Timer::at`, `Instant::now` |
+//! | [`Timer::sleep_until`](wrangle_core::Timer::sleep_until), [`Timer::now`](wrangle_core::Timer::now) | [`wrangle_timer::Sleep::at`] (a thread of its own, not async-io's reactor), `Instant::now` |
 //! | [`Timer::random_u64`](wrangle_core::Timer::random_u64) | `fastrand` |
 //! | [`Runtime::block_on`](wrangle_core::Runtime::block_on) | `async_io::block_on` on the calling thread (the tasks run on the workers meanwhile); inside wrangle work it is a [`BlockOnError`](wrangle_core::BlockOnError) |
 //! | [`Smol::shutdown`] | stops the workers, bounded by the grace period (below) |
@@ -69,3 +72,4 @@ pub use runtime::{Smol, SmolBuilder};
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 pub use sleep::AsyncIoSleep;
+pub use wrangle_timer::Sleep;

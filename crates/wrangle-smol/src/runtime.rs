@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 use async_executor::Executor;
 use wrangle_core::{BlockOnError, IntoLimit, Runtime, Spawn, SpawnError, Task, Timer, context};
 
-use crate::AsyncIoSleep;
+use wrangle_timer::Sleep;
 
 const DEFAULT_GRACE: Duration = Duration::from_secs(1);
 const NAME: &str = "smol";
 
-/// wrangle's runtime traits over smol's parts: async-executor, async-io and blocking.
+/// wrangle's runtime traits over smol's parts (async-executor, async-io and blocking) and
+/// wrangle-timer's sleeps.
 ///
 /// A cheap, cloneable handle to an executor and its worker threads. The runtime is shut down
 /// by [`Smol::shutdown`] or when the last handle is dropped.
@@ -49,6 +50,9 @@ struct Inner {
     /// Whether the executor is the application's ([`Smol::from_executor`]): `block_on`
     /// runs it.
     wrapped: bool,
+
+    /// Keeps wrangle-timer's driver thread up between sleeps while the runtime lives.
+    _timer: wrangle_timer::Driver,
 }
 
 impl Smol {
@@ -98,6 +102,7 @@ impl Smol {
                 grace: DEFAULT_GRACE,
                 shut_down: AtomicBool::new(false),
                 wrapped: true,
+                _timer: wrangle_timer::Driver::new(),
             }),
         }
     }
@@ -212,10 +217,11 @@ impl fmt::Debug for Smol {
 }
 
 impl Timer for Smol {
-    type Sleep = AsyncIoSleep;
+    type Sleep = Sleep;
 
-    fn sleep_until(&self, deadline: Instant) -> AsyncIoSleep {
-        AsyncIoSleep::at(deadline)
+    #[inline]
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        Sleep::at(deadline)
     }
 
     fn now(&self) -> Instant {
@@ -353,6 +359,8 @@ impl SmolBuilder {
             grace: self.grace,
             shut_down: AtomicBool::new(false),
             wrapped: false,
+
+            _timer: wrangle_timer::Driver::new(),
         };
         for i in 0..workers {
             let executor = executor.clone();

@@ -3,9 +3,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-/// An `async_io::Timer` as a sleep with no output: the
-/// [`Timer::Sleep`](wrangle_core::Timer::Sleep) of [`Smol`](crate::Smol), and of the
-/// async-std adapter, which shares smol's reactor.
+/// An `async_io::Timer` as a sleep with no output, for code that wants the reactor's timer.
+///
+/// The adapters' [`Timer::Sleep`](wrangle_core::Timer::Sleep) is [`Sleep`](crate::Sleep),
+/// wrangle's own driver, since 0.2: arming an `async_io::Timer` notifies the reactor, and every
+/// wake-up inside `block_on` then runs a reactor turn (BENCHMARKS.md, issue 19).
 ///
 /// # Examples
 ///

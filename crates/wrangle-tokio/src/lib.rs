@@ -11,6 +11,7 @@
 //! | [`TokioBuilder`] | flavor, worker threads, and the shutdown grace period |
 //! | [`TokioSleep`] | the timer future, tokio's `Sleep` |
 //! | [`NoRuntime`] | the error of [`Tokio::current`] outside a tokio runtime |
+//! | `token` (feature `tokio-util`) | `to_tokio_util` / `from_tokio_util`: wrangle's `CancellationToken` to and from tokio-util's, each through a small watcher task |
 //!
 //! # Examples
 //!
@@ -60,11 +61,18 @@
 //!   (on tokio's blocking threads and under `Runtime::enter()` it works), a deadline too far
 //!   for tokio's timer is "never", and [`Tokio::current`] outside a runtime is a
 //!   [`NoRuntime`] error rather than tokio's "no reactor running" panic.
+//!
+//! # Feature flags
+//!
+//! - `tokio-util` (off by default): the `token` module, conversions between wrangle's
+//!   `CancellationToken` and `tokio_util::sync::CancellationToken`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod runtime;
 mod sleep;
+#[cfg(feature = "tokio-util")]
+pub mod token;
 
 pub use runtime::{NoRuntime, Tokio, TokioBuilder};
 

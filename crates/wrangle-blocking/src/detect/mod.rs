@@ -40,6 +40,7 @@ impl Config {
             tracing::warn!(
                 target: "wrangle_blocking::detect",
                 task = report.name().unwrap_or("<unnamed>"),
+                group_child = report.task().unwrap_or("<none>"),
                 spawned_at = %report.location(),
                 poll_ms = duration_ms(report.elapsed()),
                 threshold_ms = duration_ms(report.threshold()),
@@ -358,6 +359,8 @@ impl fmt::Debug for Detector {
 #[derive(Debug, Clone)]
 pub struct SlowPoll {
     name: Option<Cow<'static, str>>,
+    /// The group child or named task running the watched future, if any.
+    task: Option<Arc<str>>,
     location: &'static Location<'static>,
     elapsed: Duration,
     threshold: Duration,
@@ -380,6 +383,37 @@ impl SlowPoll {
     /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+
+    /// The group child (or task spawned with a name) whose poll ran the watched future,
+    /// when there is one: [`group::current_name`](wrangle_core::group::current_name) at the
+    /// slow poll. So a detector wrapped around a group child's body, or watching a future
+    /// awaited inside one, says which child blocked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use wrangle::blocking::Detector;
+    /// use wrangle::group::TaskGroup;
+    ///
+    /// let caught = Arc::new(Mutex::new(None));
+    /// let seen = caught.clone();
+    /// let detector = Detector::new().threshold(Duration::from_millis(20)).tracing(false)
+    ///     .on_slow_poll(move |slow| *seen.lock().unwrap() = slow.task().map(String::from));
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let mut group = TaskGroup::new(&rt);
+    ///     group.spawn_named("indexer", detector.watch(async {
+    ///         std::thread::sleep(Duration::from_millis(30)); // blocks its thread
+    ///         Ok::<_, ()>(())
+    ///     }));
+    ///     group.join().await.unwrap();
+    /// });
+    /// assert_eq!(caught.lock().unwrap().as_deref(), Some("indexer"));
+    /// ```
+    pub fn task(&self) -> Option<&str> {
+        self.task.as_deref()
     }
 
     /// Where the future was watched or spawned (`#[track_caller]`).
@@ -442,6 +476,9 @@ impl fmt::Display for SlowPoll {
         match &self.name {
             Some(name) => write!(f, "{name:?}, watched at {}", self.location)?,
             None => write!(f, "watched at {}", self.location)?,
+        }
+        if let Some(task) = &self.task {
+            write!(f, ", in task {task:?}")?;
         }
         f.write_str("; offload blocking work with wrangle_blocking::unblock")
     }

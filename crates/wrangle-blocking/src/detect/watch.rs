@@ -134,6 +134,8 @@ impl<F: Future> Future for Watch<F> {
         if elapsed >= meta.config.threshold {
             meta.config.report(&SlowPoll {
                 name: meta.name.clone(),
+                // Still inside the enclosing child's poll: its name is current.
+                task: wrangle_core::group::current_name(),
                 location: meta.location,
                 elapsed,
                 threshold: meta.config.threshold,

@@ -333,8 +333,15 @@ impl<T: Timer> CircuitBreaker<T> {
     }
 
     fn notify(&self, changed: Option<(BreakerState, BreakerState)>) {
-        if let (Some((from, to)), Some(hook)) = (changed, &self.inner.hook) {
-            tracing::debug!(target: "wrangle::breaker", ?from, ?to, "circuit breaker state change");
+        let Some((from, to)) = changed else {
+            return;
+        };
+        // The event and the hook inside a span of their own (feature `tracing`); the event
+        // whether or not a hook is installed.
+        let span = crate::trace::Span::breaker_transition(&from, &to);
+        let _entered = span.enter();
+        tracing::debug!(target: "wrangle::breaker", ?from, ?to, "circuit breaker state change");
+        if let Some(hook) = &self.inner.hook {
             hook(from, to);
         }
     }

@@ -436,6 +436,47 @@ where
         self
     }
 
+    /// Starts each input only once `limiter` admits it, as well as within the limit:
+    /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`), with
+    /// every child spawned. Each task waits for its own admission (through a clone of the
+    /// limiter), holding its place within the limit while it waits, as in
+    /// [`Gather::rate`](crate::gather::Gather::rate).
+    ///
+    /// # Examples
+    ///
+    /// At most 3 in flight and at most 2 starts a second, over six calls of 1 s:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::rate::{Quota, RateLimiter};
+    ///
+    /// wrangle::sim::run(0, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+    ///     let calls = (0..6).map(|i| {
+    ///         let rt = rt.clone(); // the call's sleep starts when it runs
+    ///         async move {
+    ///             wrangle::sleep(&rt, Duration::from_secs(1)).await;
+    ///             i
+    ///         }
+    ///     });
+    ///     let out = wrangle::spawn_gather(&rt, calls).limit(3).rate(&limiter).await;
+    ///     assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500)); // starts 0.5 s apart
+    /// });
+    /// ```
+    pub fn rate<T: crate::Timer>(
+        self,
+        limiter: &crate::rate::RateLimiter<T>,
+    ) -> SpawnGather<crate::rate::OwnedThrottled<I, T>, S, P> {
+        SpawnGather {
+            inputs: crate::rate::OwnedThrottled::new(self.inputs, limiter),
+            spawner: self.spawner,
+            core: self.core,
+            progress: self.progress,
+            _pinned: PhantomPinned,
+        }
+    }
+
     /// Calls `hook` with the [`Progress`] (done, total) each time a task completes, from
     /// inside the gather's `poll`: keep it short.
     ///
@@ -601,6 +642,51 @@ where
     pub fn limit(mut self, limit: impl IntoLimit) -> Self {
         self.core.limit = limit.into_limit().get();
         self
+    }
+
+    /// Starts each input only once `limiter` admits it, as well as within the limit:
+    /// concurrency and rate together (aiometer's `max_at_once` and `max_per_second`), with
+    /// every child spawned. Each task waits for its own admission (through a clone of the
+    /// limiter), holding its place within the limit while it waits, as in
+    /// [`Gather::rate`](crate::gather::Gather::rate).
+    ///
+    /// # Examples
+    ///
+    /// At most 3 in flight and at most 2 starts a second, over six calls of 1 s:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::rate::{Quota, RateLimiter};
+    ///
+    /// wrangle::sim::run(0, |rt| async move {
+    ///     let limiter = RateLimiter::new(rt.clone(), Quota::per_second(2).unwrap());
+    ///     let calls = (0..6).map(|i| {
+    ///         let rt = rt.clone(); // the call's sleep starts when it runs
+    ///         async move {
+    ///             wrangle::sleep(&rt, Duration::from_secs(1)).await;
+    ///             Ok::<_, ()>(i)
+    ///         }
+    ///     });
+    ///     let out = wrangle::try_spawn_gather(&rt, calls).limit(3).rate(&limiter).await;
+    ///     assert_eq!(out, Ok(vec![0, 1, 2, 3, 4, 5]));
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(3500)); // starts 0.5 s apart
+    /// });
+    /// ```
+    pub fn rate<T: crate::Timer, O, E>(
+        self,
+        limiter: &crate::rate::RateLimiter<T>,
+    ) -> TrySpawnGather<crate::rate::OwnedThrottled<I, T>, S, P>
+    where
+        I::Item: Future<Output = Result<O, E>>,
+    {
+        TrySpawnGather {
+            inputs: crate::rate::OwnedThrottled::new(self.inputs, limiter),
+            spawner: self.spawner,
+            // Not started yet: only the limit is configured.
+            core: Core::new(self.core.limit),
+            progress: self.progress,
+            _pinned: PhantomPinned,
+        }
     }
 
     /// Calls `hook` with the [`Progress`] each time a task succeeds.

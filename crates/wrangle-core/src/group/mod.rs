@@ -9,9 +9,15 @@
 
 mod child;
 mod error;
+mod inbox;
 mod join;
 mod local;
+mod nursery;
+mod refused;
 mod shutdown;
+mod start;
+mod start_error;
+mod status;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -25,10 +31,16 @@ pub use child::{current_name, poll_recording_name};
 pub use error::{ChildError, ChildFailure, ChildInfo, GroupError};
 pub use join::{GroupJoin, GroupJoinOutcomes};
 pub use local::{LocalGroupJoin, LocalGroupJoinOutcomes, LocalGroupShutdown, LocalTaskGroup};
+pub use nursery::Nursery;
+pub use refused::SpawnRefused;
 pub use shutdown::{GroupShutdown, ShutdownReport};
+pub use start::Start;
+pub use start_error::StartError;
+pub use status::TaskStatus;
 
 use child::{Child, Shared};
 use error::Record;
+use inbox::Inbox;
 
 use crate::{CancellationToken, JoinError, Spawn, Timer};
 
@@ -58,9 +70,12 @@ use crate::{CancellationToken, JoinError, Spawn, Timer};
 ///
 /// The group keeps every child's outcome until it is joined, so its memory grows with the
 /// number of children spawned into it; for a long stream of short jobs, the spawning form
-/// of gather ([`spawn_gather()`](crate::gather::spawn_gather())) keeps memory to its limit.
-/// Children are spawned through `&mut TaskGroup`, so a child cannot spawn siblings into its
-/// own group (trio passes the nursery around for that); it can run a group of its own.
+/// of gather ([`spawn_gather()`](crate::gather::spawn_gather())) keeps memory to its limit,
+/// and a [`TaskSet`](crate::TaskSet) keeps no outcome once it is taken.
+/// A child spawns siblings into its own group through the group's [`Nursery`]
+/// ([`nursery`](TaskGroup::nursery), trio's nursery passed around), and
+/// [`start`](TaskGroup::start) waits until a child signals that it is ready (anyio's
+/// `TaskGroup.start`).
 ///
 /// A child is cancelled the way every wrangle task is: its future is dropped at its next
 /// scheduling point, so its synchronous `Drop` cleanup runs. For cleanup that must `.await`,
@@ -168,6 +183,8 @@ pub struct TaskGroup<S, T, E> {
     /// The cooperative token handed to children; a child of `shared.kill`.
     token: CancellationToken,
     children: Vec<Entry<T, E>>,
+    /// Children spawned through a [`Nursery`], until the group adopts them.
+    inbox: Arc<Inbox<T, E>>,
 }
 
 struct Entry<T, E> {
@@ -256,6 +273,7 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
             token: shared.kill.child_token(),
             shared,
             children: Vec::new(),
+            inbox: Arc::new(Inbox::new()),
         }
     }
 
@@ -321,6 +339,7 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
             State::Done(Record::cancelled())
         } else {
             let child = Child::new(future, self.shared.clone(), name.clone());
+            let child = crate::trace::group_child(child, name.as_ref(), Some(index));
             State::Running(self.spawner.spawn(child).join())
         };
         self.children.push(Entry {
@@ -328,6 +347,87 @@ impl<S: Spawn, T, E> TaskGroup<S, T, E> {
             state,
         });
         index
+    }
+
+    /// A handle that spawns children into this group from anywhere, from inside its own
+    /// children above all (trio's nursery, anyio's `start_soon`). See [`Nursery`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wrangle::group::TaskGroup;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let mut group = TaskGroup::new(rt.clone());
+    ///     let nursery = group.nursery();
+    ///     group.spawn(async move {
+    ///         nursery.spawn(async { Ok(2) }).map_err(drop)?; // a sibling
+    ///         Ok::<_, ()>(1)
+    ///     });
+    ///     assert_eq!(group.join().await, Ok(vec![1, 2]));
+    /// });
+    /// ```
+    pub fn nursery(&self) -> Nursery<S, T, E> {
+        Nursery::new(
+            self.spawner.clone(),
+            self.shared.clone(),
+            self.inbox.clone(),
+        )
+    }
+
+    /// Spawns the child `f` builds, handing it a [`TaskStatus`], and waits until the child
+    /// signals with [`TaskStatus::started`] that it is ready — a server that has bound its
+    /// port — returning the value it signalled: anyio's `TaskGroup.start`. The child then
+    /// runs on as a child of the group.
+    ///
+    /// Every outcome is defined:
+    ///
+    /// - the child signals: `Ok(value)`; it can signal only once (`started` takes the status
+    ///   by value, so a second signal does not compile);
+    /// - the child returns `Err` or panics before signalling: [`StartError::Failed`]; the
+    ///   error itself is the group's, reported by its await, and in a fail-fast group it
+    ///   cancels the siblings, as any child's failure does;
+    /// - the child returns `Ok` before signalling: [`StartError::NeverSignalled`]; its value
+    ///   is in the group's outcome;
+    /// - the group fails or is cancelled first (or the runtime shuts down): the child is
+    ///   cancelled, [`StartError::Cancelled`].
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the [`Start`] future stops the waiting, not the child.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wrangle::group::TaskGroup;
+    ///
+    /// wrangle::sim::run(1, |rt| async move {
+    ///     let mut group = TaskGroup::<_, (), std::io::Error>::new(&rt);
+    ///     let clock = rt.clone();
+    ///     let port = group.start(|status| async move {
+    ///         wrangle::sleep(&clock, Duration::from_millis(50)).await; // binding
+    ///         status.started(8080u16);
+    ///         std::future::pending().await // serving
+    ///     });
+    ///     assert_eq!(port.await.unwrap(), 8080);
+    ///     assert_eq!(rt.elapsed(), Duration::from_millis(50));
+    ///     group.cancel();
+    ///     assert!(group.join().await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn start<V, F, Fut>(&mut self, f: F) -> Start<V>
+    where
+        F: FnOnce(TaskStatus<V>) -> Fut,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+        V: Send + 'static,
+    {
+        let (status, start) = start::pair();
+        let future = start::Starting::new(f(status), start.slot());
+        self.spawn_child(None, future);
+        start
     }
 }
 
@@ -592,6 +692,22 @@ impl<S, T, E> TaskGroup<S, T, E> {
     /// Polls the children from `*next` on, head first, keeping each outcome; ready once
     /// every child has one.
     fn poll_children(&mut self, next: &mut usize, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            std::task::ready!(self.poll_some_children(next, cx));
+            // Every child has an outcome: close the nursery, unless it holds children to
+            // adopt first (atomic with its spawns, so none is lost).
+            if self.inbox.close_if_empty() {
+                return Poll::Ready(());
+            }
+        }
+    }
+
+    /// Adopts the children a nursery spawned, then polls from `*next` on, head first.
+    fn poll_some_children(&mut self, next: &mut usize, cx: &mut Context<'_>) -> Poll<()> {
+        for (name, state) in self.inbox.take() {
+            let info = ChildInfo::new(self.children.len(), name);
+            self.children.push(Entry { info, state });
+        }
         while let Some(entry) = self.children.get_mut(*next) {
             if let State::Running(join) = &mut entry.state {
                 let record = match Pin::new(join).poll(cx) {
@@ -634,6 +750,7 @@ impl<S, T, E> Drop for TaskGroup<S, T, E> {
     /// this also cancels the group's token).
     fn drop(&mut self) {
         self.shared.cancel();
+        self.inbox.close();
     }
 }
 

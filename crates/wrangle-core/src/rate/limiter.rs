@@ -280,6 +280,8 @@ pub(crate) fn sleep_until_nanos<T: Timer>(timer: &T, base: Instant, nanos: u128)
 struct Waiting<T: Timer> {
     booking: Option<Booking>,
     sleep: Option<Pin<Box<Sleep<T>>>>,
+    /// Open while waiting for the turn (feature `tracing`; zero-sized without it).
+    span: crate::trace::Span,
 }
 
 impl<T: Timer> Waiting<T> {
@@ -287,6 +289,7 @@ impl<T: Timer> Waiting<T> {
         Self {
             booking: None,
             sleep: None,
+            span: crate::trace::Span::default(),
         }
     }
 
@@ -302,6 +305,7 @@ impl<T: Timer> Waiting<T> {
             // gives the place back when this future is dropped.
             let at = booking.at;
             self.booking = Some(booking);
+            self.span = crate::trace::Span::rate_wait(duration_from_nanos(at - now));
             let inner = &limiter.inner;
             self.sleep = Some(Box::pin(sleep_until_nanos(&inner.timer, inner.base, at)));
         }
@@ -310,6 +314,7 @@ impl<T: Timer> Waiting<T> {
             _ => {
                 self.booking = None;
                 self.sleep = None;
+                self.span = crate::trace::Span::default();
                 Poll::Ready(())
             }
         }

@@ -20,10 +20,12 @@
 mod gcra;
 mod keyed;
 mod limiter;
+mod owned_throttled;
 mod quota;
 mod throttled;
 
 pub use keyed::{KeyedAcquire, KeyedRateLimiter, OwnedKeyedAcquire};
 pub use limiter::{Acquire, OwnedAcquire, OwnedThrottle, RateLimited, RateLimiter, Throttle};
+pub use owned_throttled::OwnedThrottled;
 pub use quota::{InvalidQuota, Quota};
 pub use throttled::Throttled;

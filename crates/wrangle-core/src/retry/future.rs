@@ -243,6 +243,8 @@ pin_project! {
             // is needed only when a timeout or a delay is, so the common path stays small.
             timeout: Option<Pin<Box<Sleep<S>>>>,
             attempt: Attempt,
+            // The attempt's span (feature `tracing`; zero-sized without it).
+            span: crate::trace::Span,
         },
         Sleeping {
             sleep: Pin<Box<Sleep<S>>>,
@@ -477,10 +479,13 @@ where
                     future,
                     timeout,
                     attempt,
+                    span,
                 } => {
                     let attempt = *attempt;
+                    let entered = span.enter();
                     let failure = match future.poll(cx) {
                         Poll::Ready(Ok(value)) => {
+                            drop(entered);
                             this.state.set(State::Done);
                             if let Some(budget) = &policy.budget {
                                 budget.deposit();
@@ -505,6 +510,11 @@ where
                             None => return Poll::Pending,
                         },
                     };
+                    drop(entered);
+                    span.failed(match failure {
+                        FailedAttempt::Error(_) => "error",
+                        FailedAttempt::TimedOut => "timed out",
+                    });
                     // Drop the attempt (and its timeout) before anything else happens.
                     this.state.set(State::Done);
                     *this.last = Some(attempt);
@@ -682,11 +692,17 @@ fn start_attempt<T: Timer, F, Fut>(
         (Some(a), Some(d)) => Some(a.min(d)),
         (a, d) => a.or(d),
     };
-    let future = factory.make(attempt);
+    let span = crate::trace::Span::attempt(attempt.number, attempt.previous_delay);
+    let future = {
+        // The factory runs inside the attempt's span too: what it starts belongs there.
+        let _entered = span.enter();
+        factory.make(attempt)
+    };
     state.set(State::Attempting {
         future,
         timeout: cut.map(|at| Box::pin(sleep_until(timer, at))),
         attempt,
+        span,
     });
 }
 

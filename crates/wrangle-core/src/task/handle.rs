@@ -286,6 +286,13 @@ impl<T> Future for Task<T> {
     }
 }
 
+/// Terminated once its outcome has been taken, for `futures::select!` (which then skips it).
+impl<T> futures_core::FusedFuture for Task<T> {
+    fn is_terminated(&self) -> bool {
+        self.repr.is_none()
+    }
+}
+
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.repr {
@@ -340,6 +347,13 @@ impl<T> Future for Join<T> {
     }
 }
 
+/// Terminated once the outcome has been taken, for `futures::select!`.
+impl<T> futures_core::FusedFuture for Join<T> {
+    fn is_terminated(&self) -> bool {
+        self.task.repr.is_none()
+    }
+}
+
 /// Future for the [`Task::cancel`] method.
 ///
 /// # Examples
@@ -369,5 +383,12 @@ impl<T> Future for Cancel<T> {
             Poll::Ready(Err(JoinError::Cancelled)) => Poll::Ready(None),
             Poll::Ready(Err(JoinError::Panicked(panic))) => panic.resume(),
         }
+    }
+}
+
+/// Terminated once the outcome has been taken, for `futures::select!`.
+impl<T> futures_core::FusedFuture for Cancel<T> {
+    fn is_terminated(&self) -> bool {
+        self.task.repr.is_none()
     }
 }

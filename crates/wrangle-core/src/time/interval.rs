@@ -229,6 +229,13 @@ fn duration_from_nanos(nanos: u128) -> Option<Duration> {
 // The sleep is boxed and no field is ever pinned in place.
 impl<T: Timer> Unpin for Interval<T> {}
 
+/// An interval never ends: never terminated, for `futures::select!`.
+impl<T: Timer> futures_core::FusedStream for Interval<T> {
+    fn is_terminated(&self) -> bool {
+        false
+    }
+}
+
 impl<T: Timer> Stream for Interval<T> {
     type Item = Instant;
 
