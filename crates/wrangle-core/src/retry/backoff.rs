@@ -62,9 +62,14 @@ impl Backoff {
                 initial,
                 factor: 1.0,
             } => initial,
+            Self::Exponential { initial, .. } if k == 0 => initial,
             Self::Exponential { initial, factor } => {
                 let exp = i32::try_from(k).unwrap_or(i32::MAX);
-                mul_f64_saturating(initial, factor.powi(exp))
+                // A factor of at least 1 never shrinks the delay, whatever `powi`'s rounding
+                // (miri models its error, and `(1 + ε)^k` may then come out below 1).
+                let scale = factor.powi(exp);
+                let scale = if factor >= 1.0 { scale.max(1.0) } else { scale };
+                mul_f64_saturating(initial, scale)
             }
             Self::Fibonacci { initial } => initial.saturating_mul(fibonacci(k)),
         }
