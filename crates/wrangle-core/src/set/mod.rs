@@ -55,11 +55,20 @@ const NONE: usize = usize::MAX;
 /// `Pending`s.
 pub(crate) const PENDING_RUN: u32 = 128;
 
+/// A pass also stops at the this-many-th woken child that woke itself while it was polled:
+/// inside tokio's `block_on` a resource refusing a spent budget wakes its task at once, and
+/// a run of such refusals is cut short here long before [`PENDING_RUN`]. Not at the first
+/// (as `FuturesUnordered` stops at its second): a child that yields (`yield_now`) wakes
+/// itself too, and each stop is a round trip through the executor.
+pub(crate) const SELF_WAKES: u32 = 4;
+
 /// What one pass may spend before it hands the thread back to the runtime.
 #[derive(Debug, Default, Clone, Copy)]
 struct Budget {
     /// Child polls in a row that returned `Pending`.
     pending_run: u32,
+    /// Woken children that woke themselves while they were polled, this pass.
+    self_wakes: u32,
     /// The pass must stop: put every other woken child off to the next one.
     spent: bool,
 }
@@ -69,9 +78,10 @@ impl Budget {
         self.pending_run = 0;
     }
 
-    fn pending(&mut self) {
+    fn pending(&mut self, woke_itself: bool) {
         self.pending_run += 1;
-        if self.pending_run >= PENDING_RUN {
+        self.self_wakes += u32::from(woke_itself);
+        if self.pending_run >= PENDING_RUN || self.self_wakes >= SELF_WAKES {
             self.spent = true;
         }
     }
@@ -364,7 +374,9 @@ impl<F: Future> FutureSet<F> {
                 Poll::Ready((tag, output))
             }
             Polled::Pending => {
-                self.budget.pending();
+                let (k, off) = locate(id);
+                let woke_itself = self.chunks[k].bits.is_marked(off);
+                self.budget.pending(woke_itself);
                 Poll::Pending
             }
             Polled::Empty => Poll::Pending,
@@ -503,9 +515,9 @@ mod tests {
         }
         assert_eq!(set.len(), 200);
         assert_eq!(set.chunks.len(), 3); // WORD + 2·WORD + 4·WORD ≥ 200 on 64-bit
-        // Every child wakes itself the first time. The first pass stops after a run of
-        // `PENDING_RUN` Pendings; the next polls the rest once, then the children woken
-        // since (all of them, in slot order), which complete.
+        // Every child wakes itself the first time: each pass stops at the `SELF_WAKES`-th,
+        // and the next resumes there; once every child has been polled once, the children
+        // woken since (all of them, in the order they were woken) complete in that pass.
         let mut tags = Vec::new();
         let (finished, passes) = until_unspent(&mut set, |tag, out| {
             assert_eq!(out, 7);
@@ -513,7 +525,7 @@ mod tests {
             true
         });
         assert!(finished);
-        assert_eq!(passes, 2);
+        assert_eq!(passes, 200usize.div_ceil(SELF_WAKES as usize));
         assert_eq!(tags, (0..200).collect::<Vec<_>>());
         assert!(set.is_empty());
         let id = set.insert(5, Countdown(0));

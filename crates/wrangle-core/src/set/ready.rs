@@ -120,6 +120,13 @@ impl ChunkBits {
         }
     }
 
+    /// Whether slot `offset` is marked woken and not taken yet: checked right after a child
+    /// returns `Pending`, it tells whether the child woke itself while it was polled.
+    pub(crate) fn is_marked(&self, offset: usize) -> bool {
+        let word = &self.words[offset >> WORD_SHIFT];
+        word.load(Ordering::Relaxed) & (1usize << (offset & (WORD - 1))) != 0
+    }
+
     /// Takes every woken offset of this chunk, leaving its bitset empty, and hands each to
     /// `f`, in increasing order.
     pub(crate) fn drain(&self, f: &mut impl FnMut(usize)) {
