@@ -30,10 +30,11 @@ use crate::{IntoLimit, Progress, Timer};
 /// woken children this one did not reach, before anything woken since. So an output is taken
 /// from a child only when the stream yields it, and every woken child is polled before any
 /// is polled twice. A poll also hands the thread back after a run of 128 woken children
-/// that all stayed `Pending` (it wakes its own task and returns `Pending`; the next poll
-/// resumes there): that is what a runtime's cooperative budget looks like — tokio's
-/// resources refuse to run once a task has spent its budget — and polling the rest would
-/// only repeat the refusal for every child, each turn. `index` is the input's position, so results can be matched to their
+/// that all stayed `Pending`, or at the 4th woken child that woke itself while polled (it
+/// wakes its own task and returns `Pending`; the next poll resumes there): that is what a
+/// runtime's cooperative budget looks like — tokio's resources refuse to run once a task has
+/// spent its budget — and polling the rest would only repeat the refusal for every child,
+/// each turn. `index` is the input's position, so results can be matched to their
 /// inputs. An overall deadline taken from a [`Timer`] is set with
 /// [`deadline`](AsCompleted::deadline) or [`timeout`](AsCompleted::timeout); a hook that
 /// sees each completion with [`progress`](AsCompleted::progress).

@@ -42,8 +42,9 @@ use crate::{IntoLimit, Progress};
 /// woken since the last one, so no child is starved by its siblings and a poll costs
 /// O(children woken), not O(children): the cost per item does not grow with the number of
 /// inputs (a gather does have a fixed cost of a few allocations, felt per item only by very
-/// small gathers). After a run of 128 woken children that all stayed `Pending` — what a
-/// spent cooperative budget (tokio's) looks like — a poll wakes its own task and returns, and
+/// small gathers). After a run of 128 woken children that all stayed `Pending`, or at the
+/// 4th woken child that woke itself while polled — what a spent cooperative budget (tokio's)
+/// looks like — a poll wakes its own task and returns, and
 /// the next resumes where it stopped, so the runtime gets its turn instead of every child
 /// being polled for nothing. A child that completes is dropped at once. An empty input completes at
 /// the first poll with an empty `Vec`.

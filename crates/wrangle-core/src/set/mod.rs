@@ -18,16 +18,16 @@
 //!   it takes any new wake. So no output is taken from a child before the caller wants it,
 //!   and every child woken before a pass is polled before any child is polled twice.
 //! - A pass has a budget: it stops, the same way, once [`PENDING_RUN`] woken children in a
-//!   row have returned `Pending` (a new input's first poll does not count: it is pulled
-//!   once, and its `Pending` is usually just the child starting). That is what a runtime's cooperative budget looks like from here:
-//!   once a task has used up tokio's budget, each of tokio's resources returns `Pending` and
-//!   wakes the task (at once, or once the task yields), and polling the other woken children
-//!   then only wastes the turn — every child would be polled once per turn for a handful of
-//!   them to make progress, which is quadratic in the number of children. The caller wakes
-//!   its own task and returns `Pending`, so the runtime gets its turn (and refills its
-//!   budget) and the next poll resumes where this one stopped. A child that wakes itself
-//!   (a `yield_now`) is not a reason to stop: it is polled in the next pass anyway, so it
-//!   cannot make a pass longer.
+//!   row have returned `Pending`, or at the [`SELF_WAKES`]-th woken child that woke itself
+//!   while polled (a new input's first poll counts toward neither: it is pulled once, and
+//!   its `Pending` is usually just the child starting). That is what a runtime's
+//!   cooperative budget looks like from here: once a task has used up tokio's budget, each
+//!   of tokio's resources returns `Pending` and wakes the task (at once inside `block_on`,
+//!   or once the task yields), and polling the other woken children then only wastes the
+//!   turn — every child would be polled once per turn for a handful of them to make
+//!   progress, which is quadratic in the number of children. The caller wakes its own task
+//!   and returns `Pending`, so the runtime gets its turn (and refills its budget) and the
+//!   next poll resumes where this one stopped.
 
 mod driver;
 mod kit;
