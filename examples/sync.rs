@@ -251,6 +251,10 @@ fn s19_wait_with_timeout(env: &Env, report: &mut Report) {
     rt.block_on(async {
         for (set_at, expected, returns) in [(1.0, 1.0, true), (3.0, 2.0, false)] {
             let event = Event::new();
+            // Read before the setter's sleep is made: its deadline counts from its creation,
+            // so a start read after the spawn could see the event set early by however long
+            // the spawn took (2.8 ms once on smol in CI).
+            let start = rt.now();
             let setter = {
                 let (event, nap) = (event.clone(), rt.sleep(env.secs(set_at)));
                 rt.spawn(async move {
@@ -258,7 +262,6 @@ fn s19_wait_with_timeout(env: &Env, report: &mut Report) {
                     event.set();
                 })
             };
-            let start = rt.now();
             let waited = rt.timeout(env.secs(2.0), event.wait()).await;
             let took = rt.now() - start;
             let outcome = if waited.is_ok() { "set" } else { "timed out" };
