@@ -347,7 +347,7 @@ impl<F: Future> FutureSet<F> {
     pub(crate) fn poll_slot(&mut self, id: usize) -> Poll<(usize, F::Output)> {
         match self.poll_slot_inner(id) {
             Polled::Ready(tag, output) => Poll::Ready((tag, output)),
-            Polled::Pending | Polled::Empty => Poll::Pending,
+            Polled::Pending(..) | Polled::Empty => Poll::Pending,
         }
     }
 
@@ -361,20 +361,19 @@ impl<F: Future> FutureSet<F> {
         };
         match future.poll(&mut Context::from_waker(&waker.waker)) {
             Poll::Ready(output) => Polled::Ready(self.remove(id), output),
-            Poll::Pending => Polled::Pending,
+            Poll::Pending => Polled::Pending(k, off),
         }
     }
 
     /// [`poll_slot`](Self::poll_slot), counted against the pass's budget: a long run of
-    /// `Pending`s spends it.
+    /// `Pending`s, or enough children that woke themselves while polled, spends it.
     pub(crate) fn poll_counted(&mut self, id: usize) -> Poll<(usize, F::Output)> {
         match self.poll_slot_inner(id) {
             Polled::Ready(tag, output) => {
                 self.budget.ready();
                 Poll::Ready((tag, output))
             }
-            Polled::Pending => {
-                let (k, off) = locate(id);
+            Polled::Pending(k, off) => {
                 let woke_itself = self.chunks[k].bits.is_marked(off);
                 self.budget.pending(woke_itself);
                 Poll::Pending
@@ -450,7 +449,8 @@ impl<F: Future> FutureSet<F> {
 /// What polling a slot found.
 enum Polled<T> {
     Ready(usize, T),
-    Pending,
+    /// Still pending; the slot's chunk and offset (so the caller need not locate it again).
+    Pending(usize, usize),
     /// No future there (a stale wake).
     Empty,
 }
