@@ -24,7 +24,7 @@ async fn yield_once(i: u64) -> u64 {
 }
 
 async fn wrangle(n: u64, limit: Option<usize>) -> u64 {
-    let mut s = wrangle_core::as_completed((0..n).map(yield_once));
+    let mut s = wrangle::as_completed((0..n).map(yield_once));
     if let Some(limit) = limit {
         s = s.limit(limit);
     }

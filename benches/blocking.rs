@@ -52,9 +52,7 @@ where
 {
     let limit = NonZeroUsize::new(IN_FLIGHT).expect("non-zero");
     exec.run(async move {
-        let outs = wrangle_core::gather((0..n).map(|_| call()))
-            .limit(limit)
-            .await;
+        let outs = wrangle::gather((0..n).map(|_| call())).limit(limit).await;
         black_box(outs.len());
     });
 }
@@ -442,14 +440,14 @@ fn detector_overhead() {
         futures_lite::future::block_on(async {
             match detector {
                 None => {
-                    wrangle_core::gather((0..N).map(|i| async move {
+                    wrangle::gather((0..N).map(|i| async move {
                         futures_lite::future::yield_now().await;
                         i
                     }))
                     .await
                 }
                 Some(d) => {
-                    wrangle_core::gather((0..N).map(|i| {
+                    wrangle::gather((0..N).map(|i| {
                         d.watch(async move {
                             futures_lite::future::yield_now().await;
                             i

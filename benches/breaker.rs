@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use common::median;
 use criterion::{BenchmarkId, Criterion};
+use wrangle::breaker::CircuitBreaker;
 use wrangle_core::Timer;
-use wrangle_core::breaker::CircuitBreaker;
 
 const MEASURED: u64 = 200_000;
 const SIZES: [u64; 4] = [1_000, 10_000, 100_000, 1_000_000];

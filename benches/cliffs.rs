@@ -115,7 +115,7 @@ async fn yielder(i: u64) -> u64 {
 }
 
 async fn drain_wrangle<F: Future<Output = u64>>(inputs: impl Iterator<Item = F>) -> u64 {
-    let mut s = std::pin::pin!(wrangle_core::as_completed(inputs));
+    let mut s = std::pin::pin!(wrangle::as_completed(inputs));
     let mut sum = 0;
     while let Some((_, v)) = s.next().await {
         sum += v;
@@ -135,7 +135,7 @@ async fn drain_fu<F: Future<Output = u64>>(inputs: impl Iterator<Item = F>) -> u
 /// Time from building the stream to its first item.
 async fn first_wrangle<F: Future<Output = u64>>(inputs: impl Iterator<Item = F>) -> Duration {
     let start = Instant::now();
-    let mut s = std::pin::pin!(wrangle_core::as_completed(inputs));
+    let mut s = std::pin::pin!(wrangle::as_completed(inputs));
     black_box(s.next().await);
     start.elapsed()
 }

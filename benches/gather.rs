@@ -38,9 +38,7 @@ async fn yield_once(i: u64) -> u64 {
 }
 
 async fn wrangle_gather(n: u64, limit: usize) -> usize {
-    let out = wrangle_core::gather((0..n).map(yield_once))
-        .limit(limit)
-        .await;
+    let out = wrangle::gather((0..n).map(yield_once)).limit(limit).await;
     assert_eq!(out.len() as u64, n);
     out.len()
 }
@@ -85,7 +83,7 @@ fn bench_ready(c: &mut criterion::Criterion) {
     let mut group = c.benchmark_group("gather_1m_ready_no_limit");
     group.bench_function("wrangle", |b| {
         b.iter(|| {
-            futures_lite::future::block_on(wrangle_core::gather(
+            futures_lite::future::block_on(wrangle::gather(
                 (0..M).map(|i| std::future::ready(black_box(i))),
             ))
         })
@@ -125,7 +123,7 @@ fn peak_rss_kib() -> u64 {
 fn rss_child(items: u64) {
     let source = futures_lite::stream::iter(0..items).map(yield_once);
     let sum = futures_lite::future::block_on(
-        wrangle_core::gather_stream(source)
+        wrangle::gather_stream(source)
             .limit(1024)
             .fold(0u64, |acc, v| async move { acc.wrapping_add(v) }),
     );
@@ -182,7 +180,7 @@ fn sleep_table() {
                     let rt2 = rt.clone();
                     exec.run(async move {
                         let start = std::time::Instant::now();
-                        wrangle_core::gather((0..K).map(|_| {
+                        wrangle::gather((0..K).map(|_| {
                             wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
                         }))
                         .limit(limit)
@@ -194,7 +192,7 @@ fn sleep_table() {
                     let rt2 = rt.clone();
                     exec.run(async move {
                         let start = std::time::Instant::now();
-                        wrangle_core::gather((0..K).map(|_| {
+                        wrangle::gather((0..K).map(|_| {
                             wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
                         }))
                         .limit(limit)
@@ -206,7 +204,7 @@ fn sleep_table() {
                     let rt2 = rt.clone();
                     exec.run(async move {
                         let start = std::time::Instant::now();
-                        wrangle_core::gather((0..K).map(|_| {
+                        wrangle::gather((0..K).map(|_| {
                             wrangle_core::sleep(&rt2, std::time::Duration::from_millis(1))
                         }))
                         .limit(limit)
@@ -222,7 +220,7 @@ fn sleep_table() {
                 // adapter's `Timer`: what the adapter's layer costs on a 1 ms sleep.
                 let took = exec.run(async move {
                     let start = std::time::Instant::now();
-                    wrangle_core::gather(
+                    wrangle::gather(
                         (0..K).map(|_| async_io::Timer::after(std::time::Duration::from_millis(1))),
                     )
                     .limit(limit)
@@ -318,7 +316,7 @@ fn main() {
         rounds,
         M,
         &mut || {
-            black_box(futures_lite::future::block_on(wrangle_core::gather(
+            black_box(futures_lite::future::block_on(wrangle::gather(
                 (0..M).map(ready),
             )));
         },
@@ -332,7 +330,7 @@ fn main() {
         rounds,
         M,
         &mut || {
-            black_box(futures_lite::future::block_on(wrangle_core::gather(
+            black_box(futures_lite::future::block_on(wrangle::gather(
                 (0..M).map(ready),
             )));
         },

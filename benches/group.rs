@@ -127,7 +127,7 @@ async fn trivial(i: u64) -> u64 {
 }
 
 fn spawn_on<R: Runtime + 'static>(rt: &R, n: u64, limit: usize) -> Vec<u64> {
-    rt.block_on(wrangle_core::spawn_gather(rt, (0..n).map(trivial)).limit(limit))
+    rt.block_on(wrangle::spawn_gather(rt, (0..n).map(trivial)).limit(limit))
 }
 
 fn bare<R: Runtime + 'static>(rt: &R, n: u64) -> Vec<u64> {
@@ -335,13 +335,13 @@ fn calibrate(target: Duration) -> u64 {
 const JOBS: u64 = 64;
 
 fn cpu_in_task<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
-    rt.block_on(wrangle_core::gather(
+    rt.block_on(wrangle::gather(
         (0..JOBS).map(|i| async move { hash(iters, i) }),
     ))
 }
 
 fn cpu_spawned<R: Runtime + 'static>(rt: &R, iters: u64) -> Vec<u64> {
-    rt.block_on(wrangle_core::spawn_gather(
+    rt.block_on(wrangle::spawn_gather(
         rt,
         (0..JOBS).map(|i| async move { hash(iters, i) }),
     ))

@@ -81,7 +81,7 @@ impl Shape {
 async fn wrangle(shape: Shape, n: usize) -> u64 {
     let mut sum = 0;
     for _ in 0..FUTURES / n {
-        let (index, v) = wrangle_core::race(shape.runners(n))
+        let (index, v) = wrangle::race(shape.runners(n))
             .await
             .expect("a non-empty race has a winner");
         sum += index as u64 + v;

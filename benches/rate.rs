@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 
 use common::{Exec, median};
 use criterion::BenchmarkId;
+use wrangle::rate::{Quota, RateLimiter};
 use wrangle_core::Timer;
-use wrangle_core::rate::{Quota, RateLimiter};
 
 const N: u32 = 1_000_000;
 const ROUNDS: usize = 11;

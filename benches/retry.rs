@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 use backon::Retryable as _;
 use common::{Exec, median};
 use criterion::BenchmarkId;
+use wrangle::retry::{RetryPolicy, retry};
 use wrangle_core::Timer;
-use wrangle_core::retry::{RetryPolicy, retry};
 
 const N: u32 = 1_000_000;
 const FLAKY_N: u32 = 100_000;

@@ -17,7 +17,8 @@ mod common;
 
 use common::{WORKERS, median};
 use criterion::{BenchmarkId, Criterion};
-use wrangle_core::{Runtime, TaskSet};
+use wrangle::TaskSet;
+use wrangle_core::Runtime;
 
 const N: u64 = 200_000;
 

@@ -306,18 +306,18 @@ fn gather_run<R: Runtime + 'static>(rt: &R, spawned: bool, async_io_timer: bool)
         let start = Instant::now();
         match (spawned, async_io_timer) {
             (false, false) => {
-                wrangle_core::gather((0..K).map(|_| wrangle_core::sleep(&rt2, ms)))
+                wrangle::gather((0..K).map(|_| wrangle_core::sleep(&rt2, ms)))
                     .limit(LIMIT_1000)
                     .await;
             }
             (false, true) => {
-                wrangle_core::gather((0..K).map(|_| async_io::Timer::after(ms)))
+                wrangle::gather((0..K).map(|_| async_io::Timer::after(ms)))
                     .limit(LIMIT_1000)
                     .await;
             }
             (true, false) => {
                 let timer = rt2.clone();
-                wrangle_core::spawn_gather(
+                wrangle::spawn_gather(
                     &rt2,
                     (0..K).map(move |_| wrangle_core::sleep_until(&timer, timer.now() + ms)),
                 )
@@ -325,7 +325,7 @@ fn gather_run<R: Runtime + 'static>(rt: &R, spawned: bool, async_io_timer: bool)
                 .await;
             }
             (true, true) => {
-                wrangle_core::spawn_gather(
+                wrangle::spawn_gather(
                     &rt2,
                     (0..K).map(move |_| async move {
                         async_io::Timer::after(ms).await;

@@ -14,7 +14,7 @@
 //!   at most 4 times.
 //!
 //! Retry is `wrangle::retry`: `retry(&rt, &policy, f)` borrows the runtime and the policy
-//! (`rt.retry(policy, f)`, from `wrangle::TimerExt`, is the owning form, for a retry that is
+//! (`rt.retry(policy, f)`, from `wrangle::RetryExt`, is the owning form, for a retry that is
 //! spawned or stored). Durations are scaled by `--scale` (default 0.1); under `sim` the
 //! figures are exact. The program exits non-zero when a figure is off.
 

@@ -5,19 +5,22 @@
 //! against small traits and run unchanged on tokio, smol, async-std, or the deterministic
 //! virtual-time runtime `wrangle-sim`.
 //!
-//! This crate only re-exports: the traits and combinators of `wrangle-core`, and each
-//! runtime adapter behind a feature.
+//! This crate only re-exports: the traits, task handle and time of `wrangle-core`, the
+//! combinators and task groups of `wrangle-combinators`, retry, rate limits and breakers of
+//! `wrangle-resilience`, the blocking bridge, and each runtime adapter behind a feature. Each
+//! of those crates versions on its own; a user of this one sees one crate.
 //!
 //! | Item | What it is |
 //! |---|---|
 //! | [`Runtime`], [`Spawn`], [`Timer`] | the traits every runtime implements |
+//! | [`name`], [`context`] | the name of the task being polled; which threads wrangle drives |
 //! | [`TimerExt`], [`FutureExt`] | method forms: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)`; `fut.timeout(&rt, d)` |
 //! | [`Task`], [`JoinError`], [`AbortHandle`] | the task handle: drop cancels, panics re-raised at the await |
 //! | [`TaskSet`] | a set of tasks that grows while it runs, joined in completion order (tokio's `JoinSet`) |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time on any [`Timer`] |
 //! | [`AnyRuntime`], [`DynRuntime`] | a runtime picked at run time |
-//! | [`retry`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets |
-//! | [`rate`], [`breaker`] | rate limits (one schedule or one per key) and circuit breakers |
+//! | [`retry`], [`RetryExt`] | retry with backoff, jitter, classifiers, `Retry-After`, deadlines and budgets; `rt.retry(policy, factory)` |
+//! | [`rate`], [`breaker`] | rate limits (one schedule or one per key; `limiter.throttled(inputs)` feeds a gather) and circuit breakers |
 //! | [`blocking`] | blocking and CPU-heavy work offloaded, bounded, with backpressure |
 //! | [`timer`] | the timer driver behind smol's and async-std's sleeps: no reactor, any executor |
 //! | [`gather()`], [`try_gather()`], [`gather_stream()`] | many futures at once in the current task, outputs in input order, bounded with `.limit(n)`; fail-fast or collect-all |
@@ -191,32 +194,35 @@
 #![cfg_attr(not(feature = "sim"), doc = "[`sim`]: https://docs.rs/wrangle-sim")]
 #![forbid(unsafe_code)]
 
+// The foundation (wrangle-core): the traits, the task handle, context and task names.
 pub use wrangle_core::{
     AbortHandle, AnyRuntime, BlockOnError, BoxFuture, Deadlock, DynRuntime, IntoLimit, JoinError,
-    Runtime, Spawn, SpawnError, StuckTask, Task, TaskSet, Timer, context, task, task_set,
+    Runtime, Spawn, SpawnError, StuckTask, Task, Timer, context, name, task,
 };
 // Time: the functions, their futures, and the method forms (`rt.sleep(d)`, `rt.timeout(d, fut)`).
 pub use wrangle_core::{
-    Interval, Sleep, Timeout, TimerExt, YieldNow, interval, interval_at, sleep, sleep_until, time,
-    yield_now,
+    Elapsed, FutureExt, Interval, Sleep, Timeout, TimerExt, YieldNow, interval, interval_at, sleep,
+    sleep_until, time, timeout, timeout_at, yield_now,
 };
-// The in-task combinators; each name brings its function and, where there is one, its module
-// of types (`wrangle::gather::Gather`, `wrangle::timeout::Elapsed`, …).
-pub use wrangle_core::{
-    AggregateError, AsCompleted, Elapsed, FutureExt, Gather, GatherStream, Progress, Race, RaceOk,
-    TryGather, Wait, as_completed, gather, gather_stream, race, race_ok, timeout, timeout_at,
-    try_gather, wait,
+// Locks, events, conditions, semaphores and barriers: `wrangle::sync::{Mutex, Event, ..}`;
+// the cancellation token (its futures in `wrangle::cancel`).
+pub use wrangle_core::{CancellationToken, cancel, sync};
+// The in-task combinators (wrangle-combinators); each name brings its function and, where
+// there is one, its module of types (`wrangle::gather::Gather`, …).
+pub use wrangle_combinators::{
+    AggregateError, AsCompleted, Gather, GatherStream, Progress, Race, RaceOk, TryGather, Wait,
+    as_completed, gather, gather_stream, race, race_ok, try_gather, wait,
 };
-// Retry, rate limits and circuit breakers, as modules: `wrangle::retry::retry`,
-// `wrangle::rate::RateLimiter`, `wrangle::breaker::CircuitBreaker`.
-pub use wrangle_core::{breaker, rate, retry};
-// Locks, events, conditions, semaphores and barriers: `wrangle::sync::{Mutex, Event, ..}`.
-pub use wrangle_core::sync;
 // Structured concurrency and the other spawning combinators: `wrangle::group::TaskGroup`,
-// `wrangle::shield`, `wrangle::CancellationToken` (its futures in `wrangle::cancel`),
-// `wrangle::spawn_gather(&rt, inputs)`.
-pub use wrangle_core::{CancellationToken, Shield, cancel, group, shield};
-pub use wrangle_core::{SpawnGather, TrySpawnGather, spawn_gather, try_spawn_gather};
+// `wrangle::TaskSet`, `wrangle::shield`, `wrangle::spawn_gather(&rt, inputs)`.
+pub use wrangle_combinators::{
+    Shield, SpawnGather, TaskSet, TrySpawnGather, group, shield, spawn_gather, task_set,
+    try_spawn_gather,
+};
+// Retry, rate limits and circuit breakers (wrangle-resilience), as modules:
+// `wrangle::retry::retry`, `wrangle::rate::RateLimiter`, `wrangle::breaker::CircuitBreaker`;
+// and `rt.retry(policy, factory)` through `RetryExt`.
+pub use wrangle_resilience::{RetryExt, breaker, rate, retry};
 
 /// The blocking-offload bridge: a bounded pool, a cap on calls in flight, sync-async
 /// crossings and a detector for futures that block their thread.

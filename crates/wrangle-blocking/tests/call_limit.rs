@@ -96,7 +96,7 @@ fn a_limited_offload_on_a_pool_caps_calls_in_flight() {
     let calls = Offload::pool(&pool).limit_by(&limiter);
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
-    let out = block_on(wrangle_core::gather((0..30).map(|i| {
+    let out = block_on(wrangle_combinators::gather((0..30).map(|i| {
         let (running, peak) = (running.clone(), peak.clone());
         calls.unblock(move || {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;

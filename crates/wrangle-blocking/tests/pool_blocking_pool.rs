@@ -65,7 +65,7 @@ fn thread_cap_is_never_exceeded() {
             flight.exit();
         })
     });
-    block_on(wrangle_core::gather(calls));
+    block_on(wrangle_combinators::gather(calls));
     // Three threads in all, the supervisor included: at most three calls at once.
     assert!(flight.peak.load(Ordering::SeqCst) <= 3);
     assert!(pool.metrics().peak_threads <= 3, "{:?}", pool.metrics());
@@ -134,7 +134,7 @@ fn memory_is_bounded_by_the_queue_not_the_submissions() {
         })
     });
     let limit = std::num::NonZeroUsize::new(256).unwrap();
-    let out = block_on(wrangle_core::gather(calls).limit(limit));
+    let out = block_on(wrangle_combinators::gather(calls).limit(limit));
     assert_eq!(out.len(), 20_000);
     assert_eq!(out[19_999], 19_999);
     assert!(max_queued.load(Ordering::SeqCst) <= 8);
@@ -264,7 +264,7 @@ fn a_call_that_never_returns_leaks_its_thread_and_nothing_waits_for_it() {
     *hung.lock().unwrap() = Some(forever); // never awaited again
     // Other calls go on, on other threads.
     let calls = (0..20).map(|i| pool.unblock(move || i * 2));
-    assert_eq!(block_on(wrangle_core::gather(calls))[19], 38);
+    assert_eq!(block_on(wrangle_combinators::gather(calls))[19], 38);
     // Dropping the pool returns at once; the hung thread is detached, not joined.
     let start = Instant::now();
     drop(pool);
@@ -277,7 +277,7 @@ fn idle_threads_exit_after_the_keep_alive() {
         .keep_alive(Duration::from_millis(20))
         .build()
         .unwrap();
-    block_on(wrangle_core::gather(
+    block_on(wrangle_combinators::gather(
         (0..64).map(|i| pool.unblock(move || i)),
     ));
     assert!(pool.metrics().threads >= 1);
@@ -291,7 +291,7 @@ fn forty_sleeping_calls_are_served_at_once_with_the_defaults() {
     let pool = BlockingPool::new();
     let start = Instant::now();
     let calls = (0..40).map(|_| pool.unblock(|| std::thread::sleep(Duration::from_millis(50))));
-    block_on(wrangle_core::gather(calls));
+    block_on(wrangle_combinators::gather(calls));
     let elapsed = start.elapsed();
     let m = pool.metrics();
     // ≈ 50 ms plus two supervisor ticks; a serial pool of two threads would take 1 s.
@@ -310,7 +310,7 @@ fn short_calls_do_not_grow_the_pool_past_the_eager_threads() {
     let pool = BlockingPool::builder().eager_threads(2).build().unwrap();
     let limit = std::num::NonZeroUsize::new(256).unwrap();
     let out = block_on(
-        wrangle_core::gather((0..20_000u32).map(|i| pool.unblock(move || i))).limit(limit),
+        wrangle_combinators::gather((0..20_000u32).map(|i| pool.unblock(move || i))).limit(limit),
     );
     assert_eq!(out.len(), 20_000);
     // Two eager workers and the supervisor. (A call preempted for a whole tick is busy, not
@@ -338,7 +338,7 @@ fn a_busy_call_is_not_mistaken_for_a_blocked_one() {
         }
     });
     let queued = (0..4).map(|i| pool.unblock(move || i));
-    let (_, out) = block_on(future::zip(spin, wrangle_core::gather(queued)));
+    let (_, out) = block_on(future::zip(spin, wrangle_combinators::gather(queued)));
     assert_eq!(out, [0, 1, 2, 3]);
     // The worker and the supervisor. On a machine so loaded that the spinning thread sleeps
     // in the middle of a tick, one more could appear; never one per queued call.
@@ -363,7 +363,7 @@ fn a_hung_call_is_replaced_so_throughput_survives() {
     assert!(poll_once(&mut hung).is_pending());
     started_rx.recv().unwrap();
     std::mem::forget(hung);
-    let out = block_on(wrangle_core::gather(
+    let out = block_on(wrangle_combinators::gather(
         (0..100).map(|i| pool.unblock(move || i)),
     ));
     assert_eq!(out.len(), 100);
@@ -425,7 +425,8 @@ fn without_batching_every_wake_up_is_immediate() {
         .build()
         .unwrap();
     let limit = std::num::NonZeroUsize::new(64).unwrap();
-    let out =
-        block_on(wrangle_core::gather((0..5_000u32).map(|i| pool.unblock(move || i))).limit(limit));
+    let out = block_on(
+        wrangle_combinators::gather((0..5_000u32).map(|i| pool.unblock(move || i))).limit(limit),
+    );
     assert_eq!(out.len(), 5_000);
 }

@@ -58,7 +58,7 @@ fn ticker_keeps_ticking_while_a_hundred_blocking_calls_run() {
                 i
             })
         });
-        wrangle_core::gather(calls).await
+        wrangle_combinators::gather(calls).await
     });
     let elapsed = start.elapsed();
     stop.store(true, Ordering::SeqCst);
@@ -101,7 +101,7 @@ fn cpu_heavy_work_goes_to_rayon_and_the_ticker_keeps_ticking() {
         let jobs = (0..8).map(|_| {
             wrangle_blocking::compute(|| (rayon::current_thread_index().is_some(), burn(20)))
         });
-        let outcomes = wrangle_core::gather(jobs).await;
+        let outcomes = wrangle_combinators::gather(jobs).await;
         // On rayon's threads, not blocking threads or the executor's.
         assert!(outcomes.iter().all(|&(on_rayon, n)| on_rayon && n > 0));
     });
@@ -164,7 +164,7 @@ fn the_blocking_pool_cap_holds_while_the_ticker_runs() {
                 running.fetch_sub(1, Ordering::SeqCst);
             })
         });
-        wrangle_core::gather(calls).await;
+        wrangle_combinators::gather(calls).await;
     });
     assert!(peak.load(Ordering::SeqCst) <= 8);
     assert!(pool.metrics().peak_threads <= 8);

@@ -66,7 +66,7 @@ fn a_worker_spawns_on_the_runtime_and_waits_for_the_task() {
 fn several_workers_cross_back_at_once() {
     let rt = wrangle_smol::Smol::new().unwrap();
     let pool = BlockingPool::new();
-    let out = rt.block_on(wrangle_core::gather((0..16u32).map(|i| {
+    let out = rt.block_on(wrangle_combinators::gather((0..16u32).map(|i| {
         pool.unblock(move || from_thread(async move { i * 2 }).unwrap() + 1)
     })));
     assert_eq!(out, (0..16).map(|i| i * 2 + 1).collect::<Vec<_>>());

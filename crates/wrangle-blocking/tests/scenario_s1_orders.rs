@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use futures_lite::future::zip;
 use wrangle_blocking::{CallLimit, Offload, unblock_on};
-use wrangle_core::{Elapsed, gather, timeout};
+use wrangle_combinators::gather;
+use wrangle_core::{Elapsed, timeout};
 use wrangle_sim::Sim;
 
 const CALL: Duration = Duration::from_secs(1);

@@ -83,7 +83,7 @@ pub fn offload_limiter_caps_calls_in_flight<H: Harness>() {
                 i
             })
         });
-        wrangle_core::gather(each).await
+        wrangle_combinators::gather(each).await
     });
     assert_eq!(out, (0..12).collect::<Vec<_>>());
     assert_eq!(flight.peak(), 3);

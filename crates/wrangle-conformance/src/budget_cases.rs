@@ -209,7 +209,7 @@ pub fn cooperative_budget_keeps_child_polls_linear<H: Harness>() {
     let rt = H::make();
     run_budgeted(&rt, "as_completed", |stats, wake| {
         Box::pin(async move {
-            let mut s = pin!(wrangle_core::as_completed(children(&stats, wake)));
+            let mut s = pin!(wrangle_combinators::as_completed(children(&stats, wake)));
             let mut n = 0;
             while s.next().await.is_some() {
                 n += 1;
@@ -219,19 +219,19 @@ pub fn cooperative_budget_keeps_child_polls_linear<H: Harness>() {
     });
     run_budgeted(&rt, "as_completed.limit(1000)", |stats, wake| {
         Box::pin(async move {
-            let s = wrangle_core::as_completed(children(&stats, wake)).limit(1000);
+            let s = wrangle_combinators::as_completed(children(&stats, wake)).limit(1000);
             assert_eq!(s.count().await, CHILDREN);
         })
     });
     run_budgeted(&rt, "gather", |stats, wake| {
         Box::pin(async move {
-            let out = wrangle_core::gather(children(&stats, wake)).await;
+            let out = wrangle_combinators::gather(children(&stats, wake)).await;
             assert_eq!(out.len(), CHILDREN);
         })
     });
     run_budgeted(&rt, "gather.limit(1000)", |stats, wake| {
         Box::pin(async move {
-            let out = wrangle_core::gather(children(&stats, wake))
+            let out = wrangle_combinators::gather(children(&stats, wake))
                 .limit(1000)
                 .await;
             assert_eq!(out.len(), CHILDREN);
@@ -240,7 +240,7 @@ pub fn cooperative_budget_keeps_child_polls_linear<H: Harness>() {
     run_budgeted(&rt, "gather_stream.unordered()", |stats, wake| {
         Box::pin(async move {
             let inputs = futures_lite::stream::iter(children(&stats, wake));
-            let s = wrangle_core::gather_stream(inputs).unordered();
+            let s = wrangle_combinators::gather_stream(inputs).unordered();
             assert_eq!(s.count().await, CHILDREN);
         })
     });
@@ -268,7 +268,7 @@ pub fn cooperative_budget_never_starves_a_two_step_child<H: Harness>() {
                     });
                     let two = Box::pin(crate::combinator_cases::TwoStep(two_step))
                         as Pin<Box<dyn Future<Output = usize>>>;
-                    let mut s = pin!(wrangle_core::as_completed(
+                    let mut s = pin!(wrangle_combinators::as_completed(
                         std::iter::once(two).chain(inputs)
                     ));
                     let mut seen = 0;

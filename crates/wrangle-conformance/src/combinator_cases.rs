@@ -30,7 +30,7 @@ pub fn gather_keeps_input_order<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let start = rt.now();
-        let out = wrangle_core::gather([30, 10, 20, 0].map(|d| after(&rt, d, d))).await;
+        let out = wrangle_combinators::gather([30, 10, 20, 0].map(|d| after(&rt, d, d))).await;
         let took = rt.now() - start;
         assert_eq!(out, [30, 10, 20, 0]);
         assert!(took >= ms(30) && took <= ms(30) + H::SLACK, "took {took:?}");
@@ -45,7 +45,7 @@ pub fn gather_limit_bounds_concurrency<H: Harness>() {
         let alive = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let start = rt.now();
-        let out = wrangle_core::gather((0..12).map(|i| {
+        let out = wrangle_combinators::gather((0..12).map(|i| {
             let (alive, peak, rt) = (alive.clone(), peak.clone(), &rt);
             async move {
                 let _alive = Alive::new(&alive);
@@ -91,7 +91,7 @@ pub fn gather_polls_every_woken_child<H: Harness>() {
     rt.block_on(async {
         let child_polls = Arc::new(AtomicUsize::new(0));
         let mut gather = pin!(
-            wrangle_core::gather((0..500).map(|_| YieldOnce(child_polls.clone(), false)))
+            wrangle_combinators::gather((0..500).map(|_| YieldOnce(child_polls.clone(), false)))
                 .limit(1000)
         );
         let mut parent_polls = 0;
@@ -104,7 +104,7 @@ pub fn gather_polls_every_woken_child<H: Harness>() {
         assert_eq!(child_polls.load(Ordering::SeqCst), 1000);
 
         // A chatty child (10 000 self-wakes) next to a sleeper: the sleeper is on time.
-        let both = wrangle_core::gather([
+        let both = wrangle_combinators::gather([
             Box::pin(async {
                 for _ in 0..10_000 {
                     wrangle_core::yield_now().await;
@@ -134,7 +134,7 @@ pub fn try_gather_drops_the_rest_before_returning<H: Harness>() {
             }
         };
         let start = rt.now();
-        let out = wrangle_core::try_gather([
+        let out = wrangle_combinators::try_gather([
             Box::pin(slow(a)) as Pin<Box<dyn Future<Output = Result<u8, &str>>>>,
             Box::pin(after(&rt, 20, Err("second failed"))),
             Box::pin(slow(c)),
@@ -152,9 +152,10 @@ pub fn try_gather_drops_the_rest_before_returning<H: Harness>() {
 pub fn as_completed_order_and_deadline<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
-        let order: Vec<_> = wrangle_core::as_completed([60, 0, 30].map(|d| after(&rt, d, d)))
-            .collect()
-            .await;
+        let order: Vec<_> =
+            wrangle_combinators::as_completed([60, 0, 30].map(|d| after(&rt, d, d)))
+                .collect()
+                .await;
         assert_eq!(order, [(1, 0), (2, 30), (0, 60)]);
 
         let (guard, dropped) = DropFlag::new();
@@ -167,7 +168,7 @@ pub fn as_completed_order_and_deadline<H: Harness>() {
         };
         let start = rt.now();
         let mut s = pin!(
-            wrangle_core::as_completed([
+            wrangle_combinators::as_completed([
                 Box::pin(after(&rt, 10, 10u64)) as Pin<Box<dyn Future<Output = u64>>>,
                 Box::pin(hung),
             ])
@@ -198,7 +199,7 @@ pub fn race_and_wait<H: Harness>() {
                 after(rt, 60_000, "a").await
             }
         };
-        let winner = wrangle_core::race([
+        let winner = wrangle_combinators::race([
             Box::pin(slow) as Pin<Box<dyn Future<Output = &str>>>,
             Box::pin(after(&rt, 10, "b")),
         ])
@@ -206,7 +207,7 @@ pub fn race_and_wait<H: Harness>() {
         assert_eq!(winner, Some((1, "b")));
         assert!(a_dropped.load(Ordering::SeqCst));
 
-        let waited = wrangle_core::wait([10, 60_000].map(|d| after(&rt, d, d)))
+        let waited = wrangle_combinators::wait([10, 60_000].map(|d| after(&rt, d, d)))
             .first_completed()
             .await;
         assert_eq!(waited.done, [(0, 10)]);
@@ -231,12 +232,12 @@ pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
     let rt = H::make();
     rt.block_on(async {
         let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
-        let winner = wrangle_core::race([rx_a.recv(), rx_b.recv()]).await;
+        let winner = wrangle_combinators::race([rx_a.recv(), rx_b.recv()]).await;
         assert_eq!(winner, Some((0, Ok(1))));
         assert_eq!(rx_b.try_recv(), Ok(2), "race dropped the loser's message");
 
         let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
-        let first = wrangle_core::race_ok([rx_a.recv(), rx_b.recv()]).await;
+        let first = wrangle_combinators::race_ok([rx_a.recv(), rx_b.recv()]).await;
         assert_eq!(first, Ok((0, 1)));
         assert_eq!(
             rx_b.try_recv(),
@@ -245,7 +246,10 @@ pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
         );
 
         let [(_tx_a, rx_a), (_tx_b, rx_b)] = two_loaded_channels();
-        let mut s = Box::pin(wrangle_core::as_completed([rx_a.recv(), rx_b.recv()]));
+        let mut s = Box::pin(wrangle_combinators::as_completed([
+            rx_a.recv(),
+            rx_b.recv(),
+        ]));
         assert_eq!(s.next().await, Some((0, Ok(1))));
         drop(s);
         assert_eq!(rx_b.try_recv(), Ok(2), "as_completed dropped a message");
@@ -260,7 +264,7 @@ pub fn race_leaves_losers_messages_in_their_channels<H: Harness>() {
                 let _ = (tx_a.try_send(1), tx_b.try_send(2));
             }
         });
-        let winner = wrangle_core::race([rx_a.recv(), rx_b.recv()]).await;
+        let winner = wrangle_combinators::race([rx_a.recv(), rx_b.recv()]).await;
         sender.await;
         let left: Vec<_> = [&rx_a, &rx_b].map(|rx| rx.try_recv().ok()).into();
         match winner {
@@ -297,7 +301,7 @@ pub fn early_stop_never_starves_a_two_step_child<H: Harness>() {
             cx.waker().wake_by_ref();
             Poll::<usize>::Pending
         });
-        let mut race = wrangle_core::race([
+        let mut race = wrangle_combinators::race([
             Box::pin(chatty) as Pin<Box<dyn Future<Output = usize>>>,
             Box::pin(TwoStep(polls.clone())),
         ]);
@@ -319,7 +323,7 @@ pub fn early_stop_never_starves_a_two_step_child<H: Harness>() {
             (1usize..)
                 .map(|i| Box::pin(std::future::ready(i)) as Pin<Box<dyn Future<Output = usize>>>),
         );
-        let mut s = pin!(wrangle_core::as_completed(inputs).limit(4));
+        let mut s = pin!(wrangle_combinators::as_completed(inputs).limit(4));
         let mut order = Vec::new();
         while order.len() < 100 {
             let Some((index, _)) = s.next().await else {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_lock::Mutex;
-use wrangle_core::group::current_name;
+use wrangle_core::name::current_name;
 use wrangle_core::{BlockOnError, Runtime, Spawn, Task, Timer, TimerExt};
 
 use crate::Harness;
@@ -67,7 +67,7 @@ pub fn two_locks_deadlock_is_seen<H: Harness>() {
         rt.block_on(async {
             let start = rt.now();
             let outcome = rt
-                .timeout(OUTER, wrangle_core::gather(two_lockers(&rt, false)))
+                .timeout(OUTER, wrangle_combinators::gather(two_lockers(&rt, false)))
                 .await;
             let took = rt.now() - start;
             assert!(outcome.is_err(), "the outer timeout reports the deadlock");

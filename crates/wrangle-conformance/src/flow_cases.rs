@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use wrangle_core::breaker::{BreakerState, CircuitBreaker};
-use wrangle_core::rate::{Quota, RateLimiter};
 use wrangle_core::{Runtime, Timer};
+use wrangle_resilience::breaker::{BreakerState, CircuitBreaker};
+use wrangle_resilience::rate::{Quota, RateLimiter};
 
 use crate::Harness;
 
@@ -91,15 +91,15 @@ pub fn breaker_saturates_and_ignores_stale_trials<H: Harness>() {
 /// through a breaker, each holding a clone of its handle.
 pub fn owned_retry_rate_and_breaker_futures_spawn<H: Harness>() {
     use wrangle_core::Spawn;
-    use wrangle_core::TimerExt as _;
-    use wrangle_core::retry::{RetryPolicy, retry};
+    use wrangle_resilience::RetryExt as _;
+    use wrangle_resilience::retry::{RetryPolicy, retry};
 
     let rt = H::make();
     let policy = RetryPolicy::builder().constant(MS).build().unwrap();
     let limiter = RateLimiter::new(rt.clone(), Quota::with_interval(MS * 10).unwrap());
     let breaker = CircuitBreaker::builder().build(rt.clone()).unwrap();
     rt.block_on(async {
-        let flaky = |a: wrangle_core::retry::Attempt| async move {
+        let flaky = |a: wrangle_resilience::retry::Attempt| async move {
             if a.number() < 3 {
                 Err("busy")
             } else {

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_lite::FutureExt as _;
-use wrangle_core::group::{ChildError, GroupError, LocalTaskGroup, TaskGroup};
+use wrangle_combinators::group::{ChildError, GroupError, LocalTaskGroup, TaskGroup};
 use wrangle_core::{CancellationToken, Runtime, Spawn, Timer};
 
 use crate::Harness;
@@ -470,16 +470,14 @@ pub fn group_names_in_errors_and_current_name<H: Harness>() {
             wrangle_core::sleep(&timer, ms(1)).await;
             Err::<(), _>(format!(
                 "{} gave up",
-                wrangle_core::group::current_name()
-                    .as_deref()
-                    .unwrap_or("?")
+                wrangle_core::name::current_name().as_deref().unwrap_or("?")
             ))
         });
         let err = group.join().await.unwrap_err();
         assert_eq!(err.to_string(), "1 of 1 child failed");
         assert_eq!(err.first().to_string(), "child #0 \"indexer\" failed");
         assert_eq!(err.first().error(), "indexer gave up");
-        assert_eq!(wrangle_core::group::current_name(), None);
+        assert_eq!(wrangle_core::name::current_name(), None);
     });
     H::shutdown(&rt);
 }
@@ -528,7 +526,7 @@ pub fn spawn_gather_order_and_limit<H: Harness>() {
         let alive = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let start = rt.now();
-        let out = wrangle_core::spawn_gather(
+        let out = wrangle_combinators::spawn_gather(
             &rt,
             (0..12u64).map(|i| {
                 let (alive, peak, timer) = (alive.clone(), peak.clone(), rt.clone());
@@ -565,7 +563,7 @@ pub fn spawn_gather_drop_cancels_in_flight<H: Harness>() {
             pulled.fetch_add(1, Ordering::SeqCst);
             child(&rt, &alive, 10_000, Ok(i))
         });
-        let gather = wrangle_core::spawn_gather(&rt, inputs).limit(8);
+        let gather = wrangle_combinators::spawn_gather(&rt, inputs).limit(8);
         assert!(wrangle_core::timeout(&rt, ms(30), gather).await.is_err());
         assert_eq!(pulled.load(Ordering::SeqCst), 8);
         let gone = wait_until(&rt, H::SLACK + ms(50), || alive.load(Ordering::SeqCst) == 0).await;
@@ -591,7 +589,7 @@ pub fn try_spawn_gather_returns_after_rest_gone<H: Harness>() {
             child(&rt, &alive, if i == 2 { 20 } else { 10_000 }, outcome)
         });
         let start = rt.now();
-        let err = wrangle_core::try_spawn_gather(&rt, inputs)
+        let err = wrangle_combinators::try_spawn_gather(&rt, inputs)
             .limit(4)
             .await
             .unwrap_err();
@@ -618,7 +616,7 @@ pub fn spawn_gather_panic_after_rest_gone<H: Harness>() {
                 i
             }
         });
-        let payload = AssertUnwindSafe(wrangle_core::spawn_gather(&rt, inputs))
+        let payload = AssertUnwindSafe(wrangle_combinators::spawn_gather(&rt, inputs))
             .catch_unwind()
             .await
             .unwrap_err();
@@ -646,7 +644,7 @@ pub fn shield_runs_on_after_timeout<H: Harness>() {
             }
         };
         let start = rt.now();
-        let out = wrangle_core::timeout(&rt, ms(20), wrangle_core::shield(&rt, write)).await;
+        let out = wrangle_core::timeout(&rt, ms(20), wrangle_combinators::shield(&rt, write)).await;
         let took = rt.now() - start;
         assert!(out.is_err());
         took_within::<H>(took, ms(20));

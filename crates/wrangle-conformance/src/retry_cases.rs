@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use wrangle_core::retry::{
+use wrangle_core::{Runtime, Spawn, Timer};
+use wrangle_resilience::retry::{
     Classification, FailedAttempt, RetryPolicy, StopReason, retry, retry_blocking_on,
 };
-use wrangle_core::{Runtime, Spawn, Timer};
 
 use crate::Harness;
 use crate::support::Alive;

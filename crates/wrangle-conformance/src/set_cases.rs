@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_lite::FutureExt as _;
-use wrangle_core::group::{SpawnRefused, StartError, TaskGroup};
-use wrangle_core::rate::{Quota, RateLimiter};
-use wrangle_core::{JoinError, Runtime, Spawn, TaskSet, Timer};
+use wrangle_combinators::TaskSet;
+use wrangle_combinators::group::{SpawnRefused, StartError, TaskGroup};
+use wrangle_core::{JoinError, Runtime, Spawn, Timer};
+use wrangle_resilience::rate::{Quota, RateLimiter};
 
 use crate::Harness;
 use crate::support::{Alive, wait_until};
@@ -377,9 +378,8 @@ pub fn spawn_gather_rate_and_limit<H: Harness>() {
                 i
             }
         });
-        let out = wrangle_core::spawn_gather(&rt, calls)
+        let out = wrangle_combinators::spawn_gather(&rt, limiter.throttled_owned(calls))
             .limit(2)
-            .rate(&limiter)
             .await;
         assert_eq!(out, [0, 1, 2, 3, 4, 5]);
         assert!(

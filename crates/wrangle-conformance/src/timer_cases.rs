@@ -38,7 +38,7 @@ pub fn sleeps_never_complete_early<H: Harness>() {
                             done.fetch_add(1, Ordering::SeqCst);
                         }
                     });
-                    wrangle_core::gather(sleeps).await;
+                    wrangle_combinators::gather(sleeps).await;
                 })
             })
             .collect();

@@ -12,9 +12,9 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use wrangle_core::breaker::CircuitBreaker;
-use wrangle_core::rate::{Quota, RateLimiter};
-use wrangle_core::retry::{Jitter, RetryBudget, RetryPolicy, retry};
+use wrangle_resilience::breaker::CircuitBreaker;
+use wrangle_resilience::rate::{Quota, RateLimiter};
+use wrangle_resilience::retry::{Jitter, RetryBudget, RetryPolicy, retry};
 
 /// Any duration, weighted towards the edges: zero, tiny, ordinary, huge and `Duration::MAX`.
 fn any_duration() -> impl Strategy<Value = Duration> + Clone {
@@ -127,7 +127,7 @@ fn policy_input(
         )
 }
 
-fn build_policy(p: &PolicyInput) -> Result<RetryPolicy, wrangle_core::retry::InvalidPolicy> {
+fn build_policy(p: &PolicyInput) -> Result<RetryPolicy, wrangle_resilience::retry::InvalidPolicy> {
     let mut b = RetryPolicy::builder();
     b = match p.shape {
         Shape::Constant(d) => b.constant(d),

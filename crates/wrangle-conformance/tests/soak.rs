@@ -23,13 +23,14 @@ use std::time::{Duration, Instant};
 
 use futures_lite::future::poll_once;
 use futures_lite::{FutureExt as _, StreamExt as _};
+use wrangle_combinators::group::{ChildError, TaskGroup};
+use wrangle_combinators::{as_completed, gather, try_gather};
 use wrangle_conformance::Harness;
 use wrangle_conformance::harness::{
     AsyncStdHarness, SimHarness, SmolHarness, TokioCurrentThread, TokioMultiThread,
 };
-use wrangle_core::group::{ChildError, TaskGroup};
-use wrangle_core::retry::{RetryPolicy, retry};
-use wrangle_core::{Runtime, Timer, as_completed, gather, try_gather};
+use wrangle_core::{Runtime, Timer};
+use wrangle_resilience::retry::{RetryPolicy, retry};
 
 /// A hanging child sleeps this long: far past its timeout.
 const HANG: Duration = Duration::from_secs(3600);

@@ -25,8 +25,8 @@ use crate::loom_sync::{Arc, AtomicBool, Mutex};
 /// stop watches it — `select`s on [`cancelled()`](Self::cancelled), wraps its work in
 /// [`run_until_cancelled`](Self::run_until_cancelled), or checks
 /// [`is_cancelled`](Self::is_cancelled) between steps — and a
-/// [`TaskGroup`](crate::group::TaskGroup) linked to it with
-/// [`cancel_on`](crate::group::TaskGroup::cancel_on) cancels its children when it fires.
+/// `TaskGroup` linked to it with
+/// `cancel_on` cancels its children when it fires.
 /// Cancellation is final: a token never becomes un-cancelled.
 ///
 /// [`child_token`](Self::child_token) makes a token that is cancelled with its parent (and
@@ -218,7 +218,8 @@ impl CancellationToken {
 
     /// Makes `child` cancelled with this token (at once if this one already is). A token may
     /// be linked under several parents.
-    pub(crate) fn link_child(&self, child: &CancellationToken) {
+    #[doc(hidden)]
+    pub fn link_child(&self, child: &CancellationToken) {
         let mut children = self
             .node
             .children

@@ -109,7 +109,7 @@ impl From<BlockOnError> for io::Error {
 /// `block_on` has not completed: nothing can ever happen again. It lists every live spawned
 /// task (each is waiting, and nothing will wake it), by the name given at spawn
 /// ([`Spawn::spawn_named`](crate::Spawn::spawn_named), a group's
-/// [`spawn_named`](crate::group::TaskGroup::spawn_named)) or, unnamed, by its number.
+/// `spawn_named`) or, unnamed, by its number.
 ///
 /// Its `Display` is one line: `deadlock at 100ms: tasks "A" and "B" wait on each other and no
 /// timer is pending`. The instant is the runtime's time since it started (virtual time on
@@ -313,7 +313,7 @@ impl std::error::Error for Deadlock {}
 ///
 /// The number counts spawns on the runtime from 0. The name is the one given to
 /// [`Spawn::spawn_named`](crate::Spawn::spawn_named) or to a group's
-/// [`spawn_named`](crate::group::TaskGroup::spawn_named), exactly as given (an empty name, or
+/// `spawn_named`, exactly as given (an empty name, or
 /// one with NUL bytes, included). `Display` reads `task "A"`, or `task #3` without a name.
 ///
 /// # Examples

@@ -1,10 +1,15 @@
-//! Executor-neutral runtime traits, task handle and combinators for wrangle.
+//! The foundation of wrangle: the runtime traits, the task handle, context, task names and
+//! time, with nothing above them.
 //!
-//! This crate knows no runtime. It defines the traits a runtime implements, the one task
-//! handle every runtime returns, and the combinators written against them. Runtimes come from
-//! the adapter crates (`wrangle-tokio`, `wrangle-smol`, `wrangle-async-std`) and from
-//! `wrangle-sim`, the deterministic virtual-time runtime; most users depend on the `wrangle`
-//! facade, which re-exports all of them.
+//! This crate knows no runtime. It defines the traits a runtime implements and the one task
+//! handle every runtime returns, and the few things everything else is written against:
+//! sleeps, timeouts, a cancellation token, locks and events. The combinators live in
+//! `wrangle-combinators` (gather, as_completed, wait, race, task groups, TaskSet), retry, rate
+//! limits and circuit breakers in `wrangle-resilience`; runtimes come from the adapter crates
+//! (`wrangle-tokio`, `wrangle-smol`, `wrangle-async-std`) and from `wrangle-sim`, the
+//! deterministic virtual-time runtime. Most users depend on the `wrangle` facade, which
+//! re-exports all of them; a library that only needs the traits depends on this crate alone,
+//! and a change to a combinator or to the breaker is not a new version of it.
 //!
 //! | Item | What it is |
 //! |---|---|
@@ -13,37 +18,13 @@
 //! | [`TimerExt`] | the time helpers as methods of any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`, `rt.interval(p)` |
 //! | [`DynRuntime`], [`AnyRuntime`] | the object-safe form, for a runtime chosen at run time |
 //! | [`Task`], [`JoinError`] | the task handle: drop cancels, panics re-raised at the await |
-//! | [`TaskSet`] ([`task_set`]) | a dynamic set of tasks drained in completion order (tokio's `JoinSet`): spawn while running, `join_next`, `abort_all`; outcomes not kept once taken |
 //! | [`sleep`], [`sleep_until`], [`interval`], [`yield_now`] | time helpers on any [`Timer`]: [`Sleep`], [`Interval`], [`YieldNow`] |
-//! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
-//! | [`gather()`], [`try_gather()`] | run many futures at once, outputs in input order; bounded with `.limit(n)`; fail-fast or collect-all (asyncio's `return_exceptions=True`) |
-//! | [`gather_stream()`] | the same over a `Stream` of inputs, in input or completion order |
-//! | [`as_completed()`] | `(index, output)` in completion order, with an optional overall deadline |
-//! | [`wait()`], [`race()`], [`race_ok()`] | what is done and what is pending; the first to finish; the first success |
-//! | [`group::TaskGroup`], [`group::LocalTaskGroup`], [`CancellationToken`] ([`cancel`]) | structured concurrency: children spawned on any [`Spawn`] (or run in-task when `!Send`), siblings cancelled on a failure, every child joined before the await returns; named children, linked tokens, shutdown with a grace period; a [`group::Nursery`] to spawn siblings from inside a child, [`group::TaskGroup::start`] to wait for a child's ready signal |
-//! | [`spawn_gather()`], [`try_spawn_gather()`], [`shield()`] | the spawning forms of `gather`/`try_gather` for multi-core parallelism (same order, same limit); work that runs on when its caller stops waiting |
 //! | [`timeout()`], [`timeout_at()`], [`Timeout`], [`FutureExt`] | a time limit on any future, [`Elapsed`] when it passes |
-//! | [`Progress`] | what the progress hooks of `gather` and `as_completed` report |
-//! | [`rate`] | rate limits: [`rate::RateLimiter`] (GCRA, FIFO waiters, `throttle`), [`rate::KeyedRateLimiter`] (per host, idle keys evicted) |
+//! | [`context`] | which threads wrangle is driving, so `block_on` can refuse to nest |
+//! | [`name`] | the name of the task being polled ([`name::current_name`]), for logs and for runtimes that report stuck tasks |
+//! | [`CancellationToken`] ([`cancel`]) | a cancellation signal with children, linked tokens and owned futures |
+//! | [`IntoLimit`] | what `.limit(n)` accepts everywhere: a `usize` or a `NonZeroUsize` |
 //! | [`sync`] | asyncio's `Lock`, `Event`, `Condition`, `Semaphore`, `Barrier` for tasks: async-lock's locks, semaphore and barrier re-exported, [`sync::Event`] and [`sync::Condition`] on event-listener; the table of asyncio counterparts |
-//! | [`breaker`] | circuit breakers: consecutive-failure or failure-rate trips, half-open trials, hooks |
-//! | [`retry`] | retry with backoff and jitter, classifiers, `Retry-After`, deadlines, per-attempt timeouts, budgets, hooks and statistics; [`retry::retry_blocking`] for sync code, [`retry::retry_blocking_on`] for sync code on a runtime's clock (virtual time included) |
-//!
-//! # In-task combinators
-//!
-//! `gather`, `try_gather`, `gather_stream`, `as_completed`, `wait`, `race`, `race_ok` and
-//! `timeout` spawn nothing: each is a plain future or stream that polls its children itself.
-//! They run on any executor (even a bare `block_on` that knows no runtime), accept borrowed,
-//! non-`'static`, non-`Send` futures, and allocate nothing per item: the children live in a
-//! slab allocated once, each with a waker of its own, and each poll polls exactly the
-//! children woken since the last. Dropping one drops every child it owns before `drop`
-//! returns, and a panicking child's panic surfaces only after its siblings are dropped.
-//!
-//! What they cannot do is move their children while the caller is busy elsewhere: the
-//! children run only while the combinator is polled. That is concurrency without
-//! parallelism. Children that must progress on their own, or on several cores, belong in
-//! spawned tasks: [`Spawn::spawn`], a [`group::TaskGroup`], or the spawning mode of gather,
-//! `spawn_gather(&rt, inputs).limit(n)`.
 //!
 //! # Time and chance are passed explicitly
 //!
@@ -98,19 +79,6 @@
 //! });
 //! ```
 //!
-//! # Configure, then run
-//!
-//! A function `foo` returns a future (or stream) named `Foo`, and the settings of a combinator
-//! (`gather(..).limit(8)`, `.progress(..)`, a deadline on `as_completed(..)` or `wait(..)`)
-//! are methods that take it by value and give it back, configured, before it first runs.
-//! Nothing can be configured after that: every future and stream with such methods is
-//! `!Unpin`, so polling it needs it pinned, and once pinned it can no longer be moved into a
-//! by-value method. This costs nothing where futures are used: `.await`, `rt.spawn(..)`,
-//! `select!` and `FuturesUnordered::push` all take `!Unpin` futures; a stream is pinned with
-//! `std::pin::pin!` before its first `.next()`. ([`Interval`] is the one exception: its
-//! missed-tick setting is meaningful at any time, so it stays `Unpin` with a `&mut self`
-//! setter, as tokio's does.)
-//!
 //! # Runtime support
 //!
 //! | Runtime | Crate | Notes |
@@ -124,7 +92,6 @@
 //!
 //! | Feature | What it does | Who turns it on |
 //! |---|---|---|
-//! | `tracing` | spans for group children (`group_child{name, index}`), retry attempts (`retry_attempt{attempt, delay_ms, reason}`) rate-limit waits (`rate_limit_wait{wait_ms}`) and breaker state changes (`breaker_transition{from, to}`, around the change's event and hook), targets `wrangle::group`, `wrangle::retry`, `wrangle::rate`, `wrangle::breaker`, level `DEBUG`; without it the span code is compiled out (retry's and the breaker's `tracing` events are there either way) | the application, through the facade's `tracing` feature |
 //! | `tokio` | [`Task`] holds tokio's `JoinHandle` inline (`Task::from_tokio`) instead of behind a box or wrangle's own shared state | `wrangle-tokio`, never a user |
 //!
 //! Why `tokio` is a feature and not a [`NativeHandle`](task::NativeHandle) box: with 200 000
@@ -133,12 +100,9 @@
 //! allocation per task, freed across threads) was 2.1×; held inline, spawn-and-join is at
 //! parity with tokio's own (BENCHMARKS.md, "Spawn and join"). The feature only adds an enum
 //! variant and tokio's `rt` types to the build; no behaviour of the core changes with it.
-// `deny`, not `forbid`: one module, `set::pinned`, pins futures in a slab (see its docs).
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
-pub mod as_completed;
-pub mod breaker;
 pub mod cancel;
 pub mod context;
 #[doc(hidden)]
@@ -146,45 +110,25 @@ pub mod doctest;
 mod dyn_runtime;
 mod error;
 mod future_ext;
-pub mod gather;
-pub mod group;
 mod into_limit;
-mod loom_sync;
-mod progress;
-mod race;
-pub mod race_ok;
-pub mod rate;
-pub mod retry;
+// Hidden: the loom shim the other wrangle crates' models share (`support`, under `--cfg loom`).
+#[doc(hidden)]
+pub mod loom_sync;
+pub mod name;
 mod runtime;
-mod set;
-mod shield;
 pub mod sync;
 pub mod task;
-pub mod task_set;
 pub mod time;
 pub mod timeout;
 mod timer_ext;
-mod trace;
-pub mod wait;
 
-pub use as_completed::{AsCompleted, as_completed};
 pub use cancel::CancellationToken;
 pub use dyn_runtime::{AnyRuntime, BoxFuture, DynRuntime};
 pub use error::{BlockOnError, Deadlock, SpawnError, StuckTask};
 pub use future_ext::FutureExt;
-pub use gather::{
-    Gather, GatherStream, SpawnGather, TryGather, TrySpawnGather, gather, gather_stream,
-    spawn_gather, try_gather, try_spawn_gather,
-};
 pub use into_limit::IntoLimit;
-pub use progress::Progress;
-pub use race::{Race, race};
-pub use race_ok::{AggregateError, RaceOk, race_ok};
 pub use runtime::{Runtime, Spawn, Timer};
-pub use shield::{Shield, shield};
 pub use task::{AbortHandle, JoinError, Task};
-pub use task_set::TaskSet;
 pub use time::{Interval, Sleep, YieldNow, interval, interval_at, sleep, sleep_until, yield_now};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 pub use timer_ext::TimerExt;
-pub use wait::{Wait, wait};

@@ -130,12 +130,12 @@ pub trait Spawn: Clone + Send + Sync {
     /// Like [`spawn`](Spawn::spawn), naming the task `name`: a label for people reading
     /// reports, on every runtime.
     ///
-    /// While the task is being polled, [`group::current_name`](crate::group::current_name)
+    /// While the task is being polled, `group::current_name`
     /// returns the name (so a logger can say which task it runs in), and a runtime that
     /// reports stuck tasks names it: `wrangle-sim`'s
     /// [`BlockOnError::Deadlock`](crate::BlockOnError::Deadlock) lists it as `task "name"`
     /// instead of `task #3`. The name is the same mechanism a group's
-    /// [`spawn_named`](crate::group::TaskGroup::spawn_named) uses for its children.
+    /// `spawn_named` uses for its children.
     ///
     /// Any string is accepted as given, the empty string and strings with NUL bytes included:
     /// it is a label, never parsed or passed to the operating system; reports quote it with
@@ -175,7 +175,7 @@ pub trait Spawn: Clone + Send + Sync {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn(crate::group::Named::new(name.into(), future))
+        self.spawn(crate::name::Named::new(name.into(), future))
     }
 
     /// Runs `f` on a thread where blocking is allowed.

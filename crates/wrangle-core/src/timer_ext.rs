@@ -1,18 +1,15 @@
 //! Method forms of the time helpers on every [`Timer`]: [`TimerExt`].
 
-use std::borrow::Borrow;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::Timer;
-use crate::retry::{
-    AlwaysTransient, Attempt, AttemptOutput, NoHook, Retry, RetryPolicy, ValueOnly,
-};
 use crate::time::{Interval, Sleep, ZeroPeriod};
 use crate::timeout::Timeout;
 
 /// The time helpers as methods on any runtime: `rt.sleep(d)`, `rt.timeout(d, fut)`,
-/// `rt.timeout_at(deadline, fut)`, `rt.interval(period)`, `rt.retry(policy, factory)`.
+/// `rt.timeout_at(deadline, fut)`, `rt.interval(period)`. (`rt.retry(policy, factory)` is
+/// wrangle-resilience's `RetryExt`.)
 ///
 /// Implemented for every [`Timer`] (every runtime, and `&` of one). The methods take `&self`,
 /// and a future that needs the timer after it is created **owns a clone of the handle**: it is
@@ -159,43 +156,6 @@ pub trait TimerExt: Timer {
     /// [`ZeroPeriod`] when `period` is zero.
     fn interval(&self, period: Duration) -> Result<Interval<Self>, ZeroPeriod> {
         crate::interval(self.clone(), period)
-    }
-
-    /// [`retry()`](crate::retry::retry()) as a method: retries the future that `factory`
-    /// makes, as `policy` says, sleeping on a clone of this timer.
-    ///
-    /// The returned future owns a clone of the handle, so it is `'static` whenever the policy
-    /// (owned, or `&'static`), the factory and its futures are: it can be spawned, returned or
-    /// stored. `wrangle::retry::retry(&rt, &policy, factory)` is the clone-free borrowed form.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use wrangle::retry::RetryPolicy;
-    /// use wrangle::{Spawn, TimerExt};
-    ///
-    /// wrangle::sim::run(1, |rt| async move {
-    ///     let policy = RetryPolicy::builder().constant(Duration::from_millis(10)).build().unwrap();
-    ///     let call = rt.retry(policy, |attempt| async move {
-    ///         if attempt.number() < 3 { Err("busy") } else { Ok(attempt.number()) }
-    ///     });
-    ///     assert_eq!(rt.spawn(call).await.unwrap(), 3);
-    ///     assert_eq!(rt.elapsed(), Duration::from_millis(20));
-    /// });
-    /// ```
-    fn retry<P, F, Fut, R, E, Shape>(
-        &self,
-        policy: P,
-        factory: F,
-    ) -> Retry<Self, P, F, Fut, AlwaysTransient, NoHook, ValueOnly>
-    where
-        P: Borrow<RetryPolicy>,
-        F: FnMut(Attempt) -> Fut,
-        Fut: Future<Output = Result<R, E>>,
-        Result<R, E>: AttemptOutput<Shape>,
-    {
-        crate::retry::retry(self.clone(), policy, factory)
     }
 }
 

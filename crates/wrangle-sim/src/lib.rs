@@ -62,7 +62,7 @@
 //!
 //! The [`Deadlock`](wrangle_core::Deadlock) report names every stuck task: by the name it was
 //! spawned with ([`Spawn::spawn_named`](wrangle_core::Spawn::spawn_named), or a group's
-//! [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named)), otherwise by its number in
+//! `spawn_named`), otherwise by its number in
 //! spawn order (`task #3`). What each one waits on, the simulation knows only by elimination:
 //! no timer (every pending sleep would have moved the clock), so a lock, a channel, an event or
 //! another task that will never come; blocking jobs parked for good (in

@@ -293,7 +293,7 @@ impl Runtime for Sim {
     /// [`Deadlock`](wrangle_core::Deadlock) says at which virtual instant, lists every live
     /// task in spawn order (by the name given to
     /// [`spawn_named`](wrangle_core::Spawn::spawn_named) or a group's
-    /// [`spawn_named`](wrangle_core::group::TaskGroup::spawn_named), else by number), and
+    /// `spawn_named`, else by number), and
     /// counts the blocking jobs parked for good (in `sleep_blocking` or `block_on`) other than
     /// the caller. See the [crate docs](crate#deadlocks).
     fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, BlockOnError> {

@@ -5,7 +5,7 @@ use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::{Arc, Weak};
 
-use wrangle_core::{SpawnError, Task, group};
+use wrangle_core::{SpawnError, Task, name};
 
 use crate::state::{Inner, NAME};
 
@@ -49,7 +49,7 @@ where
         let mut job = pin!(job);
         let mut named = false;
         poll_fn(|cx| {
-            let (poll, name) = group::poll_recording_name(|| job.as_mut().poll(cx));
+            let (poll, name) = name::poll_recording_name(|| job.as_mut().poll(cx));
             // The task's name (`spawn_named`, a named group child), kept for deadlock
             // reports; looked for until found.
             if let (false, Some(name)) = (named, name) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_lock::Mutex;
-use wrangle_core::group::{TaskGroup, current_name};
+use wrangle_combinators::group::{TaskGroup, current_name};
 use wrangle_core::{AnyRuntime, BlockOnError, Deadlock, Runtime, Spawn, StuckTask, sleep};
 use wrangle_sim::{Sim, run, try_run};
 

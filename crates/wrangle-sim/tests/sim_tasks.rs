@@ -268,7 +268,7 @@ fn shutdown_drops_a_group_held_by_a_pending_task_without_hanging() {
     run(21, |rt| async move {
         let spawner = rt.clone();
         rt.spawn(async move {
-            let mut group = wrangle_core::group::TaskGroup::new(&spawner);
+            let mut group = wrangle_combinators::group::TaskGroup::new(&spawner);
             for _ in 0..3 {
                 let guard = DropCount(dropped.clone());
                 group.spawn(async move {

@@ -61,7 +61,7 @@ pub fn to_tokio_util(rt: &Tokio, token: &CancellationToken) -> TokioUtilToken {
 /// A wrangle token cancelled when `token` (tokio-util's) is, through a watcher task spawned
 /// on `rt`.
 ///
-/// For making a wrangle [`TaskGroup`](wrangle_core::group::TaskGroup) or any wrangle
+/// For making a wrangle `TaskGroup` or any wrangle
 /// combinator follow a shutdown signal that tokio-util-based code owns. See the
 /// [module docs](self) for the watcher.
 ///

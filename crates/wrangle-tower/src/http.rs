@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use http::header::RETRY_AFTER;
 use http::{HeaderValue, Request, Response, StatusCode};
-use wrangle_core::retry::Classification;
+use wrangle_resilience::retry::Classification;
 
 use crate::breaker::IsFailure;
 use crate::retry::Classifier;

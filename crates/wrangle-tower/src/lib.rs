@@ -9,10 +9,10 @@
 //! | Layer | Service | What it does | Backpressure |
 //! |---|---|---|---|
 //! | [`TimeoutLayer`] | [`Timeout`] | fails a call that takes too long with [`Elapsed`](wrangle_core::Elapsed) | inner's |
-//! | [`RetryLayer`] | [`Retry`] | retries errors and classified responses with wrangle's [`RetryPolicy`](wrangle_core::retry::RetryPolicy): backoff, jitter, `Retry-After`, a budget shared across requests | inner's |
+//! | [`RetryLayer`] | [`Retry`] | retries errors and classified responses with wrangle's [`RetryPolicy`](wrangle_resilience::retry::RetryPolicy): backoff, jitter, `Retry-After`, a budget shared across requests | inner's |
 //! | [`RateLimitLayer`] | [`RateLimit`] | one GCRA schedule for every call, FIFO-fair | **`poll_ready`** waits for a slot |
-//! | [`KeyedRateLimitLayer`] | [`KeyedRateLimit`] | a schedule per key (host, client), idle keys evicted; waits or refuses with [`RateLimited`](wrangle_core::rate::RateLimited) | the **response future** waits |
-//! | [`CircuitBreakerLayer`] | [`CircuitBreaker`] | one breaker; calls fail fast with [`CircuitOpen`](wrangle_core::breaker::CircuitOpen) while it is open | inner's |
+//! | [`KeyedRateLimitLayer`] | [`KeyedRateLimit`] | a schedule per key (host, client), idle keys evicted; waits or refuses with [`RateLimited`](wrangle_resilience::rate::RateLimited) | the **response future** waits |
+//! | [`CircuitBreakerLayer`] | [`CircuitBreaker`] | one breaker; calls fail fast with [`CircuitOpen`](wrangle_resilience::breaker::CircuitOpen) while it is open | inner's |
 //! | [`KeyedCircuitBreakerLayer`] | [`KeyedCircuitBreaker`] | a breaker per key | inner's |
 //! | [`ConcurrencyLimitLayer`] | [`ConcurrencyLimit`] | at most N calls in flight, shared by every service the layer makes | **`poll_ready`** waits for a permit |
 //! | [`LoadShedLayer`] | [`LoadShed`] | turns "not ready" into an immediate [`Overloaded`] error | never waits |
@@ -30,8 +30,8 @@
 //! # Errors
 //!
 //! Every layer's error is [`BoxError`] (as tower's own layers), holding a typed error that
-//! `downcast_ref` recovers: [`Elapsed`](wrangle_core::Elapsed), [`RateLimited`](wrangle_core::rate::RateLimited),
-//! [`CircuitOpen`](wrangle_core::breaker::CircuitOpen), [`Overloaded`], [`RetryError`]
+//! `downcast_ref` recovers: [`Elapsed`](wrangle_core::Elapsed), [`RateLimited`](wrangle_resilience::rate::RateLimited),
+//! [`CircuitOpen`](wrangle_resilience::breaker::CircuitOpen), [`Overloaded`], [`RetryError`]
 //! (retries stopped, with the last error as its `source()`), or the inner service's error as
 //! it was. Response futures are `'static + Send` when the inner service's are; layers are
 //! `Clone`, and the services a layer makes share its limiter, breaker and budget.

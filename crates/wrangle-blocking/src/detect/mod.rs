@@ -386,7 +386,7 @@ impl SlowPoll {
     }
 
     /// The group child (or task spawned with a name) whose poll ran the watched future,
-    /// when there is one: [`group::current_name`](wrangle_core::group::current_name) at the
+    /// when there is one: [`current_name`](wrangle_core::name::current_name) at the
     /// slow poll. So a detector wrapped around a group child's body, or watching a future
     /// awaited inside one, says which child blocked.
     ///

@@ -135,7 +135,7 @@ impl<F: Future> Future for Watch<F> {
             meta.config.report(&SlowPoll {
                 name: meta.name.clone(),
                 // Still inside the enclosing child's poll: its name is current.
-                task: wrangle_core::group::current_name(),
+                task: wrangle_core::name::current_name(),
                 location: meta.location,
                 elapsed,
                 threshold: meta.config.threshold,

@@ -23,7 +23,8 @@ enum State {
 }
 
 pin_project! {
-    pub(crate) struct Deadline<T: Timer> {
+    #[doc(hidden)]
+    pub struct Deadline<T: Timer> {
         state: State,
         #[pin]
         sleep: Option<T::Sleep>,
@@ -33,7 +34,7 @@ pin_project! {
 impl<T: Timer> Deadline<T> {
     /// A deadline `duration` after the first [`poll_elapsed`](Self::poll_elapsed).
     #[inline]
-    pub(crate) fn after(duration: Duration) -> Self {
+    pub fn after(duration: Duration) -> Self {
         Self {
             state: State::After(duration),
             sleep: None,
@@ -41,7 +42,7 @@ impl<T: Timer> Deadline<T> {
     }
 
     /// A deadline at `deadline`.
-    pub(crate) fn at(deadline: Instant) -> Self {
+    pub fn at(deadline: Instant) -> Self {
         Self {
             state: State::At(deadline),
             sleep: None,
@@ -50,7 +51,7 @@ impl<T: Timer> Deadline<T> {
 
     /// The instant, once known; `None` before the first check of a relative deadline, and
     /// for one too far away to represent.
-    pub(crate) fn instant(&self) -> Option<Instant> {
+    pub fn instant(&self) -> Option<Instant> {
         match self.state {
             State::At(at) | State::Armed(at) => Some(at),
             State::After(_) | State::Never => None,
@@ -63,7 +64,7 @@ impl<T: Timer> Deadline<T> {
     /// Besides polling the sleep, an armed deadline is checked against `timer.now()`: a
     /// runtime's sleep may answer `Pending` past its deadline when the task has used up its
     /// cooperative budget (tokio's does), which must not keep a timeout from firing.
-    pub(crate) fn poll_elapsed(self: Pin<&mut Self>, timer: &T, cx: &mut Context<'_>) -> bool {
+    pub fn poll_elapsed(self: Pin<&mut Self>, timer: &T, cx: &mut Context<'_>) -> bool {
         let mut this = self.project();
         let (at, fresh) = match *this.state {
             State::Never => return false,

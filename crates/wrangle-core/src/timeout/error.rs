@@ -3,7 +3,7 @@ use std::io;
 
 /// A deadline passed before the work was done: the error of [`timeout()`](crate::timeout()),
 /// [`timeout_at()`](crate::timeout_at()) and of an
-/// [`as_completed()`](crate::as_completed()) stream with a deadline.
+/// `as_completed()`) stream with a deadline.
 ///
 /// Its `Display` is "deadline has elapsed" and it has no [`source`](std::error::Error::source);
 /// it converts into an [`io::Error`] of kind [`TimedOut`](io::ErrorKind::TimedOut).
@@ -26,7 +26,8 @@ use std::io;
 pub struct Elapsed(());
 
 impl Elapsed {
-    pub(crate) fn new() -> Self {
+    #[doc(hidden)]
+    pub fn new() -> Self {
         Self(())
     }
 }

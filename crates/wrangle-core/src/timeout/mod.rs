@@ -6,7 +6,9 @@ mod deadline;
 mod error;
 mod future;
 
-pub(crate) use deadline::Deadline;
+// Hidden: as_completed and wait (wrangle-combinators) keep their overall deadline with it.
+#[doc(hidden)]
+pub use deadline::Deadline;
 pub use error::Elapsed;
 pub use future::Timeout;
 

@@ -5,7 +5,7 @@ use std::task::{Context, Poll, ready};
 
 use pin_project_lite::pin_project;
 use wrangle_core::Timer;
-use wrangle_core::breaker::{CallPermit, CircuitOpen};
+use wrangle_resilience::breaker::{CallPermit, CircuitOpen};
 
 use super::IsFailure;
 use crate::BoxError;

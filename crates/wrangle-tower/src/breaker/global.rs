@@ -4,7 +4,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::breaker::CircuitBreaker as Breaker;
+use wrangle_resilience::breaker::CircuitBreaker as Breaker;
 
 use super::{ErrorsOnly, IsFailure, ResponseFuture};
 use crate::BoxError;
@@ -117,7 +117,7 @@ impl<T: Timer, P> fmt::Debug for CircuitBreakerLayer<T, P> {
 /// A service behind a circuit breaker; made by [`CircuitBreakerLayer`].
 ///
 /// `poll_ready` is the inner service's. The breaker is asked in `call`: while it is open the
-/// response future fails at once with [`CircuitOpen`](wrangle_core::breaker::CircuitOpen)
+/// response future fails at once with [`CircuitOpen`](wrangle_resilience::breaker::CircuitOpen)
 /// (its `retry_after` says for how long) and the inner service is not called; otherwise the
 /// call's outcome is reported to the breaker when it ends.
 ///

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::breaker::{BreakerState, CircuitBreaker as Breaker};
+use wrangle_resilience::breaker::{BreakerState, CircuitBreaker as Breaker};
 
 use super::{ErrorsOnly, IsFailure, ResponseFuture};
 use crate::BoxError;
@@ -251,7 +251,7 @@ impl<K, T: Timer, F, P> fmt::Debug for KeyedCircuitBreakerLayer<K, T, F, P> {
 ///
 /// As [`CircuitBreaker`](super::CircuitBreaker), with the breaker chosen by the request's key
 /// in `call`: `poll_ready` is the inner service's, an open breaker fails the call at once
-/// with [`CircuitOpen`](wrangle_core::breaker::CircuitOpen), without calling the inner
+/// with [`CircuitOpen`](wrangle_resilience::breaker::CircuitOpen), without calling the inner
 /// service.
 ///
 /// # Examples

@@ -1,6 +1,6 @@
 //! Circuit breakers: one for every call ([`CircuitBreakerLayer`]), or one per key
 //! ([`KeyedCircuitBreakerLayer`]), each wrangle's
-//! [`CircuitBreaker`](wrangle_core::breaker::CircuitBreaker).
+//! [`CircuitBreaker`](wrangle_resilience::breaker::CircuitBreaker).
 
 mod failure;
 mod future;

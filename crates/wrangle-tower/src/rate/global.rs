@@ -7,7 +7,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::rate::{OwnedAcquire, RateLimiter};
+use wrangle_resilience::rate::{OwnedAcquire, RateLimiter};
 
 /// Applies [`RateLimit`]: every call made by every service this layer makes (and their
 /// clones) is admitted by one [`RateLimiter`], in arrival order.

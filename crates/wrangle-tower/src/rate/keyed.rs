@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::rate::KeyedRateLimiter;
+use wrangle_resilience::rate::KeyedRateLimiter;
 
 use crate::BoxError;
 
@@ -17,8 +17,8 @@ use crate::BoxError;
 ///
 /// By default a call waits for its key's turn; [`reject`](KeyedRateLimitLayer::reject) makes
 /// a call over its key's rate fail at once with
-/// [`RateLimited`](wrangle_core::rate::RateLimited), whose
-/// [`retry_after`](wrangle_core::rate::RateLimited::retry_after) is what a server puts in a
+/// [`RateLimited`](wrangle_resilience::rate::RateLimited), whose
+/// [`retry_after`](wrangle_resilience::rate::RateLimited::retry_after) is what a server puts in a
 /// `Retry-After` header.
 ///
 /// # Examples
@@ -79,7 +79,7 @@ where
     }
 
     /// Refuse a call over its key's rate at once, with
-    /// [`RateLimited`](wrangle_core::rate::RateLimited), instead of waiting (a server's
+    /// [`RateLimited`](wrangle_resilience::rate::RateLimited), instead of waiting (a server's
     /// choice: answer 429 rather than hold the connection).
     ///
     /// # Examples
@@ -141,7 +141,7 @@ impl<K, T: Timer, F> fmt::Debug for KeyedRateLimitLayer<K, T, F> {
 ///
 /// `poll_ready` is always ready: the key is in the request, which does not exist yet, so
 /// this limit cannot apply backpressure there. The response future waits instead: for the
-/// key's turn (or fails at once with [`RateLimited`](wrangle_core::rate::RateLimited) in
+/// key's turn (or fails at once with [`RateLimited`](wrangle_resilience::rate::RateLimited) in
 /// reject mode), then for a clone of the inner service to be ready, and only then calls it,
 /// so nothing reaches the inner service before its turn. Hence `S: Clone`, and one boxed
 /// future per call. Dropping the response future while it waits gives the key's place back.

@@ -1,7 +1,7 @@
 //! Rate limits: one schedule for every call ([`RateLimitLayer`]), or one per key
 //! ([`KeyedRateLimitLayer`]), both wrangle's GCRA limiters
-//! ([`RateLimiter`](wrangle_core::rate::RateLimiter),
-//! [`KeyedRateLimiter`](wrangle_core::rate::KeyedRateLimiter)): FIFO-fair, exact on virtual
+//! ([`RateLimiter`](wrangle_resilience::rate::RateLimiter),
+//! [`KeyedRateLimiter`](wrangle_resilience::rate::KeyedRateLimiter)): FIFO-fair, exact on virtual
 //! time.
 
 mod global;

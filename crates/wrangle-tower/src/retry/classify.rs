@@ -1,6 +1,6 @@
-use wrangle_core::breaker::CircuitOpen;
-use wrangle_core::rate::RateLimited;
-use wrangle_core::retry::Classification;
+use wrangle_resilience::breaker::CircuitOpen;
+use wrangle_resilience::rate::RateLimited;
+use wrangle_resilience::retry::Classification;
 
 use crate::BoxError;
 

@@ -3,7 +3,7 @@
 ///
 /// `None` means the request cannot be copied (a streaming body, say): it is sent once, and
 /// its outcome is final, whatever the classifier says (an error ends the call as a
-/// [`RetryError`](super::RetryError) with [`StopReason::Permanent`](wrangle_core::retry::StopReason::Permanent)).
+/// [`RetryError`](super::RetryError) with [`StopReason::Permanent`](wrangle_resilience::retry::StopReason::Permanent)).
 /// The hook is asked once per attempt, before the attempt is sent (while the request still
 /// exists), so a request that is retried `n` times is copied `n + 1` times, the last copy
 /// unused unless another attempt is allowed.

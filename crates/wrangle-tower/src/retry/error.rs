@@ -1,7 +1,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use wrangle_core::retry::{RetryStats, StopReason};
+use wrangle_resilience::retry::{RetryStats, StopReason};
 
 use crate::BoxError;
 
@@ -48,7 +48,7 @@ impl RetryError {
     }
 
     /// The last attempt's error; `None` when it timed out (the policy's
-    /// [`attempt_timeout`](wrangle_core::retry::RetryPolicyBuilder::attempt_timeout)).
+    /// [`attempt_timeout`](wrangle_resilience::retry::RetryPolicyBuilder::attempt_timeout)).
     ///
     /// # Examples
     ///

@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::retry::{Classification, RetryPolicy, retry};
+use wrangle_resilience::retry::{Classification, RetryPolicy, retry};
 
 use super::{Classifier, CloneRequest, RetryError};
 use crate::BoxError;

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 use wrangle_core::Timer;
-use wrangle_core::retry::RetryPolicy;
+use wrangle_resilience::retry::RetryPolicy;
 
 use crate::BoxError;
 pub use classify::{Classifier, ErrorsOnly, classify_error};
@@ -32,7 +32,7 @@ pub use future::ResponseFuture;
 /// with responses as well as errors classified (`classify`), and every request copied for the
 /// next attempt (`clone_request`).
 ///
-/// A [`RetryBudget`](wrangle_core::retry::RetryBudget) in the policy is shared by every call
+/// A [`RetryBudget`](wrangle_resilience::retry::RetryBudget) in the policy is shared by every call
 /// through this layer (and anything else holding the budget), so a fleet of callers cannot
 /// start a retry storm: each success earns part of a retry, each retry spends one.
 ///
@@ -178,7 +178,7 @@ impl<T, C, H> fmt::Debug for RetryLayer<T, C, H> {
 /// `poll_ready` is the inner service's (backpressure passes through). `call` moves the
 /// service it readied into the response future (the first attempt uses it and what it
 /// reserved) and keeps a clone for the next call (hence `S: Clone`); the future runs wrangle's
-/// [`retry`](wrangle_core::retry::retry()): each attempt copies the request (for the next
+/// [`retry`](wrangle_resilience::retry::retry()): each attempt copies the request (for the next
 /// one), waits for the inner service to be ready, calls it, and classifies the outcome.
 ///
 /// - A response the classifier accepts is returned; one it retries is dropped and the call
