@@ -85,8 +85,7 @@ pub use wait::{Wait, wait};
 
 // What the moved modules name as `crate::…`: wrangle-core's items, in scope as they were when
 // they lived there.
-#[allow(unused_imports)]
 pub(crate) use wrangle_core::{
-    AbortHandle, CancellationToken, Elapsed, IntoLimit, JoinError, Spawn, Task, Timer, cancel,
-    doctest, sleep, task, time, timeout, yield_now,
+    AbortHandle, CancellationToken, IntoLimit, JoinError, Spawn, Task, Timer, cancel, sleep, task,
+    time, timeout,
 };

@@ -164,7 +164,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::doctest::ThreadPerTask;
+    use wrangle_core::doctest::ThreadPerTask;
 
     #[test]
     fn smoke() {

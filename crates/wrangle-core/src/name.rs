@@ -95,6 +95,8 @@ pub struct NameScope {
 
 impl NameScope {
     /// Enters `name` (nothing when `None`) until the scope is dropped.
+    // Inline: called around every poll of every group child, now from another crate.
+    #[inline]
     pub fn enter(name: Option<&Arc<str>>) -> Self {
         let previous =
             name.map(|name| CURRENT_NAME.with(|current| current.replace(Some(name.clone()))));
@@ -110,6 +112,7 @@ impl NameScope {
 }
 
 impl Drop for NameScope {
+    #[inline]
     fn drop(&mut self) {
         if let Some(previous) = self.previous.take() {
             CURRENT_NAME.with(|current| *current.borrow_mut() = previous);

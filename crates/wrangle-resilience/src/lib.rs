@@ -30,5 +30,4 @@ pub use retry::RetryExt;
 
 // What the moved modules name as `crate::…`: wrangle-core's items, in scope as they were when
 // they lived there.
-#[allow(unused_imports)]
-pub(crate) use wrangle_core::{AnyRuntime, Elapsed, Runtime, Spawn, Timer, doctest, time, timeout};
+pub(crate) use wrangle_core::{AnyRuntime, Elapsed, Runtime, Timer, time};

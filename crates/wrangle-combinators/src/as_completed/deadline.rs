@@ -79,7 +79,7 @@ mod tests {
     use futures_lite::StreamExt;
     use futures_lite::future::block_on;
 
-    use crate::doctest::ThreadPerTask;
+    use wrangle_core::doctest::ThreadPerTask;
 
     #[test]
     fn ready_items_come_before_a_passed_deadline() {

@@ -325,7 +325,7 @@ mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
-    use crate::yield_now;
+    use wrangle_core::yield_now;
 
     #[test]
     fn smoke() {

@@ -246,7 +246,7 @@ mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
-    use crate::yield_now;
+    use wrangle_core::yield_now;
 
     struct Counted<'a>(&'a Cell<usize>);
     impl Drop for Counted<'_> {

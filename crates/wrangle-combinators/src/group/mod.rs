@@ -778,8 +778,8 @@ impl<S, T, E> fmt::Debug for TaskGroup<S, T, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctest::ThreadPerTask;
     use futures_lite::future::block_on;
+    use wrangle_core::doctest::ThreadPerTask;
 
     #[test]
     fn smoke() {

@@ -136,7 +136,7 @@ mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
-    use crate::yield_now;
+    use wrangle_core::yield_now;
 
     async fn runner(n: u32, ok: bool) -> Result<u32, u32> {
         for _ in 0..n {

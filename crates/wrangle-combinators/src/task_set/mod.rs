@@ -397,8 +397,8 @@ impl<S, T> fmt::Debug for TaskSet<S, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctest::ThreadPerTask;
     use futures_lite::future::block_on;
+    use wrangle_core::doctest::ThreadPerTask;
 
     #[test]
     fn smoke() {

@@ -364,7 +364,7 @@ mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
-    use crate::yield_now;
+    use wrangle_core::yield_now;
 
     async fn yields(n: u32) -> Result<u32, u32> {
         for _ in 0..n {

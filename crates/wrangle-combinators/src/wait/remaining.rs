@@ -149,7 +149,7 @@ mod tests {
     use futures_lite::StreamExt;
     use futures_lite::future::block_on;
 
-    use crate::yield_now;
+    use wrangle_core::yield_now;
 
     async fn yields(n: u32) -> u32 {
         for _ in 0..n {

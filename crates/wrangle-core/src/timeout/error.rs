@@ -27,6 +27,7 @@ pub struct Elapsed(());
 
 impl Elapsed {
     #[doc(hidden)]
+    #[inline]
     pub fn new() -> Self {
         Self(())
     }

@@ -30,7 +30,7 @@ pub struct OwnedThrottled<I, T: Timer> {
 impl<I, T: Timer> OwnedThrottled<I, T> {
     /// Throttles every future `inputs` yields through a clone of `limiter` (one reference
     /// count each).
-    pub fn new(inputs: I, limiter: &RateLimiter<T>) -> Self {
+    pub(super) fn new(inputs: I, limiter: &RateLimiter<T>) -> Self {
         Self {
             inputs,
             limiter: limiter.clone(),

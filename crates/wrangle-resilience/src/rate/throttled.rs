@@ -27,7 +27,7 @@ pub struct Throttled<'a, I, T: Timer> {
 
 impl<'a, I, T: Timer> Throttled<'a, I, T> {
     /// Throttles every future `inputs` yields through `limiter`.
-    pub fn new(inputs: I, limiter: &'a RateLimiter<T>) -> Self {
+    pub(super) fn new(inputs: I, limiter: &'a RateLimiter<T>) -> Self {
         Self { inputs, limiter }
     }
 }

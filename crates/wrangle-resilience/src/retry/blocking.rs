@@ -60,7 +60,7 @@ pub fn retry_blocking<R, E>(
 /// seeded random source, the same on every run with the same seed. `rt` is taken by value,
 /// borrowed (`&rt`) or owned.
 ///
-/// Call it where blocking is allowed: a job of [`spawn_blocking`](crate::Spawn::spawn_blocking)
+/// Call it where blocking is allowed: a job of [`spawn_blocking`](wrangle_core::Spawn::spawn_blocking)
 /// (or of wrangle's blocking bridge), or a thread of your own, not inside a task.
 ///
 /// # Examples
